@@ -1,0 +1,1 @@
+"""The application layer: the case store and the use cases that drive it."""

@@ -1,0 +1,234 @@
+"""The case store: files complaints, applies commands, reads histories.
+
+An eventsourcing ``Application`` whose persistence (SQLite or PostgreSQL) is
+chosen by configuration. ``save()`` is the only write; filing many complaints
+is one ``save()`` of many aggregates, so one database transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from complaint_events.application.transcodings import DateAsISO
+from complaint_events.domain.acting import Acting
+from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.complaint import ComplaintDetails
+from complaint_events.domain.deadlines import DeadlinePolicy
+from complaint_events.domain.problem_index import ProblemIndex, case_id_for
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CaseEvent = DomainEventProtocol[UUID]
+
+
+class CaseNotFoundError(LookupError):
+    """No case has that id."""
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"no complaint case with id {case_id}")
+        self.case_id = case_id
+
+
+@dataclass(frozen=True, slots=True)
+class FilingOutcome:
+    """What filing one complaint did: opened a case, or found it was a duplicate."""
+
+    case_id: UUID
+    opened: bool
+    matched_on: str | None = None  # "channel_ref" or "problem" for a duplicate
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    """The events one command recorded on a case (none when it changed nothing)."""
+
+    case_id: UUID
+    events: tuple[CaseEvent, ...]
+
+
+class ComplaintCases(Application[UUID]):
+    """Complaint cases in their event store."""
+
+    name = "complaints"
+    MAX_CONFLICT_RETRIES = 5
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        policy: DeadlinePolicy | None = None,
+        duplicate_window: timedelta = timedelta(days=30),
+    ) -> None:
+        super().__init__(env)
+        self.policy = policy or DeadlinePolicy()
+        self.duplicate_window = duplicate_window
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # ------------------------------------------------------------------ filing
+
+    def file_complaint(self, details: ComplaintDetails, by: Acting) -> FilingOutcome:
+        """File one complaint (see :meth:`file_complaints`)."""
+        return self.file_complaints([(details, by)])[0]
+
+    def file_complaints(
+        self, batch: Sequence[tuple[ComplaintDetails, Acting]]
+    ) -> list[FilingOutcome]:
+        """File many complaints in one transaction; duplicates open no second case.
+
+        Refiling the same channel message changes nothing. The same consumer,
+        order and problem from another channel within the duplicate window is
+        recorded on the existing case. On a write conflict with a concurrent
+        filer, the batch is retried against the new state.
+        """
+        for attempt in range(self.MAX_CONFLICT_RETRIES):
+            try:
+                return self._file_batch(batch)
+            except IntegrityError:
+                log.info("filing conflict, retrying (attempt %d)", attempt + 1)
+        return self._file_batch(batch)
+
+    def _file_batch(self, batch: Sequence[tuple[ComplaintDetails, Acting]]) -> list[FilingOutcome]:
+        cases: dict[UUID, ComplaintCase | None] = {}
+        indexes: dict[UUID, ProblemIndex | None] = {}
+        outcomes: list[FilingOutcome] = []
+        for details, by in batch:
+            outcomes.append(self._file_one(details, by, cases, indexes))
+        changed = [
+            a for a in (*cases.values(), *indexes.values()) if a is not None and a.pending_events
+        ]
+        if changed:
+            self.save(*changed)
+        return outcomes
+
+    def _file_one(
+        self,
+        details: ComplaintDetails,
+        by: Acting,
+        cases: dict[UUID, ComplaintCase | None],
+        indexes: dict[UUID, ProblemIndex | None],
+    ) -> FilingOutcome:
+        case_id = case_id_for(details.channel_key)
+        if self._cached(cases, case_id, ComplaintCase) is not None:
+            return FilingOutcome(case_id, opened=False, matched_on="channel_ref")
+        index_id = ProblemIndex.create_id(details.problem_key)
+        index = self._cached(indexes, index_id, ProblemIndex)
+        if index is not None and index.covers(by.at, self.duplicate_window):
+            existing = self._cached(cases, index.case_id, ComplaintCase)
+            if existing is not None:
+                if not any(
+                    d["channel_ref"] == details.channel_ref
+                    and d["channel"] == details.channel.value
+                    for d in existing.duplicates
+                ):
+                    existing.record_duplicate(
+                        channel=details.channel,
+                        channel_ref=details.channel_ref,
+                        matched_on="problem",
+                        by=by,
+                    )
+                return FilingOutcome(existing.id, opened=False, matched_on="problem")
+        case = ComplaintCase.file(details, by, self.policy)
+        cases[case_id] = case
+        if index is None:
+            indexes[index_id] = ProblemIndex(
+                problem_key=details.problem_key, case_id=case_id, filed_at=by.at
+            )
+        else:
+            index.point_to(case_id=case_id, filed_at=by.at)
+        return FilingOutcome(case_id, opened=True)
+
+    def _cached(self, cache: dict[UUID, Any], aggregate_id: UUID, kind: type[T]) -> T | None:
+        if aggregate_id not in cache:
+            try:
+                cache[aggregate_id] = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                cache[aggregate_id] = None
+        found = cache[aggregate_id]
+        return found if isinstance(found, kind) else None
+
+    # ---------------------------------------------------------------- commands
+
+    def get_case(self, case_id: UUID) -> ComplaintCase:
+        """The case as it stands now."""
+        try:
+            case = self.repository.get(case_id)
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(case_id) from None
+        if not isinstance(case, ComplaintCase):
+            raise CaseNotFoundError(case_id)
+        return case
+
+    def act(self, case_id: UUID, command: Callable[[ComplaintCase], object]) -> ActionOutcome:
+        """Apply ``command`` to the case and save what it recorded.
+
+        Retries on an optimistic-concurrency conflict with a fresh copy of the
+        case, so a concurrent writer's events are never lost or overwritten.
+        Domain errors propagate unchanged: they are the caller's answer.
+        """
+        for attempt in range(self.MAX_CONFLICT_RETRIES + 1):
+            case = self.get_case(case_id)
+            command(case)
+            events = tuple(case.pending_events)
+            if not events:
+                return ActionOutcome(case_id, ())
+            try:
+                self.save(case)
+            except IntegrityError:
+                if attempt == self.MAX_CONFLICT_RETRIES:
+                    raise
+                log.info("case %s changed concurrently, retrying", case_id)
+                continue
+            return ActionOutcome(case_id, events)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ----------------------------------------------------------------- reading
+
+    def history(self, case_id: UUID) -> list[CaseEvent]:
+        """Every stored event of the case, in order."""
+        events = list(self.repository.event_store.get(case_id))
+        if not events or not isinstance(self.repository.get(case_id), ComplaintCase):
+            raise CaseNotFoundError(case_id)
+        return events
+
+    def case_as_of(self, case_id: UUID, at: datetime) -> ComplaintCase | None:
+        """The case exactly as it stood at ``at`` (None if it was not yet filed)."""
+        version = None
+        for stored in self.history(case_id):
+            if stored.timestamp > at:
+                break
+            version = stored.originator_version
+        if version is None:
+            return None
+        case = self.repository.get(case_id, version=version)
+        assert isinstance(case, ComplaintCase)
+        return case
+
+    def case_ids(self) -> Iterator[UUID]:
+        """Ids of every case, in filing order."""
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(
+                start=start, limit=500, topics=[_FILED_TOPIC]
+            )
+            if not batch:
+                return
+            for notification in batch:
+                yield notification.originator_id  # type: ignore[misc]
+            start = batch[-1].id + 1
+
+
+_FILED_TOPIC = f"{ComplaintCase.__module__}:ComplaintCase.ComplaintFiled"

@@ -1,0 +1,66 @@
+"""The composition root: builds the application and its adapters from one Settings."""
+
+from __future__ import annotations
+
+from kafka import KafkaProducer
+from psycopg.conninfo import conninfo_to_dict
+
+from complaint_events.adapters.postgres_positions import PostgresPositionStore
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.relay import Relay
+from complaint_events.settings import EVENTS_TOPIC, Settings
+
+
+def store_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing persistence settings for the configured event store."""
+    if settings.store == "sqlite":
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.sqlite_path),
+        }
+    info = conninfo_to_dict(settings.postgres_dsn)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(info.get("dbname", "complaints")),
+        "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),
+        "POSTGRES_PORT": str(info.get("port", "5432")),
+        "POSTGRES_USER": str(info.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(info.get("password", "")),
+        "POSTGRES_POOL_SIZE": "4",
+    }
+
+
+def build_cases(settings: Settings) -> ComplaintCases:
+    """The case store on the configured backend."""
+    return ComplaintCases(
+        env=store_env(settings),
+        policy=settings.deadline_policy(),
+        duplicate_window=settings.duplicate_window,
+    )
+
+
+def build_producer(settings: Settings) -> KafkaProducer:
+    """An idempotent, lz4-compressing producer: retries never duplicate or reorder."""
+    return KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        client_id="complaint-events-relay",
+        enable_idempotence=True,
+        acks="all",
+        compression_type="lz4",
+        linger_ms=5,
+        batch_size=256 * 1024,
+        max_in_flight_requests_per_connection=5,
+    )
+
+
+def build_relay(settings: Settings, cases: ComplaintCases) -> Relay:
+    """The relay from the event store to the events topic; its position lives in PostgreSQL."""
+    return Relay(
+        recorder=cases.recorder,
+        mapper=cases.mapper,
+        producer=build_producer(settings),
+        positions=PostgresPositionStore(settings.postgres_dsn),
+        topic=settings.topic(EVENTS_TOPIC),
+        bootstrap_servers=settings.kafka_bootstrap,
+        batch_size=settings.relay_batch_size,
+    )

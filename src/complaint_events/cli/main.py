@@ -1,0 +1,192 @@
+"""``complaint-events``: the command line of the complaint workflow engine."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from complaint_events import __version__
+from complaint_events.application.cases import CaseNotFoundError
+from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.cli.render import history_table
+from complaint_events.cli.schemas_cmd import schemas_app
+from complaint_events.clock import SimulatedClock
+from complaint_events.demo.scenario import Scenario
+from complaint_events.settings import Settings
+
+app = typer.Typer(
+    name="complaint-events",
+    help="Event-sourced workflow engine for e-commerce product-quality complaints.\n\n"
+    "Configuration comes from COMPLAINTS_* environment variables "
+    "(see the README); flags override them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+case_app = typer.Typer(help="Read complaint cases from the event store.", no_args_is_help=True)
+topics_app = typer.Typer(help="Manage the project's Kafka topics.", no_args_is_help=True)
+app.add_typer(schemas_app, name="schemas")
+app.add_typer(case_app, name="case")
+app.add_typer(topics_app, name="topics")
+
+console = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help="Event store: sqlite or postgres [env COMPLAINTS_STORE]."
+    ),
+]
+DsnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--postgres", help="PostgreSQL DSN [env COMPLAINTS_POSTGRES_DSN]."
+    ),
+]
+KafkaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kafka", help="Kafka bootstrap servers [env COMPLAINTS_KAFKA_BOOTSTRAP]."
+    ),
+]
+
+
+def _settings(
+    store: str | None = None, postgres: str | None = None, kafka: str | None = None, **extra: object
+) -> Settings:
+    overrides: dict[str, object] = {
+        k: v
+        for k, v in {
+            "store": store,
+            "postgres_dsn": postgres,
+            "kafka_bootstrap": kafka,
+            **extra,
+        }.items()
+        if v is not None
+    }
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug output.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@app.command()
+def demo(
+    store: StoreOpt = None,
+    postgres: DsnOpt = None,
+    sqlite_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--sqlite-path", help="SQLite file (default: a fresh temporary file)."
+        ),
+    ] = None,
+) -> None:
+    """File sample complaints (embedded: SQLite, simulated clock); print their histories."""
+    path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
+    settings = _settings(store, postgres, sqlite_path=path)
+    cases = build_cases(settings)
+    clock = SimulatedClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    where = settings.sqlite_path if settings.store == "sqlite" else "PostgreSQL"
+    console.print(
+        f"[bold]complaint-events demo[/] — event store: {settings.store} ({where}); "
+        f"simulated clock from {clock.now():%Y-%m-%d %H:%M} UTC"
+    )
+    case_ids = Scenario(cases, clock, lambda line: console.print(f"  {line}")).run()
+    for case_id in case_ids:
+        console.print(history_table(case_id, cases.history(case_id)))
+    console.print(
+        f"[green]done[/]: {len(case_ids)} cases; simulated clock now "
+        f"{clock.now():%Y-%m-%d %H:%M} UTC"
+    )
+
+
+@case_app.command("history")
+def case_history(
+    case_id: Annotated[str, typer.Argument(help="The case id (UUID).")],
+    store: StoreOpt = None,
+    postgres: DsnOpt = None,
+) -> None:
+    """Print every stored event of a case."""
+    cases = build_cases(_settings(store, postgres))
+    try:
+        ident = UUID(case_id)
+        console.print(history_table(ident, cases.history(ident)))
+    except ValueError:
+        err.print(f"[red]not a case id[/]: {case_id!r} (expected a UUID)")
+        raise typer.Exit(2) from None
+    except CaseNotFoundError as error:
+        err.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+
+
+@topics_app.command("create")
+def topics_create(kafka: KafkaOpt = None) -> None:
+    """Create every missing topic of DESIGN.md section 5."""
+    from complaint_events.adapters.kafka_topics import ensure_topics  # noqa: PLC0415
+
+    created = ensure_topics(_settings(kafka=kafka))
+    console.print(f"created: {', '.join(created)}" if created else "all topics exist")
+
+
+@app.command()
+def relay(
+    postgres: DsnOpt = None,
+    kafka: KafkaOpt = None,
+    batch_size: Annotated[int, typer.Option(help="Notifications per batch.")] = 500,
+) -> None:
+    """Publish stored case events to complaints.events.v1, in order, exactly once in effect.
+
+    Runs until SIGTERM or Ctrl-C; its position is kept in PostgreSQL.
+    """
+    settings = _settings("postgres", postgres, kafka, relay_batch_size=batch_size)
+    cases = build_cases(settings)
+    the_relay = build_relay(settings, cases)
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        err.print(f"relay: signal {signum}, stopping after this batch")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    last_report = [0]
+
+    def _progress(stats: object) -> None:
+        published = the_relay.stats.published
+        if published - last_report[0] >= 1000:
+            last_report[0] = published
+            logging.getLogger("complaint_events.relay").info(
+                "published %d events, position %d", published, the_relay.stats.position
+            )
+
+    the_relay.run(stop, on_batch=_progress)
+    console.print(
+        f"relay stopped: published {the_relay.stats.published}, position {the_relay.stats.position}"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,64 @@
+"""``complaint-events schemas``: generate and check the JSON Schema files of the wire contracts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from complaint_events.contracts.schema_files import BreakingSchemaChangeError, check, generate
+
+schemas_app = typer.Typer(
+    help="Generate the JSON Schema files in schemas/ from the contract models, or check "
+    "that the committed files match the code and that no change breaks an old consumer.",
+    no_args_is_help=True,
+)
+
+DirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        help="The schemas folder (default: schemas/ at the repository root, "
+        "found by walking up to pyproject.toml, else in the current directory).",
+        file_okay=False,
+    ),
+]
+
+
+def repo_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` (default: cwd) holding pyproject.toml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return here
+
+
+def _schemas_dir(given: Path | None) -> Path:
+    return given if given is not None else repo_root() / "schemas"
+
+
+@schemas_app.command("generate")
+def generate_command(schemas_dir: DirOption = None) -> None:
+    """Write one schema file per message and version; refuse a breaking change."""
+    target = _schemas_dir(schemas_dir)
+    try:
+        written = generate(target)
+    except BreakingSchemaChangeError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"{len(written)} schema files up to date in {target}")
+
+
+@schemas_app.command("check")
+def check_command(schemas_dir: DirOption = None) -> None:
+    """Fail (exit 1) when a committed schema is missing, stale, orphaned or broken by the code."""
+    target = _schemas_dir(schemas_dir)
+    problems = check(target)
+    if problems:
+        typer.echo(f"{len(problems)} schema problem(s) in {target}:", err=True)
+        for problem in problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"OK: schemas in {target} match the contracts, no breaking changes")

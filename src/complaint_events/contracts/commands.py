@@ -1,0 +1,447 @@
+"""Commands on ``complaints.commands.v1`` and their results on ``complaints.command-results.v1``.
+
+A command names a case command (a public method of ``ComplaintCase``) by its
+snake_case name, carries that method's arguments as its payload, and who issued
+it.  The command processor (elsewhere) turns ``actor``, ``issued_at``, the ids
+and ``reason`` into the domain's ``Acting``.  Payloads refuse unknown fields:
+a producer that sends what the schema does not describe is told so.
+
+Note that ``reason`` in the envelope is why the command was issued (it goes into
+the event's metadata); some payloads have their own ``reason`` that is part of
+the decision (why a remedy is rejected, why a case is escalated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, Any, ClassVar, Final, Literal, Self
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from complaint_events.contracts.events import (
+    ContractError,
+    MerchantEvidenceRefV1,
+    NonNegativeMoney,
+)
+from complaint_events.domain.values import (
+    ActorRole,
+    AppealOutcome,
+    Channel,
+    EvidenceKind,
+    LiabilityGround,
+    Party,
+    RemedyKind,
+    ResolutionCode,
+    Route,
+    SpotCheckMethod,
+    SpotCheckOutcome,
+)
+
+COMMANDS_TOPIC: Final = "complaints.commands.v1"
+COMMAND_RESULTS_TOPIC: Final = "complaints.command-results.v1"
+
+Text = Annotated[str, Field(min_length=1)]
+"""Text that must say something (not blank after trimming)."""
+
+
+class CommandPayload(BaseModel):
+    """Base of every command payload: frozen, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    command_type: ClassVar[str]
+    schema_version: ClassVar[int]
+
+
+class CommandEvidenceV1(BaseModel):
+    """A pointer to a consumer's evidence supplied after filing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    kind: EvidenceKind
+    uri: Text
+
+
+# -------------------------------------------------------- triage, routing
+
+
+class TriageV1(CommandPayload):
+    command_type: ClassVar[str] = "triage"
+    schema_version: ClassVar[int] = 1
+
+    route: Route
+    queue: Text
+    fast_track: bool
+    burden_of_proof_on_merchant: bool
+    distress: bool
+    rule_refs: list[str] = Field(default_factory=list)
+
+
+class AssignV1(CommandPayload):
+    command_type: ClassVar[str] = "assign"
+    schema_version: ClassVar[int] = 1
+
+    handler: Text
+
+
+class RecordDuplicateV1(CommandPayload):
+    command_type: ClassVar[str] = "record_duplicate"
+    schema_version: ClassVar[int] = 1
+
+    channel: Channel
+    channel_ref: Text
+    matched_on: Text = Field(description="What matched: the channel reference or the problem key")
+
+
+class AcknowledgeV1(CommandPayload):
+    command_type: ClassVar[str] = "acknowledge"
+    schema_version: ClassVar[int] = 1
+
+    notification_id: Text
+    language: Literal["zh", "en"] = "zh"
+    soothing: bool = False
+
+
+# ----------------------------------------------------------- verification
+
+
+class RequestInformationV1(CommandPayload):
+    command_type: ClassVar[str] = "request_information"
+    schema_version: ClassVar[int] = 1
+
+    items: list[Text] = Field(min_length=1)
+
+
+class SupplyInformationV1(CommandPayload):
+    command_type: ClassVar[str] = "supply_information"
+    schema_version: ClassVar[int] = 1
+
+    details: str = ""
+    evidence: list[CommandEvidenceV1] = Field(default_factory=list)
+
+
+class ScheduleCallbackV1(CommandPayload):
+    command_type: ClassVar[str] = "schedule_callback"
+    schema_version: ClassVar[int] = 1
+
+    scheduled_for: AwareDatetime
+    note: str = ""
+
+
+class RequestMerchantEvidenceV1(CommandPayload):
+    command_type: ClassVar[str] = "request_merchant_evidence"
+    schema_version: ClassVar[int] = 1
+
+    summary: dict[str, JsonValue] = Field(
+        description="What the merchant is shown; personal data must already be masked"
+    )
+
+
+class SubmitMerchantEvidenceV1(CommandPayload):
+    command_type: ClassVar[str] = "submit_merchant_evidence"
+    schema_version: ClassVar[int] = 1
+
+    evidence: list[MerchantEvidenceRefV1] = Field(default_factory=list)
+    explanation: str = ""
+
+
+class OrderSpotCheckV1(CommandPayload):
+    command_type: ClassVar[str] = "order_spot_check"
+    schema_version: ClassVar[int] = 1
+
+    method: SpotCheckMethod
+    scope: Text
+    lab: Text
+    cost_rule: Text
+
+
+class RecordSpotCheckResultV1(CommandPayload):
+    command_type: ClassVar[str] = "record_spot_check_result"
+    schema_version: ClassVar[int] = 1
+
+    outcome: SpotCheckOutcome
+    report_ref: Text
+    findings: str
+    cost_payer: Party
+
+
+class AssessEvidenceV1(CommandPayload):
+    command_type: ClassVar[str] = "assess_evidence"
+    schema_version: ClassVar[int] = 1
+
+    authentic: bool
+    relevant: bool
+    lawful: bool
+    notes: str = ""
+
+
+# ------------------------------------------------------ liability, remedy
+
+
+class DetermineLiabilityV1(CommandPayload):
+    command_type: ClassVar[str] = "determine_liability"
+    schema_version: ClassVar[int] = 1
+
+    party: Party
+    grounds: list[LiabilityGround]
+    rule_refs: list[Text] = Field(min_length=1)
+    reasoning: Text
+    testing_cost_payer: Party
+
+
+class OfferRemedyV1(CommandPayload):
+    command_type: ClassVar[str] = "offer_remedy"
+    schema_version: ClassVar[int] = 1
+
+    kind: RemedyKind
+    refund_amount: NonNegativeMoney
+    compensation_amount: NonNegativeMoney
+    shipping_paid_by: Party
+    rule_refs: list[Text]
+    explanation: Text
+
+
+class AcceptRemedyV1(CommandPayload):
+    command_type: ClassVar[str] = "accept_remedy"
+    schema_version: ClassVar[int] = 1
+
+
+class RejectRemedyV1(CommandPayload):
+    command_type: ClassVar[str] = "reject_remedy"
+    schema_version: ClassVar[int] = 1
+
+    reason: Text = Field(description="Why the consumer rejects the offer")
+
+
+class ReceiveReturnV1(CommandPayload):
+    command_type: ClassVar[str] = "receive_return"
+    schema_version: ClassVar[int] = 1
+
+    tracking_ref: Text
+
+
+class ExecuteRemedyV1(CommandPayload):
+    command_type: ClassVar[str] = "execute_remedy"
+    schema_version: ClassVar[int] = 1
+
+    amount_paid: NonNegativeMoney
+    reference: Text
+
+
+# ------------------------------------------------------ closure and after
+
+
+class CloseV1(CommandPayload):
+    command_type: ClassVar[str] = "close"
+    schema_version: ClassVar[int] = 1
+
+    resolution: ResolutionCode
+    note: str = ""
+
+
+class RecordSatisfactionV1(CommandPayload):
+    command_type: ClassVar[str] = "record_satisfaction"
+    schema_version: ClassVar[int] = 1
+
+    score: int = Field(ge=1, le=5)
+    comment: str = ""
+
+
+class FileAppealV1(CommandPayload):
+    command_type: ClassVar[str] = "file_appeal"
+    schema_version: ClassVar[int] = 1
+
+    grounds: Text
+
+
+class DecideAppealV1(CommandPayload):
+    command_type: ClassVar[str] = "decide_appeal"
+    schema_version: ClassVar[int] = 1
+
+    outcome: AppealOutcome
+    decision: Text
+
+
+class ReopenV1(CommandPayload):
+    command_type: ClassVar[str] = "reopen"
+    schema_version: ClassVar[int] = 1
+
+    new_facts: Text
+
+
+class EscalateV1(CommandPayload):
+    command_type: ClassVar[str] = "escalate"
+    schema_version: ClassVar[int] = 1
+
+    reason: Text = Field(description="Why the case is escalated")
+    level: int = Field(default=1, ge=1)
+
+
+class RecordPenaltyV1(CommandPayload):
+    command_type: ClassVar[str] = "record_penalty"
+    schema_version: ClassVar[int] = 1
+
+    reason: Text = Field(description="Why the merchant is penalised")
+    rule_refs: list[Text] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------- deadlines
+
+
+class SendReminderV1(CommandPayload):
+    command_type: ClassVar[str] = "send_reminder"
+    schema_version: ClassVar[int] = 1
+
+    deadline_id: Text
+
+
+class ExpireDeadlineV1(CommandPayload):
+    command_type: ClassVar[str] = "expire_deadline"
+    schema_version: ClassVar[int] = 1
+
+    deadline_id: Text = Field(description="The deadline it expires: a repeat changes nothing")
+
+
+# -------------------------------------------------------------- registry
+
+ALL_COMMAND_MODELS: Final[tuple[type[CommandPayload], ...]] = (
+    TriageV1, AssignV1, RecordDuplicateV1, AcknowledgeV1,
+    RequestInformationV1, SupplyInformationV1, ScheduleCallbackV1,
+    RequestMerchantEvidenceV1, SubmitMerchantEvidenceV1, OrderSpotCheckV1,
+    RecordSpotCheckResultV1, AssessEvidenceV1, DetermineLiabilityV1, OfferRemedyV1,
+    AcceptRemedyV1, RejectRemedyV1, ReceiveReturnV1, ExecuteRemedyV1, CloseV1,
+    RecordSatisfactionV1, FileAppealV1, DecideAppealV1, ReopenV1, EscalateV1,
+    RecordPenaltyV1, SendReminderV1, ExpireDeadlineV1,
+)
+"""Every command payload model, every version."""
+
+COMMAND_PAYLOAD_VERSIONS: Final[Mapping[tuple[str, int], type[CommandPayload]]] = (
+    MappingProxyType({(m.command_type, m.schema_version): m for m in ALL_COMMAND_MODELS})
+)
+
+
+def _current() -> dict[str, tuple[int, type[BaseModel]]]:
+    current: dict[str, tuple[int, type[BaseModel]]] = {}
+    for (command_type, version), model in COMMAND_PAYLOAD_VERSIONS.items():
+        if command_type not in current or version > current[command_type][0]:
+            current[command_type] = (version, model)
+    return current
+
+
+COMMAND_PAYLOADS: Final[Mapping[str, tuple[int, type[BaseModel]]]] = MappingProxyType(_current())
+"""Command type (the ``ComplaintCase`` method name) -> (current schema version, model)."""
+
+
+def command_model(command_type: str, version: int) -> type[CommandPayload]:
+    """The payload model of ``command_type`` at ``version``; ContractError if none."""
+    try:
+        return COMMAND_PAYLOAD_VERSIONS[(command_type, version)]
+    except KeyError:
+        known = sorted(v for t, v in COMMAND_PAYLOAD_VERSIONS if t == command_type)
+        if not known:
+            raise ContractError(
+                f"unknown command type {command_type!r}; known: "
+                f"{', '.join(sorted(COMMAND_PAYLOADS))}"
+            ) from None
+        raise ContractError(
+            f"command {command_type!r} has no schema version {version} "
+            f"(known versions: {', '.join(map(str, known))})"
+        ) from None
+
+
+# -------------------------------------------------------- envelope, result
+
+
+class CommandEnvelopeV1(BaseModel):
+    """One command for one case; ``command_id`` makes a redelivery harmless."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: UUID
+    command_type: str = Field(min_length=1, description="A ComplaintCase method, e.g. close")
+    schema_version: int = Field(ge=1)
+    case_id: UUID
+    actor: str = Field(description="'role:id', role one of " + ", ".join(ActorRole))
+    issued_at: AwareDatetime
+    correlation_id: str | None = None
+    reason: str | None = Field(default=None, description="Why the command was issued (audit)")
+    payload: dict[str, Any] = Field(
+        description="Validated by schemas/commands/<CommandType>.v<schema_version>.json"
+    )
+
+    @field_validator("actor")
+    @classmethod
+    def _actor_is_role_and_id(cls, actor: str) -> str:
+        role, _, ident = actor.partition(":")
+        if role not in {r.value for r in ActorRole} or not ident.strip():
+            raise ValueError(
+                "actor must be 'role:id' with role one of "
+                f"{', '.join(r.value for r in ActorRole)}; got {actor!r}"
+            )
+        return actor
+
+    @field_validator("payload")
+    @classmethod
+    def _payload_matches_its_contract(
+        cls, payload: dict[str, Any], info: ValidationInfo
+    ) -> dict[str, Any]:
+        command_type = info.data.get("command_type")
+        version = info.data.get("schema_version")
+        if not isinstance(command_type, str) or not isinstance(version, int):
+            return payload
+        try:
+            model = command_model(command_type, version)
+            return model.model_validate(payload).model_dump(mode="json")
+        except ContractError as error:
+            raise ValueError(str(error)) from None
+        except ValidationError as error:
+            raise ValueError(f"payload does not match {command_type} v{version}: {error}") from None
+
+    def typed_payload(self) -> CommandPayload:
+        """The payload as its registered model (enums, Decimal money, datetimes)."""
+        return command_model(self.command_type, self.schema_version).model_validate(self.payload)
+
+    def kafka_key(self) -> bytes:
+        """The message key: the case id, so one case's commands are handled in order."""
+        return str(self.case_id).encode("ascii")
+
+
+class CommandResultV1(BaseModel):
+    """What became of a command: accepted (with the events it recorded) or rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: UUID
+    case_id: UUID
+    outcome: Literal["accepted", "rejected"]
+    event_ids: list[UUID] = Field(
+        default_factory=list,
+        description="Events recorded; empty when an idempotent command changed nothing",
+    )
+    reason: str | None = Field(default=None, description="Why it was rejected, for people")
+    error_code: str | None = Field(default=None, description="The domain error's code")
+    decided_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _outcome_is_consistent(self) -> Self:
+        if self.outcome == "rejected" and (self.event_ids or not self.error_code):
+            raise ValueError("a rejected command records no events and names an error_code")
+        if self.outcome == "accepted" and self.error_code is not None:
+            raise ValueError("an accepted command has no error_code")
+        return self
+
+    def kafka_key(self) -> bytes:
+        """The message key on the results topic: the command id."""
+        return str(self.command_id).encode("ascii")

@@ -1,0 +1,97 @@
+"""The envelope every case event travels in on ``complaints.events.v1``.
+
+The envelope is fixed (``extra="forbid"``); what varies per event is the
+``payload``, validated against the model registered for ``event_type`` at
+``schema_version`` and kept in its JSON form, so that an envelope decoded from
+Kafka equals the one that was encoded.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from uuid import UUID, uuid5
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from complaint_events.contracts.events import ContractError, PayloadModel, payload_model
+
+EVENTS_TOPIC: Final = "complaints.events.v1"
+CONTENT_TYPE: Final = "application/json"
+
+HEADER_EVENT_ID: Final = "event_id"
+HEADER_EVENT_TYPE: Final = "event_type"
+HEADER_SCHEMA_VERSION: Final = "schema_version"
+HEADER_CONTENT_TYPE: Final = "content_type"
+
+
+def event_id_for(case_id: UUID, sequence: int) -> UUID:
+    """The id of the case's ``sequence``-th event: the same on every replay (uuid5)."""
+    return uuid5(case_id, str(sequence))
+
+
+class EventEnvelope(BaseModel):
+    """One published case event: who, when, which case, in what order, and what happened."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID = Field(description="uuid5(case_id, str(sequence)): stable across replays")
+    event_type: str = Field(min_length=1, description="The domain event name, e.g. ComplaintFiled")
+    schema_version: int = Field(ge=1, description="Version of the payload schema")
+    case_id: UUID
+    sequence: int = Field(ge=1, description="The event's version within its case, from 1")
+    occurred_at: AwareDatetime = Field(
+        description="When it happened (for ComplaintFiled: when the complaint was received)"
+    )
+    recorded_at: AwareDatetime = Field(description="When the case recorded it")
+    correlation_id: str | None
+    causation_id: str | None
+    actor: str = Field(min_length=1, description="'role:id', e.g. handler:h-2 or system:router")
+    reason: str | None
+    payload: dict[str, Any] = Field(
+        description="Validated by schemas/events/<event_type>.v<schema_version>.json"
+    )
+
+    @field_validator("payload")
+    @classmethod
+    def _payload_matches_its_contract(
+        cls, payload: dict[str, Any], info: ValidationInfo
+    ) -> dict[str, Any]:
+        event_type = info.data.get("event_type")
+        version = info.data.get("schema_version")
+        if not isinstance(event_type, str) or not isinstance(version, int):
+            return payload  # the field errors on event_type / schema_version say why
+        try:
+            model = payload_model(event_type, version)
+        except ContractError as error:
+            raise ValueError(str(error)) from None
+        # Kept in JSON form: what went onto the wire is what comes back off it.
+        try:
+            return model.model_validate(payload).model_dump(mode="json")
+        except ValidationError as error:
+            raise ValueError(f"payload does not match {model.__name__}: {error}") from None
+
+    def typed_payload(self) -> PayloadModel:
+        """The payload as its registered model (Decimal money, enums, datetimes)."""
+        return payload_model(self.event_type, self.schema_version).model_validate(self.payload)
+
+    def kafka_key(self) -> bytes:
+        """The message key: the case id, so that one case's events stay in order."""
+        return str(self.case_id).encode("ascii")
+
+
+def kafka_headers(envelope: EventEnvelope) -> list[tuple[str, bytes]]:
+    """Headers that let a consumer route or skip a message without parsing its value."""
+    return [
+        (HEADER_EVENT_ID, str(envelope.event_id).encode("ascii")),
+        (HEADER_EVENT_TYPE, envelope.event_type.encode("utf-8")),
+        (HEADER_SCHEMA_VERSION, str(envelope.schema_version).encode("ascii")),
+        (HEADER_CONTENT_TYPE, CONTENT_TYPE.encode("ascii")),
+    ]

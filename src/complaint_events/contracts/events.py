@@ -1,0 +1,547 @@
+"""Published case events: one frozen payload model per event of ``ComplaintCase``.
+
+Each model mirrors the parameters of one ``@event`` mutator in
+:mod:`complaint_events.domain.case`, except ``timestamp`` and ``meta``, which
+travel in the :class:`~complaint_events.contracts.envelope.EventEnvelope`.
+
+Choices that every consumer relies on:
+
+* **Money is an exact decimal string** (``"99.90"``), never a JSON number, so no
+  consumer reads a float.  In Python it is a :class:`~decimal.Decimal`; floats are
+  refused on input.
+* **Payloads are tolerant readers** (``extra="ignore"``): a newer producer may add
+  an optional field to a V1 payload and an older consumer still decodes it.  The
+  translator, not the model, refuses a domain event with a field its contract
+  lacks, so drift between the domain and the contract is still caught.
+* Fields holding personal data carry ``"x-personal-data": true`` in the schema.
+* A change an old consumer cannot read needs a new model (``...V2``) registered
+  beside the old one; :mod:`.schema_files` refuses to overwrite the old schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Annotated, Any, ClassVar, Final
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.domain.status import CaseStatus
+from complaint_events.domain.values import (
+    AppealOutcome,
+    Channel,
+    DeadlineKind,
+    Demand,
+    EvidenceKind,
+    LiabilityGround,
+    MerchantEvidenceKind,
+    Party,
+    ProblemCategory,
+    RemedyKind,
+    ResolutionCode,
+    Route,
+    SafetyFlag,
+    SpotCheckMethod,
+    SpotCheckOutcome,
+)
+
+
+class ContractError(Exception):
+    """A message or domain event that no wire contract describes, or that breaks its contract."""
+
+
+# ------------------------------------------------------------------ money
+
+
+def _no_float(value: object) -> object:
+    # A float has already lost the exact amount; make the sender say what they mean.
+    if isinstance(value, float):
+        raise ValueError(  # noqa: TRY004 - pydantic turns ValueError into a field error
+            "money must be an exact decimal string such as '99.90', not a float"
+        )
+    return value
+
+
+def _plain(amount: Decimal) -> str:
+    return format(amount, "f")
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(allow_inf_nan=False),
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    WithJsonSchema({
+        "type": "string",
+        "pattern": r"^-?\d+(\.\d+)?$",
+        "description": "An exact amount in yuan (CNY) as a decimal string, e.g. \"99.90\".",
+    }),
+]
+"""An exact amount of money: Decimal in Python, a decimal string on the wire."""
+
+NonNegativeMoney = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(ge=0, allow_inf_nan=False),
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    WithJsonSchema({
+        "type": "string",
+        "pattern": r"^\d+(\.\d+)?$",
+        "description": "An exact, non-negative amount in yuan (CNY) as a decimal string.",
+    }),
+]
+"""Money that cannot be negative (prices, offers, payments in commands and intake)."""
+
+PERSONAL_DATA: Final[dict[str, JsonValue]] = {"x-personal-data": True}
+"""Schema marker for fields that hold personal data (个人信息保护法)."""
+
+
+def personal(**kwargs: Any) -> Any:
+    """A ``Field`` marked as personal data in the JSON Schema."""
+    return Field(json_schema_extra=PERSONAL_DATA, **kwargs)
+
+
+# ------------------------------------------------------------- base models
+
+
+class PayloadModel(BaseModel):
+    """Base of every published event payload: frozen, tolerant of fields added later."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int]
+
+
+class WireModel(BaseModel):
+    """A frozen nested record; unknown keys are ignored, like the payloads holding it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class DeadlineV1(WireModel):
+    """A deadline as started by an event; its due time is fixed when it starts."""
+
+    deadline_id: str = Field(description="'<kind>@<case version of the starting event>'")
+    kind: DeadlineKind
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    remind_at: AwareDatetime | None
+    state: DeadlineState
+
+
+class ResumedDeadlineV1(WireModel):
+    """New due and reminder times of a clock that was paused while a spot check ran."""
+
+    due_at: AwareDatetime
+    remind_at: AwareDatetime | None
+
+
+class EvidenceRefV1(WireModel):
+    """A pointer to a consumer's photo, video, test report, receipt or chat log."""
+
+    kind: EvidenceKind
+    uri: str = Field(min_length=1)
+
+
+class MerchantEvidenceRefV1(WireModel):
+    """A pointer to a merchant's certificate, voucher, explanation or after-sales policy."""
+
+    kind: MerchantEvidenceKind
+    uri: str = Field(min_length=1)
+
+
+class ContactV1(WireModel):
+    """How to reach the consumer: personal data, never shown to a merchant unmasked."""
+
+    name: str = personal()
+    phone: str | None = personal()
+    email: str | None = personal()
+    address: str | None = personal()
+
+
+# ------------------------------------------------------------------ intake
+
+
+class ComplaintFiledV1(PayloadModel):
+    """A case opened (DESIGN.md stage 1); the acknowledgement clock starts."""
+
+    event_type: ClassVar[str] = "ComplaintFiled"
+    schema_version: ClassVar[int] = 1
+
+    channel: Channel
+    channel_ref: str
+    received_at: AwareDatetime
+    consumer_id: str
+    contact: ContactV1 = personal()
+    order_id: str
+    merchant_id: str
+    sku: str
+    product_name: str
+    product_spec: str
+    product_type: str | None
+    purchase_date: date | None
+    delivered_on: date | None
+    price: Money
+    quantity: int = Field(ge=1)
+    description: str
+    evidence: list[EvidenceRefV1]
+    demand: Demand
+    category: ProblemCategory
+    safety_flags: list[SafetyFlag]
+    language: str
+    problem_key: str = Field(description="Same consumer + order + SKU + category: spots duplicates")
+    acknowledgement_deadline: DeadlineV1
+
+
+class CaseTriagedV1(PayloadModel):
+    """The router's triage decision."""
+
+    event_type: ClassVar[str] = "CaseTriaged"
+    schema_version: ClassVar[int] = 1
+
+    route: Route
+    queue: str
+    fast_track: bool
+    burden_of_proof_on_merchant: bool
+    distress: bool
+    rule_refs: list[str]
+
+
+class CaseAssignedV1(PayloadModel):
+    event_type: ClassVar[str] = "CaseAssigned"
+    schema_version: ClassVar[int] = 1
+
+    handler: str
+
+
+class DuplicateSubmissionRecordedV1(PayloadModel):
+    """A second submission of the same complaint, recorded on the first case."""
+
+    event_type: ClassVar[str] = "DuplicateSubmissionRecorded"
+    schema_version: ClassVar[int] = 1
+
+    channel: Channel
+    channel_ref: str
+    matched_on: str
+
+
+class AcknowledgementSentV1(PayloadModel):
+    event_type: ClassVar[str] = "AcknowledgementSent"
+    schema_version: ClassVar[int] = 1
+
+    notification_id: str
+    language: str
+    soothing: bool
+
+
+# ------------------------------------------------------------ verification
+
+
+class InformationRequestedV1(PayloadModel):
+    event_type: ClassVar[str] = "InformationRequested"
+    schema_version: ClassVar[int] = 1
+
+    items: list[str]
+    status: CaseStatus
+    deadline: DeadlineV1
+
+
+class InformationSuppliedV1(PayloadModel):
+    event_type: ClassVar[str] = "InformationSupplied"
+    schema_version: ClassVar[int] = 1
+
+    details: str
+    evidence: list[EvidenceRefV1]
+    status: CaseStatus
+
+
+class CallbackScheduledV1(PayloadModel):
+    event_type: ClassVar[str] = "CallbackScheduled"
+    schema_version: ClassVar[int] = 1
+
+    scheduled_for: AwareDatetime
+    note: str
+
+
+class MerchantEvidenceRequestedV1(PayloadModel):
+    event_type: ClassVar[str] = "MerchantEvidenceRequested"
+    schema_version: ClassVar[int] = 1
+
+    merchant_id: str
+    summary: dict[str, JsonValue] = Field(
+        description="What the merchant is shown, personal data already masked (PIPL Art. 6)"
+    )
+    status: CaseStatus
+    deadline: DeadlineV1
+
+
+class MerchantEvidenceSubmittedV1(PayloadModel):
+    event_type: ClassVar[str] = "MerchantEvidenceSubmitted"
+    schema_version: ClassVar[int] = 1
+
+    evidence: list[MerchantEvidenceRefV1]
+    explanation: str
+    status: CaseStatus
+
+
+class SpotCheckOrderedV1(PayloadModel):
+    event_type: ClassVar[str] = "SpotCheckOrdered"
+    schema_version: ClassVar[int] = 1
+
+    method: SpotCheckMethod
+    scope: str
+    lab: str
+    cost_rule: str
+    status: CaseStatus
+    deadline: DeadlineV1
+
+
+class SpotCheckResultRecordedV1(PayloadModel):
+    event_type: ClassVar[str] = "SpotCheckResultRecorded"
+    schema_version: ClassVar[int] = 1
+
+    outcome: SpotCheckOutcome
+    report_ref: str
+    findings: str
+    cost_payer: Party
+    status: CaseStatus
+    resumed: dict[str, ResumedDeadlineV1] = Field(
+        description="Paused deadlines that resume, by deadline id, with their new times"
+    )
+
+
+class EvidenceAssessedV1(PayloadModel):
+    event_type: ClassVar[str] = "EvidenceAssessed"
+    schema_version: ClassVar[int] = 1
+
+    authentic: bool
+    relevant: bool
+    lawful: bool
+    notes: str
+    status: CaseStatus
+
+
+# ------------------------------------------------------- liability, remedy
+
+
+class LiabilityDeterminedV1(PayloadModel):
+    event_type: ClassVar[str] = "LiabilityDetermined"
+    schema_version: ClassVar[int] = 1
+
+    party: Party
+    grounds: list[LiabilityGround]
+    rule_refs: list[str]
+    reasoning: str
+    testing_cost_payer: Party
+    status: CaseStatus
+
+
+class RemedyOfferedV1(PayloadModel):
+    event_type: ClassVar[str] = "RemedyOffered"
+    schema_version: ClassVar[int] = 1
+
+    kind: RemedyKind
+    refund_amount: Money
+    compensation_amount: Money
+    shipping_paid_by: Party
+    rule_refs: list[str]
+    explanation: str
+    status: CaseStatus
+    deadline: DeadlineV1
+
+
+class RemedyAcceptedV1(PayloadModel):
+    event_type: ClassVar[str] = "RemedyAccepted"
+    schema_version: ClassVar[int] = 1
+
+    status: CaseStatus
+
+
+class RemedyRejectedV1(PayloadModel):
+    event_type: ClassVar[str] = "RemedyRejected"
+    schema_version: ClassVar[int] = 1
+
+    rejection: str
+    status: CaseStatus
+
+
+class ReturnReceivedV1(PayloadModel):
+    event_type: ClassVar[str] = "ReturnReceived"
+    schema_version: ClassVar[int] = 1
+
+    tracking_ref: str
+    deadline: DeadlineV1
+
+
+class RemedyExecutedV1(PayloadModel):
+    event_type: ClassVar[str] = "RemedyExecuted"
+    schema_version: ClassVar[int] = 1
+
+    amount_paid: Money
+    reference: str
+    status: CaseStatus
+
+
+# ------------------------------------------------------- closure and after
+
+
+class CaseClosedV1(PayloadModel):
+    event_type: ClassVar[str] = "CaseClosed"
+    schema_version: ClassVar[int] = 1
+
+    resolution: ResolutionCode
+    note: str
+    status: CaseStatus
+    deadline: DeadlineV1 = Field(description="The appeal window that opens on closure")
+
+
+class SatisfactionRecordedV1(PayloadModel):
+    event_type: ClassVar[str] = "SatisfactionRecorded"
+    schema_version: ClassVar[int] = 1
+
+    score: int = Field(ge=1, le=5)
+    comment: str
+
+
+class AppealFiledV1(PayloadModel):
+    event_type: ClassVar[str] = "AppealFiled"
+    schema_version: ClassVar[int] = 1
+
+    grounds: str
+    status: CaseStatus
+
+
+class AppealDecidedV1(PayloadModel):
+    event_type: ClassVar[str] = "AppealDecided"
+    schema_version: ClassVar[int] = 1
+
+    outcome: AppealOutcome
+    decision: str
+    status: CaseStatus
+
+
+class CaseReopenedV1(PayloadModel):
+    event_type: ClassVar[str] = "CaseReopened"
+    schema_version: ClassVar[int] = 1
+
+    new_facts: str
+    status: CaseStatus
+
+
+class CaseEscalatedV1(PayloadModel):
+    event_type: ClassVar[str] = "CaseEscalated"
+    schema_version: ClassVar[int] = 1
+
+    escalation: str = Field(description="Why the case was escalated")
+    level: int
+
+
+class MerchantPenaltyRecordedV1(PayloadModel):
+    event_type: ClassVar[str] = "MerchantPenaltyRecorded"
+    schema_version: ClassVar[int] = 1
+
+    merchant_id: str
+    penalty: str = Field(description="Why the merchant is penalised")
+    rule_refs: list[str]
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+class DeadlineReminderSentV1(PayloadModel):
+    event_type: ClassVar[str] = "DeadlineReminderSent"
+    schema_version: ClassVar[int] = 1
+
+    deadline_id: str
+    kind: DeadlineKind
+
+
+class DeadlineExpiredV1(PayloadModel):
+    event_type: ClassVar[str] = "DeadlineExpired"
+    schema_version: ClassVar[int] = 1
+
+    deadline_id: str
+    kind: DeadlineKind
+    due_at: AwareDatetime
+
+
+# ----------------------------------------------------------------- registry
+
+ALL_EVENT_MODELS: Final[tuple[type[PayloadModel], ...]] = (
+    ComplaintFiledV1,
+    CaseTriagedV1,
+    CaseAssignedV1,
+    DuplicateSubmissionRecordedV1,
+    AcknowledgementSentV1,
+    InformationRequestedV1,
+    InformationSuppliedV1,
+    CallbackScheduledV1,
+    MerchantEvidenceRequestedV1,
+    MerchantEvidenceSubmittedV1,
+    SpotCheckOrderedV1,
+    SpotCheckResultRecordedV1,
+    EvidenceAssessedV1,
+    LiabilityDeterminedV1,
+    RemedyOfferedV1,
+    RemedyAcceptedV1,
+    RemedyRejectedV1,
+    ReturnReceivedV1,
+    RemedyExecutedV1,
+    CaseClosedV1,
+    SatisfactionRecordedV1,
+    AppealFiledV1,
+    AppealDecidedV1,
+    CaseReopenedV1,
+    CaseEscalatedV1,
+    MerchantPenaltyRecordedV1,
+    DeadlineReminderSentV1,
+    DeadlineExpiredV1,
+)
+"""Every published payload model, every version (old versions stay for old messages)."""
+
+EVENT_PAYLOAD_VERSIONS: Final[Mapping[tuple[str, int], type[PayloadModel]]] = MappingProxyType(
+    {(m.event_type, m.schema_version): m for m in ALL_EVENT_MODELS}
+)
+"""(event type, schema version) -> payload model, for decoding any published message."""
+
+
+def _current() -> dict[str, tuple[int, type[BaseModel]]]:
+    current: dict[str, tuple[int, type[BaseModel]]] = {}
+    for (event_type, version), model in EVENT_PAYLOAD_VERSIONS.items():
+        if event_type not in current or version > current[event_type][0]:
+            current[event_type] = (version, model)
+    return current
+
+
+EVENT_PAYLOADS: Final[Mapping[str, tuple[int, type[BaseModel]]]] = MappingProxyType(_current())
+"""Event type -> (schema version, model) that the translator publishes now."""
+
+
+def payload_model(event_type: str, version: int) -> type[PayloadModel]:
+    """The payload model of ``event_type`` at schema ``version``; ContractError if none."""
+    try:
+        return EVENT_PAYLOAD_VERSIONS[(event_type, version)]
+    except KeyError:
+        known = sorted(v for t, v in EVENT_PAYLOAD_VERSIONS if t == event_type)
+        if not known:
+            raise ContractError(
+                f"no wire contract for event type {event_type!r}; add a payload model "
+                "to complaint_events.contracts.events and regenerate the schemas"
+            ) from None
+        raise ContractError(
+            f"event type {event_type!r} has no schema version {version} "
+            f"(known versions: {', '.join(map(str, known))})"
+        ) from None

@@ -1,0 +1,125 @@
+"""What channel adapters put on ``complaints.intake.v1`` (key: the channel reference).
+
+Validation is strict (unknown fields are refused, strings are trimmed, money is
+exact) so that a bad message is sent to the dead-letter topic with field-level
+errors instead of opening a case on wrong facts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Final, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from complaint_events.contracts.events import NonNegativeMoney, personal
+from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.values import (
+    Channel,
+    Demand,
+    EvidenceKind,
+    ProblemCategory,
+    SafetyFlag,
+)
+
+INTAKE_TOPIC: Final = "complaints.intake.v1"
+INTAKE_DLQ_TOPIC: Final = "complaints.intake.dlq.v1"
+MAX_DESCRIPTION_LENGTH: Final = 5000
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+"""A required short text (ids, references, names): not blank after trimming."""
+
+
+class IntakeEvidenceV1(BaseModel):
+    """A pointer to a photo, video, test report, receipt or chat log; the file lives elsewhere."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    kind: EvidenceKind
+    uri: str = Field(min_length=1, max_length=2000)
+
+
+class ConsumerV1(BaseModel):
+    """The consumer as the channel knows them; everything but the id is personal data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    consumer_id: Text
+    name: Text = personal()
+    phone: str | None = personal(default=None, max_length=40)
+    email: str | None = personal(default=None, max_length=254)
+    address: str | None = personal(default=None, max_length=500)
+
+
+class IntakeMessageV1(BaseModel):
+    """One complaint as received by a channel (DESIGN.md stage 1)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    channel: Channel
+    channel_ref: Text = Field(description="The channel's own id of this submission")
+    received_at: AwareDatetime
+    consumer: ConsumerV1
+    order_id: Text
+    merchant_id: Text
+    sku: Text
+    product_name: Text
+    product_spec: str = Field(default="", max_length=500)
+    product_type: str | None = Field(default=None, max_length=100)
+    purchase_date: date | None = None
+    delivered_on: date | None = None
+    price: NonNegativeMoney = Field(description="Unit price paid, exact decimal string")
+    quantity: int = Field(default=1, ge=1, le=10_000)
+    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_LENGTH)
+    evidence: list[IntakeEvidenceV1] = Field(default_factory=list, max_length=50)
+    demand: Demand
+    category: ProblemCategory
+    safety_flags: list[SafetyFlag] = Field(default_factory=list)
+    language: Literal["zh", "en"] = "zh"
+
+    @model_validator(mode="after")
+    def _dates_make_sense(self) -> Self:
+        received_on = self.received_at.date()
+        if self.purchase_date is not None and self.purchase_date > received_on:
+            raise ValueError("purchase_date cannot be after the complaint was received")
+        if self.delivered_on is not None and self.delivered_on > received_on:
+            raise ValueError("delivered_on cannot be after the complaint was received")
+        if (self.purchase_date is not None and self.delivered_on is not None
+                and self.delivered_on < self.purchase_date):
+            raise ValueError("delivered_on cannot be before purchase_date")
+        return self
+
+    def kafka_key(self) -> bytes:
+        """The message key: the channel reference, so resubmissions meet the same partition."""
+        return f"{self.channel.value}:{self.channel_ref}".encode()
+
+    def to_details(self) -> ComplaintDetails:
+        """The facts the case is filed with."""
+        return ComplaintDetails(
+            channel=self.channel,
+            channel_ref=self.channel_ref,
+            received_at=self.received_at,
+            consumer_id=self.consumer.consumer_id,
+            contact=Contact(
+                name=self.consumer.name,
+                phone=self.consumer.phone,
+                email=self.consumer.email,
+                address=self.consumer.address,
+            ),
+            order_id=self.order_id,
+            merchant_id=self.merchant_id,
+            sku=self.sku,
+            product_name=self.product_name,
+            description=self.description,
+            demand=self.demand,
+            category=self.category,
+            price=self.price,
+            quantity=self.quantity,
+            product_spec=self.product_spec,
+            product_type=self.product_type,
+            purchase_date=self.purchase_date,
+            delivered_on=self.delivered_on,
+            evidence=tuple(EvidenceRef(kind=e.kind, uri=e.uri) for e in self.evidence),
+            safety_flags=frozenset(self.safety_flags),
+            language=self.language,
+        )

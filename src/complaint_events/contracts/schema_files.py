@@ -1,0 +1,274 @@
+"""The JSON Schema files in ``schemas/``: generated from the contract models, checked in.
+
+``generate`` writes one file per message and version; ``check`` is the build's
+guard.  Break detection always compares the **committed** file with what the
+code generates now, so editing a V1 model in a way an old consumer cannot read
+is caught even if someone regenerates: ``generate`` refuses to overwrite a
+committed schema with a breaking change, and the fix is a new V2 model.
+
+Breaking (for a consumer of the committed schema): a property removed, a
+property's type changed (its ``type`` / ``format`` / ``$ref`` target /
+``anyOf`` alternatives / enum-ness), an enum member removed, a new required
+property.  Compatible: a new optional property, a new enum member, changed
+descriptions or titles.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel
+
+from complaint_events.contracts.commands import (
+    ALL_COMMAND_MODELS,
+    CommandEnvelopeV1,
+    CommandResultV1,
+)
+from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.contracts.events import ALL_EVENT_MODELS
+from complaint_events.contracts.intake import IntakeMessageV1
+
+JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+ID_PREFIX: Final = "urn:complaint-events:schemas:"
+REGENERATE: Final = "run `complaint-events schemas generate`"
+
+Schema = dict[str, Any]
+
+
+class BreakingSchemaChangeError(Exception):
+    """The code's contract would break a committed schema of the same name and version."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            "refusing to overwrite committed schemas with breaking changes; keep the old "
+            "model and add a new version (e.g. FooV2) instead:\n  " + "\n  ".join(problems)
+        )
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSchema:
+    """One message at one version, and where its schema file lives under ``schemas/``."""
+
+    relative_path: str
+    message_type: str
+    version: int
+    model: type[BaseModel]
+
+    def render(self) -> Schema:
+        schema = self.model.model_json_schema(mode="validation")
+        schema["$schema"] = JSON_SCHEMA_DIALECT
+        schema["$id"] = ID_PREFIX + self.relative_path.removesuffix(".json")
+        schema["x-message-type"] = self.message_type
+        schema["x-schema-version"] = self.version
+        return schema
+
+
+def _stem(model: type[BaseModel], version: int) -> str:
+    return model.__name__.removesuffix(f"V{version}")
+
+
+def messages() -> list[MessageSchema]:
+    """Every message the code defines, every version."""
+    found = [
+        MessageSchema(f"events/{m.event_type}.v{m.schema_version}.json",
+                      m.event_type, m.schema_version, m)
+        for m in ALL_EVENT_MODELS
+    ]
+    found.append(MessageSchema("envelope/EventEnvelope.v1.json", "EventEnvelope", 1,
+                               EventEnvelope))
+    found.append(MessageSchema("intake/IntakeMessage.v1.json", "IntakeMessage", 1,
+                               IntakeMessageV1))
+    found.extend(
+        MessageSchema(f"commands/{_stem(m, m.schema_version)}.v{m.schema_version}.json",
+                      m.command_type, m.schema_version, m)
+        for m in ALL_COMMAND_MODELS
+    )
+    found.append(MessageSchema("commands/CommandEnvelope.v1.json", "CommandEnvelope", 1,
+                               CommandEnvelopeV1))
+    found.append(MessageSchema("commands/CommandResult.v1.json", "CommandResult", 1,
+                               CommandResultV1))
+    return found
+
+
+def to_text(schema: Schema) -> str:
+    """The file's content: sorted keys, indent 2, UTF-8 as is, trailing newline."""
+    return json.dumps(schema, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def generate(schemas_dir: Path) -> list[Path]:
+    """Write every schema file; raise BreakingSchemaChangeError (writing nothing) on a break."""
+    planned: list[tuple[Path, str]] = []
+    breaking: list[str] = []
+    for message in messages():
+        path = schemas_dir / message.relative_path
+        schema = message.render()
+        if path.exists():
+            committed = _load(path)
+            if committed is not None:
+                breaking.extend(f"{message.relative_path}: {p}" for p in compare(committed, schema))
+        planned.append((path, to_text(schema)))
+    if breaking:
+        raise BreakingSchemaChangeError(breaking)
+    for path, text in planned:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    return [path for path, _ in planned]
+
+
+def check(schemas_dir: Path) -> list[str]:
+    """Everything wrong with the committed schemas; an empty list means the build may pass."""
+    problems: list[str] = []
+    expected: set[Path] = set()
+    for message in messages():
+        name = message.relative_path
+        path = schemas_dir / name
+        expected.add(path)
+        schema = message.render()
+        if not path.exists():
+            problems.append(f"{name} is missing: {REGENERATE} and commit it")
+            continue
+        committed = _load(path)
+        if committed is None:
+            problems.append(f"{name} is not valid JSON: {REGENERATE}")
+            continue
+        breaks = compare(committed, schema)
+        problems.extend(
+            f"BREAKING {name}: {b} (an old consumer of v{message.version} would fail; "
+            f"restore it or add a V{message.version + 1} model)"
+            for b in breaks
+        )
+        if not breaks and path.read_text(encoding="utf-8") != to_text(schema):
+            problems.append(f"{name} differs from the code: {REGENERATE}")
+    if schemas_dir.is_dir():
+        problems.extend(
+            f"{path.relative_to(schemas_dir).as_posix()} has no message in the code: a "
+            "published contract was removed; restore its model (old consumers still read it)"
+            for path in sorted(schemas_dir.rglob("*.json"))
+            if path not in expected
+        )
+    return problems
+
+
+def _load(path: Path) -> Schema | None:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
+# ------------------------------------------------------------------ compare
+
+
+def compare(old: Schema, new: Schema) -> list[str]:
+    """Changes from ``old`` to ``new`` that would break a consumer of ``old`` (pure)."""
+    problems: list[str] = []
+    _Comparison(old, new, problems).node(old, new, "")
+    return problems
+
+
+@dataclass
+class _Comparison:
+    old_root: Schema
+    new_root: Schema
+    problems: list[str]
+
+    def __post_init__(self) -> None:
+        self._seen: set[tuple[int, int]] = set()
+
+    def node(self, old: Schema, new: Schema, where: str) -> None:
+        old, new = _resolve(old, self.old_root), _resolve(new, self.new_root)
+        if (id(old), id(new)) in self._seen:
+            return
+        self._seen.add((id(old), id(new)))
+        old_alts, new_alts = _alternatives(old, self.old_root), _alternatives(new, self.new_root)
+        old_kinds, new_kinds = [_kind(a) for a in old_alts], [_kind(a) for a in new_alts]
+        if sorted(old_kinds) != sorted(new_kinds):
+            self.problems.append(
+                f"{_label(where)} changed type from {_show(old_kinds)} to {_show(new_kinds)}"
+            )
+            return
+        for old_alt in old_alts:
+            new_alt = new_alts[new_kinds.index(_kind(old_alt))]
+            self.single(old_alt, new_alt, where)
+
+    def single(self, old: Schema, new: Schema, where: str) -> None:
+        old_enum, new_enum = _enum(old), _enum(new)
+        if old_enum is not None and new_enum is not None:
+            removed = [m for m in old_enum if m not in new_enum]
+            if removed:
+                self.problems.append(
+                    f"{_label(where)} lost enum member(s) {', '.join(map(repr, removed))}"
+                )
+        old_props: Schema = old.get("properties", {})
+        new_props: Schema = new.get("properties", {})
+        old_required = set(old.get("required", ()))
+        for name in old_props:
+            if name not in new_props:
+                self.problems.append(f"property {_join(where, name)!r} was removed")
+            else:
+                self.node(old_props[name], new_props[name], _join(where, name))
+        for name in sorted(set(new.get("required", ())) - old_required):
+            self.problems.append(f"property {_join(where, name)!r} is newly required")
+        if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):
+            self.node(old["items"], new["items"], f"{where}[]")
+        old_extra, new_extra = old.get("additionalProperties"), new.get("additionalProperties")
+        if isinstance(old_extra, dict) and isinstance(new_extra, dict):
+            self.node(old_extra, new_extra, f"{where}{{*}}")
+
+
+def _resolve(schema: Schema, root: Schema) -> Schema:
+    seen: set[str] = set()
+    while isinstance(schema.get("$ref"), str) and schema["$ref"] not in seen:
+        ref: str = schema["$ref"]
+        seen.add(ref)
+        if not ref.startswith("#/"):
+            return schema
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        schema = target if isinstance(target, dict) else {}
+    return schema
+
+
+def _alternatives(schema: Schema, root: Schema) -> list[Schema]:
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list):
+            return [_resolve(alt, root) for alt in schema[key] if isinstance(alt, dict)]
+    return [schema]
+
+
+def _enum(schema: Schema) -> list[Any] | None:
+    if "enum" in schema:
+        return list(schema["enum"])
+    if "const" in schema:
+        return [schema["const"]]
+    return None
+
+
+def _kind(schema: Schema) -> str:
+    raw = schema.get("type", "any")
+    kind = "|".join(sorted(raw)) if isinstance(raw, list) else str(raw)
+    if "format" in schema:
+        kind += f"({schema['format']})"
+    if _enum(schema) is not None:
+        kind = f"enum<{kind}>"
+    return kind
+
+
+def _show(kinds: list[str]) -> str:
+    return " | ".join(kinds)
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _label(where: str) -> str:
+    return f"property {where!r}" if where else "the message"
+

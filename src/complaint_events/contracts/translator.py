@@ -1,0 +1,99 @@
+"""The one translator between stored ``ComplaintCase`` events and published messages.
+
+``to_envelope`` reads an eventsourcing domain event (fresh from ``collect_events``
+or read back from the store, where enums are plain strings and tuples are lists)
+and validates its payload with the event's current contract.  A domain event
+whose type has no contract, or which carries a field its contract does not
+describe, is refused with :class:`ContractError`: the domain and the contract
+must change together (and a breaking change needs a new schema version).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from complaint_events.contracts.envelope import EventEnvelope, event_id_for
+from complaint_events.contracts.events import EVENT_PAYLOADS, ContractError
+
+__all__ = ["ContractError", "from_json_bytes", "to_envelope", "to_json_bytes"]
+
+# Attributes of every eventsourcing event that go into the envelope, not the payload.
+_ENVELOPE_ATTRIBUTES: Final = frozenset(
+    {"originator_id", "originator_version", "timestamp", "meta", "originator_topic"}
+)
+# The event whose occurrence is the complaint's receipt, not the moment it was recorded.
+_OCCURRED_AT_FIELD: Final = {"ComplaintFiled": "received_at"}
+
+
+def to_envelope(domain_event: object) -> EventEnvelope:
+    """The published form of one stored case event."""
+    event_type = type(domain_event).__name__
+    if event_type not in EVENT_PAYLOADS:
+        raise ContractError(
+            f"domain event {event_type!r} has no wire contract; add a payload model "
+            "to complaint_events.contracts.events and regenerate the schemas"
+        )
+    version, model = EVENT_PAYLOADS[event_type]
+    attributes = _attributes(domain_event)
+    case_id = attributes.get("originator_id")
+    sequence = attributes.get("originator_version")
+    timestamp = attributes.get("timestamp")
+    if not isinstance(case_id, UUID) or not isinstance(sequence, int):
+        raise ContractError(f"{event_type} is not a case event: no originator id or version")
+    payload = {k: v for k, v in attributes.items() if k not in _ENVELOPE_ATTRIBUTES}
+    unknown = sorted(set(payload) - set(model.model_fields))
+    if unknown:
+        raise ContractError(
+            f"{event_type} carries {', '.join(unknown)}, which {model.__name__} does not "
+            "describe: extend the contract (a new optional field) or add a new version"
+        )
+    meta = attributes.get("meta")
+    meta = meta if isinstance(meta, Mapping) else {}
+    try:
+        checked = model.model_validate(payload)
+        occurred_at = getattr(checked, _OCCURRED_AT_FIELD.get(event_type, ""), timestamp)
+        return EventEnvelope(
+            event_id=event_id_for(case_id, sequence),
+            event_type=event_type,
+            schema_version=version,
+            case_id=case_id,
+            sequence=sequence,
+            occurred_at=occurred_at,
+            recorded_at=timestamp,
+            correlation_id=meta.get("correlation_id"),
+            causation_id=meta.get("causation_id"),
+            actor=meta.get("actor"),
+            reason=meta.get("reason"),
+            payload=checked.model_dump(mode="json"),
+        )
+    except ValidationError as error:
+        raise ContractError(
+            f"{event_type} v{version} of case {case_id} (sequence {sequence}) breaks its "
+            f"contract {model.__name__}:\n{error}"
+        ) from error
+
+
+def to_json_bytes(envelope: EventEnvelope) -> bytes:
+    """The Kafka message value: UTF-8 JSON, fields in declaration order."""
+    return envelope.model_dump_json().encode("utf-8")
+
+
+def from_json_bytes(data: bytes) -> EventEnvelope:
+    """Decode a message value; its payload is checked against its type and schema version."""
+    try:
+        return EventEnvelope.model_validate_json(data)
+    except ValidationError as error:
+        raise ContractError(f"not a valid complaint event message:\n{error}") from error
+
+
+def _attributes(domain_event: object) -> dict[str, Any]:
+    try:
+        return dict(vars(domain_event))
+    except TypeError:
+        raise ContractError(
+            f"cannot read the attributes of {type(domain_event).__name__}"
+        ) from None

@@ -1,0 +1,1 @@
+"""The complaint process as pure domain logic: no Kafka, no database, no HTTP, no wall clock."""

@@ -1,0 +1,1017 @@
+"""The complaint case: one event-sourced aggregate for the whole lifecycle.
+
+Public methods are the commands. Each checks the transition table
+(:mod:`complaint_events.domain.status`) and its own guards, then calls one
+private method decorated with ``@event``: that method's body is the only place
+the state changes, both now and when the case is replayed from its history.
+Time is never read here: every command is handed ``by.at`` from the injected
+clock, and every deadline's due time is computed once and stored in its event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from complaint_events.domain.acting import Acting, Meta, stamp
+from complaint_events.domain.complaint import ComplaintDetails
+from complaint_events.domain.deadlines import (
+    Deadline,
+    DeadlinePolicy,
+    DeadlineState,
+    deadline_from_record,
+    deadline_id_for,
+)
+from complaint_events.domain.errors import (
+    AppealWindowClosedError,
+    InvalidCommandError,
+    NothingRequestedError,
+    WrongConsumerError,
+    WrongMerchantError,
+)
+from complaint_events.domain.problem_index import case_id_for
+from complaint_events.domain.rules.liability import testing_cost_payer
+from complaint_events.domain.rules.references import PLATFORM_REFUND_AFTER_RETURN
+from complaint_events.domain.rules.remedies import default_judgment
+from complaint_events.domain.status import CaseStatus, Step, next_status
+from complaint_events.domain.values import (
+    ActorRole,
+    AppealOutcome,
+    Channel,
+    DeadlineKind,
+    Demand,
+    LiabilityGround,
+    Party,
+    ProblemCategory,
+    ResolutionCode,
+    SafetyFlag,
+)
+
+Record = dict[str, Any]
+
+
+class ComplaintCase(Aggregate):
+    """A consumer's product-quality complaint, from intake to closure and after."""
+
+    # ------------------------------------------------------------------ intake
+
+    @staticmethod
+    def create_id(channel: str, channel_ref: str) -> UUID:
+        """A case's id follows from its channel reference: refiling finds the same case."""
+        return case_id_for(f"{channel}:{channel_ref}")
+
+    @classmethod
+    def file(cls, details: ComplaintDetails, by: Acting, policy: DeadlinePolicy) -> ComplaintCase:
+        """Open a case; the acknowledgement clock starts now (default 24 h)."""
+        ack = policy.start(
+            DeadlineKind.ACKNOWLEDGEMENT,
+            deadline_id_for(DeadlineKind.ACKNOWLEDGEMENT, cls.INITIAL_VERSION),
+            by.at,
+        )
+        return cls(
+            channel=details.channel,
+            channel_ref=details.channel_ref,
+            received_at=details.received_at,
+            consumer_id=details.consumer_id,
+            contact={
+                "name": details.contact.name,
+                "phone": details.contact.phone,
+                "email": details.contact.email,
+                "address": details.contact.address,
+            },
+            order_id=details.order_id,
+            merchant_id=details.merchant_id,
+            sku=details.sku,
+            product_name=details.product_name,
+            product_spec=details.product_spec,
+            product_type=details.product_type,
+            purchase_date=details.purchase_date,
+            delivered_on=details.delivered_on,
+            price=details.price,
+            quantity=details.quantity,
+            description=details.description,
+            evidence=[{"kind": e.kind.value, "uri": e.uri} for e in details.evidence],
+            demand=details.demand,
+            category=details.category,
+            safety_flags=sorted(f.value for f in details.safety_flags),
+            language=details.language,
+            problem_key=details.problem_key,
+            acknowledgement_deadline=ack.to_record(),
+            **stamp(by),
+        )
+
+    @event("ComplaintFiled")
+    def __init__(
+        self,
+        *,
+        channel: Channel,
+        channel_ref: str,
+        received_at: datetime,
+        consumer_id: str,
+        contact: Record,
+        order_id: str,
+        merchant_id: str,
+        sku: str,
+        product_name: str,
+        product_spec: str,
+        product_type: str | None,
+        purchase_date: date | None,
+        delivered_on: date | None,
+        price: Decimal,
+        quantity: int,
+        description: str,
+        evidence: list[Record],
+        demand: Demand,
+        category: ProblemCategory,
+        safety_flags: list[str],
+        language: str,
+        problem_key: str,
+        acknowledgement_deadline: Record,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.status = CaseStatus.FILED
+        self.channel = Channel(channel)
+        self.channel_ref = channel_ref
+        self.received_at = received_at
+        self.consumer_id = consumer_id
+        self.contact = dict(contact)
+        self.order_id = order_id
+        self.merchant_id = merchant_id
+        self.sku = sku
+        self.product_name = product_name
+        self.product_spec = product_spec
+        self.product_type = product_type
+        self.purchase_date = purchase_date
+        self.delivered_on = delivered_on
+        self.price = Decimal(price)
+        self.quantity = quantity
+        self.description = description
+        self.evidence: list[Record] = list(evidence)
+        self.demand = Demand(demand)
+        self.category = ProblemCategory(category)
+        self.safety_flags = frozenset(SafetyFlag(f) for f in safety_flags)
+        self.language = language
+        self.problem_key = problem_key
+        self.filed_at = timestamp
+        self.route: str | None = None
+        self.queue: str | None = None
+        self.fast_track = False
+        self.burden_of_proof_on_merchant = False
+        self.distress = False
+        self.assignee: str | None = None
+        self.acknowledged_at: datetime | None = None
+        self.deadlines: dict[str, Deadline] = {}
+        self.information_requested: list[str] = []
+        self.merchant_evidence: list[Record] = []
+        self.spot_checks: list[Record] = []
+        self.assessments: list[Record] = []
+        self.liability: Record | None = None
+        self.remedy: Record | None = None
+        self.return_received_at: datetime | None = None
+        self.remedy_executed: Record | None = None
+        self.closed_at: datetime | None = None
+        self.resolution: ResolutionCode | None = None
+        self.satisfaction: Record | None = None
+        self.appeals: list[Record] = []
+        self.escalations: list[Record] = []
+        self.penalties: list[Record] = []
+        self.duplicates: list[Record] = []
+        self.callbacks: list[Record] = []
+        self.reopen_count = 0
+        self._open(deadline_from_record(acknowledgement_deadline))
+
+    # ------------------------------------------------------------ queries
+
+    def open_deadline(self, kind: DeadlineKind) -> Deadline | None:
+        """The running (open or paused) deadline of ``kind``, if any."""
+        for deadline in self.deadlines.values():
+            if deadline.kind is kind and deadline.is_running:
+                return deadline
+        return None
+
+    @property
+    def running_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines.values() if d.is_running]
+
+    @property
+    def spot_check_running(self) -> bool:
+        return self.open_deadline(DeadlineKind.SPOT_CHECK) is not None
+
+    @property
+    def escalated(self) -> bool:
+        return bool(self.escalations)
+
+    @property
+    def has_visible_defect_evidence(self) -> bool:
+        """Photos or videos on file: what a silent merchant's default judgment needs."""
+        return any(e["kind"] in ("photo", "video") for e in self.evidence)
+
+    # ------------------------------------------------------ deadline helpers
+
+    def _open(self, deadline: Deadline) -> None:
+        self.deadlines[deadline.deadline_id] = deadline
+
+    def _finish(self, kind: DeadlineKind, state: DeadlineState) -> None:
+        running = self.open_deadline(kind)
+        if running is not None:
+            self.deadlines[running.deadline_id] = running.finish(state)
+
+    def _start(self, kind: DeadlineKind, by: Acting, policy: DeadlinePolicy) -> Record:
+        """The record of a deadline that the next event will start (its id names that event)."""
+        return policy.start(kind, deadline_id_for(kind, self.version + 1), by.at).to_record()
+
+    def _step(self, step: Step) -> CaseStatus:
+        return next_status(self.status, step)
+
+    def _check_merchant(self, by: Acting) -> None:
+        if by.role is ActorRole.MERCHANT and by.actor_id != self.merchant_id:
+            raise WrongMerchantError(
+                f"merchant {by.actor_id} is not this case's merchant; "
+                "only the merchant named on the order may submit evidence"
+            )
+
+    def _check_consumer(self, by: Acting) -> None:
+        if by.role is ActorRole.CONSUMER and by.actor_id != self.consumer_id:
+            raise WrongConsumerError(f"consumer {by.actor_id} did not file this case")
+
+    # ------------------------------------------------------- triage, routing
+
+    def triage(
+        self,
+        *,
+        route: str,
+        queue: str,
+        fast_track: bool,
+        burden_of_proof_on_merchant: bool,
+        distress: bool,
+        rule_refs: list[str],
+        by: Acting,
+    ) -> None:
+        """Record the router's triage decision (route, queue, fast track)."""
+        self._step(Step.TRIAGE)
+        self._triaged(
+            route=route,
+            queue=queue,
+            fast_track=fast_track,
+            burden_of_proof_on_merchant=burden_of_proof_on_merchant,
+            distress=distress,
+            rule_refs=rule_refs,
+            **stamp(by),
+        )
+
+    @event("CaseTriaged")
+    def _triaged(
+        self,
+        route: str,
+        queue: str,
+        fast_track: bool,
+        burden_of_proof_on_merchant: bool,
+        distress: bool,
+        rule_refs: list[str],
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.route, self.queue, self.fast_track = route, queue, fast_track
+        self.burden_of_proof_on_merchant, self.distress = burden_of_proof_on_merchant, distress
+
+    def assign(self, handler: str, by: Acting) -> None:
+        """Put the case in a handler's hands."""
+        self._step(Step.ASSIGN)
+        if not handler.strip():
+            raise InvalidCommandError("assign needs a handler id")
+        self._assigned(handler=handler, **stamp(by))
+
+    @event("CaseAssigned")
+    def _assigned(self, handler: str, timestamp: datetime, meta: Meta) -> None:
+        self.assignee = handler
+
+    def record_duplicate(
+        self, *, channel: Channel, channel_ref: str, matched_on: str, by: Acting
+    ) -> None:
+        """A second submission of this complaint: recorded here, no second case opens."""
+        self._step(Step.RECORD_DUPLICATE)
+        self._duplicate_recorded(
+            channel=channel, channel_ref=channel_ref, matched_on=matched_on, **stamp(by)
+        )
+
+    @event("DuplicateSubmissionRecorded")
+    def _duplicate_recorded(
+        self, channel: Channel, channel_ref: str, matched_on: str, timestamp: datetime, meta: Meta
+    ) -> None:
+        self.duplicates.append(
+            {
+                "channel": str(channel),
+                "channel_ref": channel_ref,
+                "matched_on": matched_on,
+                "at": timestamp,
+            }
+        )
+
+    # -------------------------------------------------------- acknowledgement
+
+    def acknowledge(
+        self, *, notification_id: str, language: str, soothing: bool, by: Acting
+    ) -> None:
+        """Record that the consumer was told we received the complaint."""
+        self._step(Step.ACKNOWLEDGE)
+        if self.acknowledged_at is not None:
+            raise InvalidCommandError("the complaint was already acknowledged")
+        self._acknowledged(
+            notification_id=notification_id, language=language, soothing=soothing, **stamp(by)
+        )
+
+    @event("AcknowledgementSent")
+    def _acknowledged(
+        self, notification_id: str, language: str, soothing: bool, timestamp: datetime, meta: Meta
+    ) -> None:
+        self.acknowledged_at = timestamp
+        self._finish(DeadlineKind.ACKNOWLEDGEMENT, DeadlineState.MET)
+        if self.status is CaseStatus.FILED:
+            self.status = CaseStatus.VERIFYING
+
+    # ----------------------------------------------------------- verification
+
+    def request_information(self, items: list[str], by: Acting, policy: DeadlinePolicy) -> None:
+        """Ask the consumer for what is missing; 72 h to answer, reminder at 48 h."""
+        status = self._step(Step.REQUEST_INFORMATION)
+        if not items or not all(i.strip() for i in items):
+            raise InvalidCommandError("request information needs at least one named item")
+        self._information_requested(
+            items=list(items),
+            status=status,
+            deadline=self._start(DeadlineKind.INFORMATION, by, policy),
+            **stamp(by),
+        )
+
+    @event("InformationRequested")
+    def _information_requested(
+        self,
+        items: list[str],
+        status: CaseStatus,
+        deadline: Record,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self._finish(DeadlineKind.INFORMATION, DeadlineState.CANCELLED)  # a new request replaces
+        self.information_requested = list(items)
+        self.status = CaseStatus(status)
+        self._open(deadline_from_record(deadline))
+
+    def supply_information(self, details: str, evidence: list[Record], by: Acting) -> None:
+        """The consumer's answer to a request for information."""
+        status = self._step(Step.SUPPLY_INFORMATION)
+        self._check_consumer(by)
+        if self.open_deadline(DeadlineKind.INFORMATION) is None:
+            raise NothingRequestedError("no information was requested from the consumer")
+        self._information_supplied(details=details, evidence=evidence, status=status, **stamp(by))
+
+    @event("InformationSupplied")
+    def _information_supplied(
+        self,
+        details: str,
+        evidence: list[Record],
+        status: CaseStatus,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.evidence.extend(evidence)
+        self.information_requested = []
+        self.status = CaseStatus(status)
+        self._finish(DeadlineKind.INFORMATION, DeadlineState.MET)
+
+    def schedule_callback(self, scheduled_for: datetime, note: str, by: Acting) -> None:
+        """A handler will call the consumer back (complex cases)."""
+        self._step(Step.SCHEDULE_CALLBACK)
+        if scheduled_for < by.at:
+            raise InvalidCommandError("a callback cannot be scheduled in the past")
+        self._callback_scheduled(scheduled_for=scheduled_for, note=note, **stamp(by))
+
+    @event("CallbackScheduled")
+    def _callback_scheduled(
+        self, scheduled_for: datetime, note: str, timestamp: datetime, meta: Meta
+    ) -> None:
+        self.callbacks.append({"scheduled_for": scheduled_for, "note": note})
+
+    def request_merchant_evidence(
+        self, summary: Record, by: Acting, policy: DeadlinePolicy
+    ) -> None:
+        """Ask the merchant for evidence; ``summary`` must already be masked. 48 h by default."""
+        status = self._step(Step.REQUEST_MERCHANT_EVIDENCE)
+        if self.open_deadline(DeadlineKind.MERCHANT_EVIDENCE) is not None:
+            raise InvalidCommandError("merchant evidence is already requested and not yet due")
+        self._merchant_evidence_requested(
+            merchant_id=self.merchant_id,
+            summary=summary,
+            status=status,
+            deadline=self._start(DeadlineKind.MERCHANT_EVIDENCE, by, policy),
+            **stamp(by),
+        )
+
+    @event("MerchantEvidenceRequested")
+    def _merchant_evidence_requested(
+        self,
+        merchant_id: str,
+        summary: Record,
+        status: CaseStatus,
+        deadline: Record,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.status = CaseStatus(status)
+        self._open(deadline_from_record(deadline))
+
+    def submit_merchant_evidence(
+        self, evidence: list[Record], explanation: str, by: Acting
+    ) -> None:
+        """The merchant's quality certificate, vouchers, explanation, after-sales policy."""
+        status = self._step(Step.SUBMIT_MERCHANT_EVIDENCE)
+        self._check_merchant(by)
+        if self.open_deadline(DeadlineKind.MERCHANT_EVIDENCE) is None:
+            raise NothingRequestedError("no evidence is requested from the merchant now")
+        if not evidence and not explanation.strip():
+            raise InvalidCommandError("submit at least one piece of evidence or an explanation")
+        self._merchant_evidence_submitted(
+            evidence=evidence, explanation=explanation, status=status, **stamp(by)
+        )
+
+    @event("MerchantEvidenceSubmitted")
+    def _merchant_evidence_submitted(
+        self,
+        evidence: list[Record],
+        explanation: str,
+        status: CaseStatus,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.merchant_evidence.append(
+            {"evidence": evidence, "explanation": explanation, "at": timestamp}
+        )
+        self.status = CaseStatus(status)
+        self._finish(DeadlineKind.MERCHANT_EVIDENCE, DeadlineState.MET)
+
+    def order_spot_check(
+        self,
+        *,
+        method: str,
+        scope: str,
+        lab: str,
+        cost_rule: str,
+        by: Acting,
+        policy: DeadlinePolicy,
+    ) -> None:
+        """Order same-model sampling or a third-party appraisal; other clocks pause meanwhile."""
+        status = self._step(Step.ORDER_SPOT_CHECK)
+        if self.spot_check_running:
+            raise InvalidCommandError("a spot check is already running on this case")
+        self._spot_check_ordered(
+            method=method,
+            scope=scope,
+            lab=lab,
+            cost_rule=cost_rule,
+            status=status,
+            deadline=self._start(DeadlineKind.SPOT_CHECK, by, policy),
+            **stamp(by),
+        )
+
+    @event("SpotCheckOrdered")
+    def _spot_check_ordered(
+        self,
+        method: str,
+        scope: str,
+        lab: str,
+        cost_rule: str,
+        status: CaseStatus,
+        deadline: Record,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        # DESIGN.md: the clock of other deadlines pauses while testing runs.
+        for d in list(self.deadlines.values()):
+            if d.state is DeadlineState.OPEN:
+                self.deadlines[d.deadline_id] = d.pause(timestamp)
+        self.status = CaseStatus(status)
+        self._open(deadline_from_record(deadline))
+        self.spot_checks.append(
+            {
+                "method": method,
+                "scope": scope,
+                "lab": lab,
+                "cost_rule": cost_rule,
+                "ordered_at": timestamp,
+                "outcome": None,
+            }
+        )
+
+    def record_spot_check_result(
+        self, *, outcome: str, report_ref: str, findings: str, cost_payer: str, by: Acting
+    ) -> None:
+        """The lab's result; paused clocks resume, pushed back by the time spent testing."""
+        status = self._step(Step.RECORD_SPOT_CHECK_RESULT)
+        if not self.spot_check_running:
+            raise NothingRequestedError("no spot check is running on this case")
+        resumed = {}
+        for d in self.deadlines.values():
+            if d.state is DeadlineState.PAUSED:
+                due, remind = d.resumed_due_at(by.at)
+                resumed[d.deadline_id] = {"due_at": due, "remind_at": remind}
+        self._spot_check_result_recorded(
+            outcome=outcome,
+            report_ref=report_ref,
+            findings=findings,
+            cost_payer=cost_payer,
+            status=status,
+            resumed=resumed,
+            **stamp(by),
+        )
+
+    @event("SpotCheckResultRecorded")
+    def _spot_check_result_recorded(
+        self,
+        outcome: str,
+        report_ref: str,
+        findings: str,
+        cost_payer: str,
+        status: CaseStatus,
+        resumed: Record,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self._finish(DeadlineKind.SPOT_CHECK, DeadlineState.MET)
+        for deadline_id, times in resumed.items():
+            self.deadlines[deadline_id] = self.deadlines[deadline_id].resume(
+                times["due_at"], times["remind_at"]
+            )
+        self.spot_checks[-1].update(
+            outcome=outcome,
+            report_ref=report_ref,
+            findings=findings,
+            cost_payer=cost_payer,
+            recorded_at=timestamp,
+        )
+        self.status = CaseStatus(status)
+
+    def assess_evidence(
+        self, *, authentic: bool, relevant: bool, lawful: bool, notes: str, by: Acting
+    ) -> None:
+        """A handler's assessment of the evidence: authenticity, relevance, legality."""
+        status = self._step(Step.ASSESS_EVIDENCE)
+        self._evidence_assessed(
+            authentic=authentic,
+            relevant=relevant,
+            lawful=lawful,
+            notes=notes,
+            status=status,
+            **stamp(by),
+        )
+
+    @event("EvidenceAssessed")
+    def _evidence_assessed(
+        self,
+        authentic: bool,
+        relevant: bool,
+        lawful: bool,
+        notes: str,
+        status: CaseStatus,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.assessments.append(
+            {"authentic": authentic, "relevant": relevant, "lawful": lawful, "notes": notes}
+        )
+        self.status = CaseStatus(status)
+
+    # ---------------------------------------------------------------- liability
+
+    def determine_liability(
+        self,
+        *,
+        party: str,
+        grounds: list[str],
+        rule_refs: list[str],
+        reasoning: str,
+        testing_cost_payer: str,
+        by: Acting,
+    ) -> None:
+        """Record who is liable and why, citing the rules that justify it."""
+        status = self._step(Step.DETERMINE_LIABILITY)
+        if not rule_refs:
+            raise InvalidCommandError("a liability decision must cite at least one rule")
+        self._liability_determined(
+            party=party,
+            grounds=grounds,
+            rule_refs=rule_refs,
+            reasoning=reasoning,
+            testing_cost_payer=testing_cost_payer,
+            status=status,
+            **stamp(by),
+        )
+
+    @event("LiabilityDetermined")
+    def _liability_determined(
+        self,
+        party: str,
+        grounds: list[str],
+        rule_refs: list[str],
+        reasoning: str,
+        testing_cost_payer: str,
+        status: CaseStatus,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.liability = {
+            "party": party,
+            "grounds": list(grounds),
+            "rule_refs": list(rule_refs),
+            "reasoning": reasoning,
+            "testing_cost_payer": testing_cost_payer,
+            "at": timestamp,
+        }
+        self.status = CaseStatus(status)
+
+    # ------------------------------------------------------------------- remedy
+
+    def offer_remedy(
+        self,
+        *,
+        kind: str,
+        refund_amount: Decimal,
+        compensation_amount: Decimal,
+        shipping_paid_by: str,
+        rule_refs: list[str],
+        explanation: str,
+        by: Acting,
+        policy: DeadlinePolicy,
+    ) -> None:
+        """Offer a remedy; the consumer has 72 h to answer (reminder at 48 h)."""
+        status = self._step(Step.OFFER_REMEDY)
+        if refund_amount < 0 or compensation_amount < 0:
+            raise InvalidCommandError("remedy amounts cannot be negative")
+        self._remedy_offered(
+            kind=kind,
+            refund_amount=refund_amount,
+            compensation_amount=compensation_amount,
+            shipping_paid_by=shipping_paid_by,
+            rule_refs=rule_refs,
+            explanation=explanation,
+            status=status,
+            deadline=self._start(DeadlineKind.REMEDY_ANSWER, by, policy),
+            **stamp(by),
+        )
+
+    @event("RemedyOffered")
+    def _remedy_offered(
+        self,
+        kind: str,
+        refund_amount: Decimal,
+        compensation_amount: Decimal,
+        shipping_paid_by: str,
+        rule_refs: list[str],
+        explanation: str,
+        status: CaseStatus,
+        deadline: Record,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self._finish(DeadlineKind.REMEDY_ANSWER, DeadlineState.CANCELLED)  # revised offer
+        self.remedy = {
+            "kind": kind,
+            "refund_amount": Decimal(refund_amount),
+            "compensation_amount": Decimal(compensation_amount),
+            "shipping_paid_by": shipping_paid_by,
+            "rule_refs": list(rule_refs),
+            "explanation": explanation,
+            "answer": None,
+            "offered_at": timestamp,
+        }
+        self.status = CaseStatus(status)
+        self._open(deadline_from_record(deadline))
+
+    def accept_remedy(self, by: Acting) -> None:
+        """The consumer accepts the open offer."""
+        status = self._step(Step.ACCEPT_REMEDY)
+        self._check_consumer(by)
+        self._remedy_accepted(status=status, **stamp(by))
+
+    @event("RemedyAccepted")
+    def _remedy_accepted(self, status: CaseStatus, timestamp: datetime, meta: Meta) -> None:
+        assert self.remedy is not None
+        self.remedy["answer"] = "accepted"
+        self.status = CaseStatus(status)
+        self._finish(DeadlineKind.REMEDY_ANSWER, DeadlineState.MET)
+
+    def reject_remedy(self, reason: str, by: Acting) -> None:
+        """The consumer rejects the open offer, saying why."""
+        status = self._step(Step.REJECT_REMEDY)
+        self._check_consumer(by)
+        if not reason.strip():
+            raise InvalidCommandError("rejecting a remedy needs a reason")
+        self._remedy_rejected(rejection=reason, status=status, **stamp(by))
+
+    @event("RemedyRejected")
+    def _remedy_rejected(
+        self, rejection: str, status: CaseStatus, timestamp: datetime, meta: Meta
+    ) -> None:
+        assert self.remedy is not None
+        self.remedy["answer"] = "rejected"
+        self.remedy["rejection"] = rejection
+        self.status = CaseStatus(status)
+        self._finish(DeadlineKind.REMEDY_ANSWER, DeadlineState.MET)
+
+    def receive_return(self, tracking_ref: str, by: Acting, policy: DeadlinePolicy) -> None:
+        """Returned goods reached the merchant: the refund is due within 7 days."""
+        self._step(Step.RECEIVE_RETURN)
+        if self.return_received_at is not None:
+            raise InvalidCommandError("the return was already received")
+        self._return_received(
+            tracking_ref=tracking_ref,
+            deadline=self._start(DeadlineKind.REFUND, by, policy),
+            **stamp(by),
+        )
+
+    @event("ReturnReceived")
+    def _return_received(
+        self, tracking_ref: str, deadline: Record, timestamp: datetime, meta: Meta
+    ) -> None:
+        self.return_received_at = timestamp
+        self._open(deadline_from_record(deadline))
+
+    def execute_remedy(self, amount_paid: Decimal, reference: str, by: Acting) -> None:
+        """The accepted remedy was carried out (refund paid, item exchanged or repaired)."""
+        status = self._step(Step.EXECUTE_REMEDY)
+        self._remedy_executed(
+            amount_paid=amount_paid, reference=reference, status=status, **stamp(by)
+        )
+
+    @event("RemedyExecuted")
+    def _remedy_executed(
+        self,
+        amount_paid: Decimal,
+        reference: str,
+        status: CaseStatus,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.remedy_executed = {
+            "amount_paid": Decimal(amount_paid),
+            "reference": reference,
+            "at": timestamp,
+        }
+        self.status = CaseStatus(status)
+        self._finish(DeadlineKind.REFUND, DeadlineState.MET)
+
+    # ------------------------------------------------------- closure and after
+
+    def close(
+        self, resolution: ResolutionCode, note: str, by: Acting, policy: DeadlinePolicy
+    ) -> None:
+        """Close the case; the appeal window (7 days) opens."""
+        status = self._step(Step.CLOSE)
+        self._closed(
+            resolution=resolution,
+            note=note,
+            status=status,
+            deadline=self._start(DeadlineKind.APPEAL_WINDOW, by, policy),
+            **stamp(by),
+        )
+
+    @event("CaseClosed")
+    def _closed(
+        self,
+        resolution: ResolutionCode,
+        note: str,
+        status: CaseStatus,
+        deadline: Record,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        for d in self.running_deadlines:
+            self.deadlines[d.deadline_id] = d.finish(DeadlineState.CANCELLED)
+        self.closed_at = timestamp
+        self.resolution = ResolutionCode(resolution)
+        self.status = CaseStatus(status)
+        self._open(deadline_from_record(deadline))
+
+    def record_satisfaction(self, score: int, comment: str, by: Acting) -> None:
+        """The consumer's answer to the follow-up survey (回访), 1 to 5."""
+        self._step(Step.RECORD_SATISFACTION)
+        self._check_consumer(by)
+        if not 1 <= score <= 5:
+            raise InvalidCommandError("satisfaction score must be from 1 to 5")
+        self._satisfaction_recorded(score=score, comment=comment, **stamp(by))
+
+    @event("SatisfactionRecorded")
+    def _satisfaction_recorded(
+        self, score: int, comment: str, timestamp: datetime, meta: Meta
+    ) -> None:
+        self.satisfaction = {"score": score, "comment": comment, "at": timestamp}
+
+    def file_appeal(self, grounds: str, by: Acting) -> None:
+        """Appeal a closed case, within the appeal window."""
+        status = self._step(Step.FILE_APPEAL)
+        self._check_consumer(by)
+        window = self.open_deadline(DeadlineKind.APPEAL_WINDOW)
+        if window is None or by.at > window.due_at:
+            raise AppealWindowClosedError(
+                "the appeal window has closed; appeals are accepted for 7 days after closure"
+            )
+        if not grounds.strip():
+            raise InvalidCommandError("an appeal must state its grounds")
+        self._appeal_filed(grounds=grounds, status=status, **stamp(by))
+
+    @event("AppealFiled")
+    def _appeal_filed(
+        self, grounds: str, status: CaseStatus, timestamp: datetime, meta: Meta
+    ) -> None:
+        self.appeals.append({"grounds": grounds, "filed_at": timestamp, "outcome": None})
+        self.status = CaseStatus(status)
+        self._finish(DeadlineKind.APPEAL_WINDOW, DeadlineState.MET)
+
+    def decide_appeal(self, outcome: AppealOutcome, decision: str, by: Acting) -> None:
+        """Uphold (the case is examined again) or dismiss (it closes again)."""
+        step = Step.UPHOLD_APPEAL if outcome is AppealOutcome.UPHELD else Step.DISMISS_APPEAL
+        status = self._step(step)
+        self._appeal_decided(outcome=outcome, decision=decision, status=status, **stamp(by))
+
+    @event("AppealDecided")
+    def _appeal_decided(
+        self,
+        outcome: AppealOutcome,
+        decision: str,
+        status: CaseStatus,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.appeals[-1].update(outcome=str(outcome), decision=decision, decided_at=timestamp)
+        self.status = CaseStatus(status)
+        if self.status is not CaseStatus.CLOSED:
+            self.closed_at, self.resolution = None, None
+
+    def reopen(self, new_facts: str, by: Acting) -> None:
+        """Reopen a closed case; only new facts justify it."""
+        status = self._step(Step.REOPEN)
+        if not new_facts.strip():
+            raise InvalidCommandError("a case is reopened only on new facts; state them")
+        self._reopened(new_facts=new_facts, status=status, **stamp(by))
+
+    @event("CaseReopened")
+    def _reopened(
+        self, new_facts: str, status: CaseStatus, timestamp: datetime, meta: Meta
+    ) -> None:
+        self._finish(DeadlineKind.APPEAL_WINDOW, DeadlineState.CANCELLED)
+        self.closed_at, self.resolution = None, None
+        self.reopen_count += 1
+        self.status = CaseStatus(status)
+
+    def escalate(self, reason: str, level: int, by: Acting) -> None:
+        """Raise the case to a senior handler or the platform's intervention team."""
+        self._step(Step.ESCALATE)
+        if not reason.strip():
+            raise InvalidCommandError("an escalation must say why")
+        self._escalated(escalation=reason, level=level, **stamp(by))
+
+    @event("CaseEscalated")
+    def _escalated(self, escalation: str, level: int, timestamp: datetime, meta: Meta) -> None:
+        self.escalations.append({"reason": escalation, "level": level, "at": timestamp})
+
+    def record_penalty(self, reason: str, rule_refs: list[str], by: Acting) -> None:
+        """A penalty against the merchant (for example a late refund)."""
+        self._step(Step.RECORD_PENALTY)
+        self._penalty_recorded(
+            merchant_id=self.merchant_id, penalty=reason, rule_refs=rule_refs, **stamp(by)
+        )
+
+    @event("MerchantPenaltyRecorded")
+    def _penalty_recorded(
+        self, merchant_id: str, penalty: str, rule_refs: list[str], timestamp: datetime, meta: Meta
+    ) -> None:
+        self.penalties.append({"reason": penalty, "rule_refs": list(rule_refs), "at": timestamp})
+
+    # ---------------------------------------------------------------- deadlines
+
+    def send_reminder(self, deadline_id: str, by: Acting) -> bool:
+        """Record a reminder for an open deadline; a repeat or stale one changes nothing."""
+        deadline = self.deadlines.get(deadline_id)
+        if (
+            deadline is None
+            or deadline.state is not DeadlineState.OPEN
+            or deadline.reminded
+            or deadline.remind_at is None
+            or by.at < deadline.remind_at
+        ):
+            return False
+        self._step(Step.SEND_REMINDER)
+        self._reminder_sent(deadline_id=deadline_id, kind=deadline.kind, **stamp(by))
+        return True
+
+    @event("DeadlineReminderSent")
+    def _reminder_sent(
+        self, deadline_id: str, kind: DeadlineKind, timestamp: datetime, meta: Meta
+    ) -> None:
+        self.deadlines[deadline_id] = replace(self.deadlines[deadline_id], reminded=True)
+
+    def expire_deadline(self, deadline_id: str, by: Acting, policy: DeadlinePolicy) -> bool:
+        """Let a due deadline take its default outcome (DESIGN.md deadline table).
+
+        Returns False, recording nothing, when the deadline is unknown, already met,
+        expired or cancelled, paused by a spot check, or not yet due: expiry commands
+        may arrive twice or late, and only the first valid one takes effect.
+        """
+        deadline = self.deadlines.get(deadline_id)
+        if deadline is None or deadline.state is not DeadlineState.OPEN or by.at < deadline.due_at:
+            return False
+        self._step(Step.EXPIRE_DEADLINE)
+        self._deadline_expired(
+            deadline_id=deadline_id, kind=deadline.kind, due_at=deadline.due_at, **stamp(by)
+        )
+        outcome = _EXPIRY_OUTCOMES[deadline.kind]
+        outcome(self, by, policy)
+        return True
+
+    @event("DeadlineExpired")
+    def _deadline_expired(
+        self,
+        deadline_id: str,
+        kind: DeadlineKind,
+        due_at: datetime,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.deadlines[deadline_id] = self.deadlines[deadline_id].finish(DeadlineState.EXPIRED)
+
+    def _on_acknowledgement_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
+        # SLA breach is the DeadlineExpired event itself; the case goes up a level.
+        self.escalate("acknowledgement not sent within the promised time", 1, by)
+
+    def _on_information_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
+        # Closed as insufficient information; reopenable when the facts arrive.
+        self.close(
+            ResolutionCode.INSUFFICIENT_INFORMATION,
+            "the consumer did not supply the requested information in time",
+            by,
+            policy,
+        )
+
+    def _on_merchant_evidence_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
+        # The platform intervenes. A silent merchant is presumed liable for a visible
+        # defect: default judgment, return and refund at the merchant's cost.
+        if not self.has_visible_defect_evidence or self.status not in (
+            CaseStatus.FILED,
+            CaseStatus.VERIFYING,
+        ):
+            self.escalate("merchant did not submit evidence in time; platform intervenes", 1, by)
+            return
+        judgment = default_judgment(self.price, self.quantity)
+        self.determine_liability(
+            party=Party.MERCHANT,
+            grounds=[LiabilityGround.SILENT_MERCHANT],
+            rule_refs=[r.code for r in judgment.rule_refs],
+            reasoning="the merchant did not answer within the deadline and the consumer's "
+            "photos or videos show the defect: default judgment",
+            testing_cost_payer=testing_cost_payer(Party.MERCHANT),
+            by=by,
+        )
+        self.offer_remedy(
+            kind=judgment.kind,
+            refund_amount=judgment.refund_amount,
+            compensation_amount=Decimal(0),
+            shipping_paid_by=judgment.shipping_paid_by,
+            rule_refs=[r.code for r in judgment.rule_refs],
+            explanation=judgment.explanation,
+            by=by,
+            policy=policy,
+        )
+
+    def _on_spot_check_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
+        self.escalate("spot-check result overdue", 1, by)
+
+    def _on_remedy_answer_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
+        self.escalate("the consumer did not answer the remedy offer; handler to follow up", 1, by)
+
+    def _on_refund_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
+        self.escalate("refund not made within 7 days of receiving the returned goods", 2, by)
+        self.record_penalty(
+            "late refund after returned goods were received",
+            [PLATFORM_REFUND_AFTER_RETURN.code],
+            by,
+        )
+
+    def _on_appeal_window_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
+        """Nothing more happens: from now on an appeal is refused."""
+
+
+_EXPIRY_OUTCOMES: dict[DeadlineKind, Callable[[ComplaintCase, Acting, DeadlinePolicy], None]] = {
+    DeadlineKind.ACKNOWLEDGEMENT: ComplaintCase._on_acknowledgement_expired,
+    DeadlineKind.INFORMATION: ComplaintCase._on_information_expired,
+    DeadlineKind.MERCHANT_EVIDENCE: ComplaintCase._on_merchant_evidence_expired,
+    DeadlineKind.SPOT_CHECK: ComplaintCase._on_spot_check_expired,
+    DeadlineKind.REMEDY_ANSWER: ComplaintCase._on_remedy_answer_expired,
+    DeadlineKind.REFUND: ComplaintCase._on_refund_expired,
+    DeadlineKind.APPEAL_WINDOW: ComplaintCase._on_appeal_window_expired,
+}

@@ -1,0 +1,129 @@
+"""Masking personal data before a merchant sees a case (个人信息保护法, DESIGN.md 2.3).
+
+Merchants need the order, the SKU, the complaint and the evidence, not the person
+behind them (PIPL Art. 6, data minimisation).  They see a masked name (``林**``)
+and phone (``183****2807``), an address only when a return or exchange must be
+shipped, and never ID numbers, payment accounts, e-mail addresses or medical data.
+Free text written by the consumer is scrubbed of the numbers and addresses people
+paste into it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+MASK: Final = "*"
+
+# A mainland mobile number: 11 digits starting 13-19, optionally after +86 / 0086,
+# with spaces or hyphens between the groups (183-1234-2807).
+_MOBILE: Final = r"(?:(?:\+|00)?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
+# A resident ID number (身份证): 17 digits and a check digit or X.
+_ID_NUMBER: Final = r"\d{17}[\dXx]"
+# A bank card: 16-19 digits, optionally grouped by spaces or hyphens.
+_BANK_CARD: Final = r"\d(?:[ -]?\d){15,18}"
+_EMAIL: Final = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+
+# One pass, longest kinds first, never starting or ending inside a longer run of
+# digits, so an 18-digit ID is not read as a phone number followed by 7 digits.
+# Letters may touch a number ("电话18312342807", "tel18312342807"): masking too
+# much is the safer mistake.
+_PERSONAL_DATA: Final = re.compile(
+    rf"(?P<email>{_EMAIL})"
+    rf"|(?<!\d)(?:(?P<id>{_ID_NUMBER})|(?P<card>{_BANK_CARD})|(?P<mobile>{_MOBILE}))(?!\d)"
+)
+_FULL_MOBILE: Final = re.compile(_MOBILE)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerContact:
+    """Everything the platform holds to reach a consumer; never shown to a merchant as is."""
+
+    name: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    id_number: str | None
+    payment_account: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MaskedContact:
+    """What a merchant may see of the consumer: no e-mail, ID number or payment account."""
+
+    name: str
+    phone: str | None
+    address: str | None
+
+
+def mask_name(name: str) -> str:
+    """Keep the first character and mask every other one, keeping spaces.
+
+    ``林小明`` -> ``林**``; ``Lin Xiaoming`` -> ``L** ********``.  A one-character
+    name is masked entirely, since keeping it would reveal the whole name.
+    """
+    name = name.strip()
+    if len(name) <= 1:
+        return MASK * len(name)
+    return name[0] + "".join(ch if ch.isspace() else MASK for ch in name[1:])
+
+
+def mask_phone(phone: str) -> str:
+    """Mask a phone number: ``183****2807`` for a mainland mobile, whatever its format.
+
+    The +86 / 0086 prefix and separators are dropped.  Other numbers (landlines,
+    foreign numbers) keep only their last 4 digits; numbers of 4 digits or fewer
+    are masked entirely.
+    """
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if _FULL_MOBILE.fullmatch(phone.strip()):
+        local = digits[-11:]
+        return local[:3] + MASK * 4 + local[-4:]
+    if len(digits) <= 4:
+        return MASK * len(digits)
+    return MASK * (len(digits) - 4) + digits[-4:]
+
+
+def mask_email(email: str) -> str:
+    """Keep the first character of the local part and the domain: ``l***@example.com``.
+
+    The mask has a fixed length so that it does not reveal the length of the name.
+    Text that is not an e-mail address is masked entirely.
+    """
+    local, at, domain = email.strip().rpartition("@")
+    if not at or not local or not domain:
+        return MASK * 3
+    return local[0] + MASK * 3 + "@" + domain
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if match.group("email") is not None:
+        return mask_email(text)
+    if match.group("mobile") is not None:
+        return mask_phone(text)
+    # ID numbers and payment cards are never shown, not even in part (PIPL).
+    return "".join(MASK if ch.isalnum() else ch for ch in text)
+
+
+def scrub_text(text: str) -> str:
+    """Mask mobile numbers, ID numbers, bank-card numbers and e-mails inside free text.
+
+    Any run of 16-19 digits is treated as a card number, so order ids belong in
+    their own field rather than in the complaint text.
+    """
+    return _PERSONAL_DATA.sub(_mask_match, text)
+
+
+def mask_contact(contact: ConsumerContact, *, return_needed: bool) -> MaskedContact:
+    """The consumer as a merchant may see them (PIPL Art. 6, data minimisation).
+
+    The address is shown only when goods must be shipped between them (a return
+    or an exchange); it is then shown whole, because a courier needs all of it.
+    """
+    return MaskedContact(
+        name=mask_name(contact.name),
+        phone=None if contact.phone is None else mask_phone(contact.phone),
+        address=contact.address if return_needed else None,
+    )

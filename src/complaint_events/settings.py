@@ -1,0 +1,77 @@
+"""One validated settings object, read from ``COMPLAINTS_*`` environment variables.
+
+The composition root (:mod:`complaint_events.bootstrap`) builds everything from it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from complaint_events.domain.deadlines import DeadlinePolicy
+from complaint_events.domain.values import DeadlineKind
+
+
+class Settings(BaseSettings):
+    """Where the event store and Kafka are, and how long the process's clocks run."""
+
+    model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", extra="ignore")
+
+    store: Literal["sqlite", "postgres"] = Field(
+        "sqlite", description="Event store: 'sqlite' (embedded) or 'postgres'."
+    )
+    sqlite_path: Path = Field(
+        Path("complaints.sqlite"), description="SQLite file for the embedded store."
+    )
+    postgres_dsn: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/complaints",
+        description="PostgreSQL connection string (event store and read models).",
+    )
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
+    topic_prefix: str = Field("", description="Prefix for every topic name (test isolation).")
+    partitions: int = Field(3, ge=1, description="Partitions of topics the project creates.")
+    duplicate_window: timedelta = Field(
+        timedelta(days=30),
+        description="Same consumer + order + problem within this window is a duplicate.",
+    )
+    deadlines: dict[DeadlineKind, timedelta] = Field(
+        default_factory=dict,
+        description='Clock overrides as JSON, e.g. {"acknowledgement": "PT12H"}.',
+    )
+    relay_batch_size: int = Field(500, ge=1, le=10_000)
+
+    @field_validator("postgres_dsn")
+    @classmethod
+    def _dsn_is_postgres(cls, value: str) -> str:
+        try:
+            conninfo_to_dict(value)
+        except psycopg.ProgrammingError as error:
+            raise ValueError(
+                "COMPLAINTS_POSTGRES_DSN must be a PostgreSQL connection string, e.g. "
+                f"postgresql://postgres@127.0.0.1:5432/complaints ({error})") from None
+        return value
+
+    def deadline_policy(self) -> DeadlinePolicy:
+        """DESIGN.md's default clocks with this installation's overrides."""
+        policy = DeadlinePolicy()
+        for kind, duration in self.deadlines.items():
+            policy = policy.with_duration(kind, duration)
+        return policy
+
+    def topic(self, name: str) -> str:
+        """The full name of one of the project's topics."""
+        return f"{self.topic_prefix}{name}"
+
+
+EVENTS_TOPIC = "complaints.events.v1"
+INTAKE_TOPIC = "complaints.intake.v1"
+INTAKE_DLQ_TOPIC = "complaints.intake.dlq.v1"
+COMMANDS_TOPIC = "complaints.commands.v1"
+COMMAND_RESULTS_TOPIC = "complaints.command-results.v1"
+NOTIFICATIONS_TOPIC = "notifications.outbound.v1"

@@ -1,0 +1,68 @@
+"""Fixtures shared by the whole suite: the real stack's coordinates, fresh databases, topics."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from complaint_events.settings import Settings
+
+STACK_HINT = 'start the local stack first: scripts/devstack up && eval "$(scripts/devstack env)"'
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_dsn() -> str:
+    """The DSN of the running PostgreSQL (from COMPLAINTS_POSTGRES_DSN)."""
+    dsn = os.environ.get("COMPLAINTS_POSTGRES_DSN", Settings().postgres_dsn)
+    try:
+        with psycopg.connect(dsn, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as error:
+        pytest.fail(f"PostgreSQL at {dsn} is not reachable ({error}); {STACK_HINT}")
+    return dsn
+
+
+@pytest.fixture
+def postgres_dsn(postgres_admin_dsn: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    info = conninfo_to_dict(postgres_admin_dsn)
+    info["dbname"] = name
+    yield make_conninfo(**info)  # type: ignore[arg-type]
+    with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    """The bootstrap servers of the running broker (from COMPLAINTS_KAFKA_BOOTSTRAP)."""
+    bootstrap = os.environ.get("COMPLAINTS_KAFKA_BOOTSTRAP", Settings().kafka_bootstrap)
+    try:
+        KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000).close()
+    except KafkaError:
+        pytest.fail(f"Kafka at {bootstrap} is not reachable; {STACK_HINT}")
+    return bootstrap
+
+
+@pytest.fixture
+def stack_settings(postgres_dsn: str, kafka_bootstrap: str) -> Settings:
+    """Settings for a test on the real stack: its own database and its own topics."""
+    return Settings(
+        store="postgres",
+        postgres_dsn=postgres_dsn,
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        partitions=3,
+    )

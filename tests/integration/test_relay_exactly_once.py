@@ -1,0 +1,142 @@
+"""The relay publishes every stored case event exactly once, in per-case order (real Kafka + PG)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from stack_support import file_cases, read_topic, topic_size
+
+from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.adapters.postgres_positions import PostgresPositionStore
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.bootstrap import build_cases, build_producer, build_relay
+from complaint_events.contracts.envelope import event_id_for
+from complaint_events.relay import Relay
+from complaint_events.settings import EVENTS_TOPIC, Settings
+from waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def stored_event_ids(cases: ComplaintCases, case_ids: list[UUID]) -> dict[UUID, list[str]]:
+    """Each case's event ids in stored order: what the topic must hold, no more, no less."""
+    return {
+        case_id: [str(event_id_for(case_id, e.originator_version)) for e in cases.history(case_id)]
+        for case_id in case_ids
+    }
+
+
+def assert_topic_matches_store(settings: Settings, expected: dict[UUID, list[str]]) -> None:
+    messages = read_topic(settings.kafka_bootstrap, settings.topic(EVENTS_TOPIC))
+    on_topic = [h["event_id"].decode() for _, h, _ in messages]
+    assert len(on_topic) == len(set(on_topic)), "an event was published twice"
+    want = {e for ids in expected.values() for e in ids}
+    assert set(on_topic) == want, f"missing {len(want - set(on_topic))} events"
+    per_case: dict[str, list[str]] = defaultdict(list)
+    for key, headers, value in messages:
+        per_case[key].append(headers["event_id"].decode())
+        assert json.loads(value)["case_id"] == key
+    for case_id, ids in expected.items():
+        assert per_case[str(case_id)] == ids, f"case {case_id} out of order on the topic"
+
+
+def relay_process(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "COMPLAINTS_POSTGRES_DSN": settings.postgres_dsn,
+        "COMPLAINTS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "complaint_events.cli.main", "relay", "--batch-size", "50"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_relay_killed_mid_stream_and_restarted_publishes_each_event_once_in_order(
+    stack_settings: Settings, tmp_path: Path
+) -> None:
+    ensure_topics(stack_settings)
+    cases = build_cases(stack_settings)
+    topic = stack_settings.topic(EVENTS_TOPIC)
+    case_ids = file_cases(cases, 0, 300)
+    filed_more: list[UUID] = []
+    filer = threading.Thread(target=lambda: filed_more.extend(file_cases(cases, 300, 1200)))
+
+    first = relay_process(stack_settings, tmp_path / "relay.log")
+    filer.start()
+    wait_until(
+        lambda: topic_size(stack_settings.kafka_bootstrap, topic) >= 1500,
+        timeout=90,
+        what="the relay to publish a first part of the stream",
+    )
+    assert filer.is_alive(), "filing finished before the kill: the test would not be mid-stream"
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+
+    second = relay_process(stack_settings, tmp_path / "relay.log")
+    filer.join(timeout=300)
+    case_ids += filed_more
+    expected = stored_event_ids(cases, case_ids)
+    total = sum(len(ids) for ids in expected.values())
+    positions = PostgresPositionStore(stack_settings.postgres_dsn)
+    last = cases.recorder.max_notification_id()
+    wait_until(
+        lambda: positions.load(f"relay:{topic}") == last,
+        timeout=180,
+        what="the restarted relay to catch up with the event store",
+    )
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=30) == 0, (tmp_path / "relay.log").read_text()[-3000:]
+    assert total == 1500 * 3
+    assert_topic_matches_store(stack_settings, expected)
+
+
+class CrashOnSave(PostgresPositionStore):
+    """A position store that dies the first time it is asked to save: a crash in the window
+    between Kafka acknowledging a batch and the position being committed."""
+
+    def save(self, name: str, position: int) -> None:
+        raise RuntimeError("simulated crash before saving the position")
+
+
+def test_relay_restarted_after_publishing_but_before_saving_position_publishes_nothing_twice(
+    stack_settings: Settings,
+) -> None:
+    ensure_topics(stack_settings)
+    cases = build_cases(stack_settings)
+    case_ids = file_cases(cases, 0, 40)
+    crashing = Relay(
+        recorder=cases.recorder,
+        mapper=cases.mapper,
+        producer=build_producer(stack_settings),
+        positions=CrashOnSave(stack_settings.postgres_dsn),
+        topic=stack_settings.topic(EVENTS_TOPIC),
+        bootstrap_servers=stack_settings.kafka_bootstrap,
+        batch_size=1000,
+    )
+    crashing.start()
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        crashing.run_once()
+    assert topic_size(stack_settings.kafka_bootstrap, stack_settings.topic(EVENTS_TOPIC)) == 120
+
+    more = file_cases(cases, 40, 10)
+    restarted = build_relay(stack_settings, cases)
+    restarted.start()
+    while restarted.run_once():
+        pass
+
+    assert restarted.stats.skipped_already_on_topic == 120
+    assert restarted.stats.published == 30
+    assert_topic_matches_store(stack_settings, stored_event_ids(cases, case_ids + more))

@@ -1,0 +1,98 @@
+"""Helpers for relay tests: filing many cases fast, reading the events topic back."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from kafka import KafkaConsumer, TopicPartition
+
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.domain.acting import Acting
+from complaint_events.domain.complaint import ComplaintDetails, Contact
+from complaint_events.domain.values import Channel, Demand, ProblemCategory
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def complaint(n: int) -> ComplaintDetails:
+    return ComplaintDetails(
+        channel=Channel.WEB,
+        channel_ref=f"web-{n}",
+        received_at=T0,
+        consumer_id=f"c-{n}",
+        contact=Contact(f"Consumer {n}", "18312342807"),
+        order_id=f"O-{n}",
+        merchant_id=f"m-{n % 7}",
+        sku=f"SKU-{n % 11}",
+        product_name="kettle",
+        description="leaks",
+        demand=Demand.REFUND,
+        category=ProblemCategory.QUALITY_DEFECT,
+        price=Decimal("99.00"),
+    )
+
+
+def file_cases(cases: ComplaintCases, start: int, count: int, batch: int = 250) -> list[UUID]:
+    """File ``count`` complaints in batches, then give each two more events."""
+    ids: list[UUID] = []
+    for first in range(start, start + count, batch):
+        numbers = range(first, min(first + batch, start + count))
+        outcomes = cases.file_complaints(
+            [(complaint(n), Acting("adapter:web", T0)) for n in numbers]
+        )
+        ids.extend(o.case_id for o in outcomes)
+    later = Acting("handler:h1", T0 + timedelta(hours=1))
+    for case_id in ids:
+        cases.act(
+            case_id,
+            lambda c: (
+                c.acknowledge(notification_id="n", language="zh", soothing=False, by=later),
+                c.escalate("test", 1, later),
+            ),
+        )
+    return ids
+
+
+def read_topic(bootstrap: str, topic: str) -> list[tuple[str, dict[str, bytes], bytes]]:
+    """Every message on ``topic`` as (key, headers, value), partition by partition."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=3000,
+    )
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        messages = []
+        for tp in tps:
+            consumer.seek_to_beginning(tp)
+        remaining = {tp: ends[tp] for tp in tps if ends[tp] > 0}
+        read: dict[TopicPartition, int] = defaultdict(int)
+        while any(read[tp] < end for tp, end in remaining.items()):
+            batch = consumer.poll(timeout_ms=1000)
+            if not batch:
+                continue
+            for tp, records in batch.items():
+                for r in records:
+                    read[tp] = r.offset + 1
+                    messages.append((r.key.decode(), dict(r.headers), r.value))
+        return messages
+    finally:
+        consumer.close()
+
+
+def topic_size(bootstrap: str, topic: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in partitions]
+        return sum(consumer.end_offsets(tps).values()) if tps else 0
+    finally:
+        consumer.close()

@@ -1,0 +1,168 @@
+"""Commands the process refuses, each with the named error that says why."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from complaint_events.domain.errors import (
+    AppealWindowClosedError,
+    InvalidCommandError,
+    InvalidTransitionError,
+    LiabilityNotDeterminedError,
+    NothingRequestedError,
+    WrongConsumerError,
+    WrongMerchantError,
+)
+from complaint_events.domain.status import TRANSITIONS, CaseStatus, Step, next_status
+from complaint_events.domain.values import ResolutionCode
+
+APPEAL_WINDOW = timedelta(days=7)
+
+
+def test_offering_a_remedy_before_liability_is_determined_is_refused(steps) -> None:
+    case = steps.file()
+    steps.acknowledge(case, 1)
+
+    with pytest.raises(LiabilityNotDeterminedError):
+        steps.offer_remedy(case, 2)
+
+    assert case.remedy is None
+    assert case.status is CaseStatus.VERIFYING
+    assert [type(e).__name__ for e in case.collect_events()][-1] == "AcknowledgementSent"
+
+
+def test_an_appeal_inside_the_window_is_accepted(steps, by) -> None:
+    case = steps.closed()  # closed at 8 h
+
+    case.file_appeal("the refund was short", by=by.consumer(8 + 7 * 24))
+
+    assert case.status is CaseStatus.UNDER_APPEAL
+
+
+def test_an_appeal_after_the_window_is_refused(steps, by) -> None:
+    case = steps.closed()  # closed at 8 h
+    just_after = 8 + APPEAL_WINDOW / timedelta(hours=1) + 1 / 60
+
+    with pytest.raises(AppealWindowClosedError):
+        case.file_appeal("the refund was short", by=by.consumer(just_after))
+
+    assert case.status is CaseStatus.CLOSED
+    assert case.appeals == []
+
+
+def test_evidence_from_another_merchant_is_refused(steps, by) -> None:
+    case = steps.file()
+    steps.request_merchant_evidence(case, 1)
+
+    with pytest.raises(WrongMerchantError):
+        case.submit_merchant_evidence([], "not ours", by=by.merchant(2, merchant_id="m-2"))
+
+    assert case.merchant_evidence == []
+
+
+def test_another_consumer_cannot_accept_the_remedy(steps, by) -> None:
+    case = steps.offered()
+
+    with pytest.raises(WrongConsumerError):
+        case.accept_remedy(by=by.consumer(5, consumer_id="c-2"))
+
+    assert case.status is CaseStatus.REMEDY_OFFERED
+    assert case.remedy is not None
+    assert case.remedy["answer"] is None
+
+
+def test_supplying_information_never_requested_is_refused(steps, by) -> None:
+    case = steps.file()
+    steps.acknowledge(case, 1)
+
+    with pytest.raises(NothingRequestedError):
+        case.supply_information("order o-1", [], by=by.consumer(2))
+
+
+def test_supplying_information_twice_is_refused(steps, by) -> None:
+    case = steps.file()
+    steps.request_information(case, 1)
+    case.supply_information("order o-1", [], by=by.consumer(2))
+
+    with pytest.raises(NothingRequestedError):
+        case.supply_information("order o-1 again", [], by=by.consumer(3))
+
+
+def test_merchant_evidence_never_requested_is_refused(steps) -> None:
+    case = steps.file()
+
+    with pytest.raises(NothingRequestedError):
+        steps.submit_merchant_evidence(case, 1)
+
+
+@pytest.mark.parametrize("new_facts", ["", "   "])
+def test_reopening_without_new_facts_is_refused(steps, by, new_facts: str) -> None:
+    case = steps.file()
+    steps.close(case, 1, ResolutionCode.INSUFFICIENT_INFORMATION)
+
+    with pytest.raises(InvalidCommandError):
+        case.reopen(new_facts, by=by.handler(2))
+
+    assert case.status is CaseStatus.CLOSED
+    assert case.reopen_count == 0
+
+
+def test_reopening_on_new_facts_returns_the_case_to_verification(steps, by) -> None:
+    case = steps.file()
+    steps.close(case, 1, ResolutionCode.INSUFFICIENT_INFORMATION)
+
+    case.reopen("consumer found the order id", by=by.handler(2))
+
+    assert case.status is CaseStatus.VERIFYING
+    assert case.resolution is None
+    assert case.reopen_count == 1
+
+
+def test_a_refused_step_on_the_aggregate_records_nothing(steps, by) -> None:
+    case = steps.closed()
+    before = case.version
+
+    with pytest.raises(InvalidTransitionError):
+        case.accept_remedy(by=by.consumer(9))
+
+    assert case.version == before
+
+
+_LISTED = [(status, step) for status, row in TRANSITIONS.items() for step in row]
+_NOT_LISTED = [(status, step) for status in CaseStatus for step in Step
+               if step not in TRANSITIONS[status]]
+
+
+def test_the_table_has_a_row_for_every_status() -> None:
+    assert set(TRANSITIONS) == set(CaseStatus)
+
+
+@pytest.mark.parametrize(("status", "step"), _LISTED)
+def test_every_listed_step_is_allowed(status: CaseStatus, step: Step) -> None:
+    expected = TRANSITIONS[status][step]
+
+    assert next_status(status, step) is (status if expected is None else expected)
+
+
+@pytest.mark.parametrize(("status", "step"), _NOT_LISTED)
+def test_every_step_not_listed_is_refused(status: CaseStatus, step: Step) -> None:
+    with pytest.raises(InvalidTransitionError) as refused:
+        next_status(status, step)
+
+    assert refused.value.status == status.value
+
+
+@pytest.mark.parametrize("status", [CaseStatus.FILED, CaseStatus.VERIFYING])
+def test_a_remedy_before_liability_gets_the_specific_error(status: CaseStatus) -> None:
+    with pytest.raises(LiabilityNotDeterminedError):
+        next_status(status, Step.OFFER_REMEDY)
+
+
+@pytest.mark.parametrize("status", [CaseStatus.CLOSED, CaseStatus.REMEDY_EXECUTED])
+def test_a_remedy_after_the_case_moved_on_is_an_ordinary_refusal(status: CaseStatus) -> None:
+    with pytest.raises(InvalidTransitionError) as refused:
+        next_status(status, Step.OFFER_REMEDY)
+
+    assert not isinstance(refused.value, LiabilityNotDeterminedError)

@@ -1,0 +1,122 @@
+"""Masking personal data for the merchant view (个人信息保护法, DESIGN.md section 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from complaint_events.domain.masking import (
+    ConsumerContact,
+    MaskedContact,
+    mask_contact,
+    mask_email,
+    mask_name,
+    mask_phone,
+    scrub_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("林小明", "林**"),
+        ("欧阳娜娜", "欧***"),
+        ("林明", "林*"),
+        ("Lin Xiaoming", "L** ********"),
+        ("  林小明 ", "林**"),
+        ("林", "*"),
+        ("", ""),
+    ],
+)
+def test_mask_name(name: str, expected: str) -> None:
+    assert mask_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("phone", "expected"),
+    [
+        ("18312342807", "183****2807"),
+        ("+86 18312342807", "183****2807"),
+        ("+86-183-1234-2807", "183****2807"),
+        ("0086 183 1234 2807", "183****2807"),
+        ("8618312342807", "183****2807"),
+        ("010-12345678", "*******5678"),
+        ("1234", "****"),
+    ],
+)
+def test_mask_phone(phone: str, expected: str) -> None:
+    assert mask_phone(phone) == expected
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("linxm@example.com", "l***@example.com"),
+        ("a@qq.com", "a***@qq.com"),
+        ("not an email", "***"),
+        ("@example.com", "***"),
+    ],
+)
+def test_mask_email(email: str, expected: str) -> None:
+    assert mask_email(email) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("请打电话18312342807联系我", "请打电话183****2807联系我"),
+        ("call +86 138-0013-8000 please", "call 138****8000 please"),
+        ("身份证11010519491231002X", "身份证******************"),
+        ("ID 110105194912310021.", "ID ******************."),
+        ("卡号6222021234567890123", "卡号*******************"),
+        ("card 6222 0212 3456 7890", "card **** **** **** ****"),
+        ("mail me at lin.xm@example.com.", "mail me at l***@example.com."),
+        ("QQ邮箱13800138000@qq.com", "QQ邮箱1***@qq.com"),
+        ("买了2件，花了299元，型号A1234", "买了2件，花了299元，型号A1234"),
+    ],
+)
+def test_scrub_text(text: str, expected: str) -> None:
+    assert scrub_text(text) == expected
+
+
+def test_scrub_text_leaves_no_digits_of_an_id_number_behind() -> None:
+    scrubbed = scrub_text("我的身份证是 440301199001011234，电话 13912345678")
+    assert "440301" not in scrubbed
+    assert "1234" not in scrubbed.split("，")[0]
+    assert "139****5678" in scrubbed
+
+
+CONTACT = ConsumerContact(
+    name="林小明",
+    phone="18312342807",
+    email="linxm@example.com",
+    address="广东省深圳市南山区科技园路1号",
+    id_number="440301199001011234",
+    payment_account="6222021234567890123",
+)
+
+
+def test_merchant_sees_masked_name_and_phone_and_no_address_without_a_return() -> None:
+    assert mask_contact(CONTACT, return_needed=False) == MaskedContact(
+        name="林**", phone="183****2807", address=None
+    )
+
+
+def test_merchant_sees_the_address_when_a_return_needs_it() -> None:
+    masked = mask_contact(CONTACT, return_needed=True)
+    assert masked.address == "广东省深圳市南山区科技园路1号"
+    assert masked.phone == "183****2807"
+
+
+def test_merchant_never_sees_id_payment_or_email() -> None:
+    masked = mask_contact(CONTACT, return_needed=True)
+    shown = " ".join(str(value) for value in (masked.name, masked.phone, masked.address))
+    assert "440301199001011234" not in shown
+    assert "6222021234567890123" not in shown
+    assert "example.com" not in shown
+    assert not hasattr(masked, "id_number")
+    assert not hasattr(masked, "email")
+
+
+def test_missing_phone_stays_missing() -> None:
+    contact = ConsumerContact("Lin", None, None, None, None, None)
+    assert mask_contact(contact, return_needed=False) == MaskedContact("L**", None, None)
