@@ -43,7 +43,7 @@ def check(name: str):
                     detail = asyncio.run(detail)
                 record(name, True, detail or "ok")
                 return True
-            except Exception as exc:  # noqa: BLE001 - report every failure
+            except Exception as exc:
                 if os.environ.get("PROBE_DEBUG"):
                     traceback.print_exc()
                 record(name, False, f"{type(exc).__name__}: {exc}")
@@ -83,7 +83,9 @@ class KafkaPythonChecks:
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="compat-probe")
         try:
             cluster = admin.describe_cluster()
-            version = admin._client.check_version() if hasattr(admin._client, "check_version") else "?"
+            version = (
+                admin._client.check_version() if hasattr(admin._client, "check_version") else "?"
+            )
         finally:
             admin.close()
         expect(bool(cluster), "empty describe_cluster response")
@@ -111,7 +113,9 @@ class KafkaPythonChecks:
             topics = set(admin.list_topics())
         finally:
             admin.close()
-        expect({self.topic, self.compacted} <= topics, f"created topics not listed: {sorted(topics)}")
+        expect(
+            {self.topic, self.compacted} <= topics, f"created topics not listed: {sorted(topics)}"
+        )
         return f"created {self.topic} ({PARTITIONS} partitions) and {self.compacted}"
 
     @check("kafka-python.admin.describe_configs(cleanup.policy=compact)")
@@ -121,11 +125,16 @@ class KafkaPythonChecks:
 
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="compat-probe")
         try:
-            resp = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, self.compacted)])
+            resp = admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, self.compacted)]
+            )
         finally:
             admin.close()
         text = repr(resp)
-        expect("cleanup.policy" in text and "compact" in text, f"cleanup.policy=compact not found in {text[:300]}")
+        expect(
+            "cleanup.policy" in text and "compact" in text,
+            f"cleanup.policy=compact not found in {text[:300]}",
+        )
         return "broker reports cleanup.policy=compact"
 
     def _produce(self, topic: str, tag: str) -> int:
@@ -203,7 +212,9 @@ class KafkaPythonChecks:
         finally:
             consumer.close()
         expect(not again, f"re-read {len(again)} already committed messages")
-        expect(positions == {tp.partition: end for tp, end in ends.items()}, f"positions {positions}")
+        expect(
+            positions == {tp.partition: end for tp, end in ends.items()}, f"positions {positions}"
+        )
         return f"{N_MESSAGES} consumed in group {self.group}, offsets committed {sum(committed.values())} total, resumed at committed offsets"
 
     @check("kafka-python.admin.list_groups/list_group_offsets")
@@ -219,7 +230,10 @@ class KafkaPythonChecks:
         expect(self.group in repr(groups), f"group not listed: {groups!r:.300}")
         offsets = offsets.get(self.group, offsets) if isinstance(offsets, dict) else offsets
         total = sum(getattr(o, "offset", 0) for o in offsets.values())
-        expect(len(offsets) == PARTITIONS and total == N_MESSAGES, f"unexpected committed offsets {offsets!r:.300}")
+        expect(
+            len(offsets) == PARTITIONS and total == N_MESSAGES,
+            f"unexpected committed offsets {offsets!r:.300}",
+        )
         return f"group listed, committed offsets for {len(offsets)} partitions (sum {total})"
 
     @check("kafka-python.compacted_topic(produce+consume)")
@@ -275,10 +289,14 @@ class AiokafkaChecks:
             topics = set(await admin.list_topics())
             from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-            cfg = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, self.compacted)])
+            cfg = await admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, self.compacted)]
+            )
         finally:
             await admin.close()
-        expect({self.topic, self.compacted} <= topics, f"created topics not listed: {sorted(topics)}")
+        expect(
+            {self.topic, self.compacted} <= topics, f"created topics not listed: {sorted(topics)}"
+        )
         expect("compact" in repr(cfg), f"cleanup.policy=compact not reported: {cfg!r:.300}")
         return f"aiokafka {aiokafka.__version__}: created {self.topic} and {self.compacted} (cleanup.policy=compact confirmed)"
 
@@ -372,7 +390,10 @@ class AiokafkaChecks:
             await admin.close()
         expect(self.group in repr(groups), f"group not listed: {groups!r:.300}")
         total = sum(getattr(o, "offset", 0) for o in offsets.values())
-        expect(len(offsets) == PARTITIONS and total == N_MESSAGES, f"unexpected committed offsets {offsets!r:.300}")
+        expect(
+            len(offsets) == PARTITIONS and total == N_MESSAGES,
+            f"unexpected committed offsets {offsets!r:.300}",
+        )
         return f"group listed, committed offsets for {len(offsets)} partitions (sum {total})"
 
     @check("aiokafka.compacted_topic(produce+consume)")
@@ -430,16 +451,25 @@ class AiokafkaChecks:
         finally:
             await consumer.stop()
         values = [r.value for r in got]
-        expect(not any(b"aio-txn-aborted" in v for v in values), "aborted records visible under read_committed")
+        expect(
+            not any(b"aio-txn-aborted" in v for v in values),
+            "aborted records visible under read_committed",
+        )
         committed = sum(b"aio-txn-committed" in v for v in values)
-        expect(committed == N_MESSAGES, f"{committed}/{N_MESSAGES} committed transactional records visible")
+        expect(
+            committed == N_MESSAGES,
+            f"{committed}/{N_MESSAGES} committed transactional records visible",
+        )
         return "committed transaction visible, aborted one hidden under read_committed"
 
     @check("aiokafka.lz4_codec_installed")
     def codec(self):
         from aiokafka.codec import has_lz4
 
-        expect(has_lz4(), "aiokafka needs cramjam for lz4: install 'aiokafka[lz4]' (pulls cramjam>=2.8)")
+        expect(
+            has_lz4(),
+            "aiokafka needs cramjam for lz4: install 'aiokafka[lz4]' (pulls cramjam>=2.8)",
+        )
         import cramjam
 
         return f"cramjam {getattr(cramjam, '__version__', '?')} present"
@@ -489,12 +519,14 @@ def cleanup(bootstrap: str, prefix: str) -> None:
                 admin.delete_topics(topics, timeout_ms=15000)
         finally:
             admin.close()
-    except Exception as exc:  # noqa: BLE001 - cleanup is best effort
+    except Exception as exc:
         print(f"note: cleanup of {prefix}* topics failed: {exc}", file=sys.stderr)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument(
         "--bootstrap",
         default=os.environ.get("COMPLAINTS_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
@@ -502,7 +534,9 @@ def main() -> int:
     )
     ap.add_argument("--keep", action="store_true", help="do not delete the probe topics")
     args = ap.parse_args()
-    logging.basicConfig(level=logging.CRITICAL if not os.environ.get("PROBE_DEBUG") else logging.INFO)
+    logging.basicConfig(
+        level=logging.CRITICAL if not os.environ.get("PROBE_DEBUG") else logging.INFO
+    )
 
     run_id = uuid.uuid4().hex[:8]
     print(f"probing Kafka at {args.bootstrap} (run {run_id})", flush=True)

@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from stack_support import T0, complaint
 
 from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
 from complaint_events.bootstrap import build_cases
@@ -24,6 +23,7 @@ from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import Channel
 from complaint_events.settings import Settings
+from stack_support import T0, complaint
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from stack_support import file_cases, read_topic, topic_size
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
@@ -22,6 +21,7 @@ from complaint_events.bootstrap import build_cases, build_producer, build_relay
 from complaint_events.contracts.envelope import event_id_for
 from complaint_events.relay import Relay
 from complaint_events.settings import EVENTS_TOPIC, Settings
+from stack_support import file_cases, read_topic, topic_size
 from waiting import wait_until
 
 pytestmark = pytest.mark.integration

@@ -165,7 +165,7 @@ class ComplaintCases(Application[UUID]):
     def get_case(self, case_id: UUID) -> ComplaintCase:
         """The case as it stands now."""
         try:
-            case = self.repository.get(case_id)
+            case: object = self.repository.get(case_id)
         except AggregateNotFoundError:
             raise CaseNotFoundError(case_id) from None
         if not isinstance(case, ComplaintCase):
@@ -208,12 +208,12 @@ class ComplaintCases(Application[UUID]):
         """The case exactly as it stood at ``at`` (None if it was not yet filed)."""
         version = None
         for stored in self.history(case_id):
-            if stored.timestamp > at:
+            if stored.timestamp > at:  # type: ignore[attr-defined]
                 break
             version = stored.originator_version
         if version is None:
             return None
-        case = self.repository.get(case_id, version=version)
+        case: object = self.repository.get(case_id, version=version)
         assert isinstance(case, ComplaintCase)
         return case
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from uuid import UUID
 
 from complaint_events.application.cases import ComplaintCases
@@ -18,6 +19,7 @@ from complaint_events.demo import samples
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails
+from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.masking import mask_name, mask_phone, scrub_text
 from complaint_events.domain.rules.liability import LiabilityFacts, suggest_liability
 from complaint_events.domain.rules.liability import testing_cost_payer as cost_payer
@@ -232,8 +234,11 @@ class Scenario:
                 if deadline.due_at <= keeper.at:
                     self.cases.act(
                         case_id,
-                        lambda c, d=deadline.deadline_id: c.expire_deadline(
-                            d, keeper, self.cases.policy
+                        partial(
+                            _expire,
+                            deadline_id=deadline.deadline_id,
+                            by=keeper,
+                            policy=self.cases.policy,
                         ),
                     )
                     self.say(f"case {case_id}: deadline {deadline.kind} expired")
@@ -266,6 +271,10 @@ class Scenario:
             case_id, lambda c: c.record_satisfaction(5, "很满意，处理很快", self.by(consumer))
         )
         self.say(f"case {case_id}: refunded, closed, satisfaction 5/5")
+
+
+def _expire(case: ComplaintCase, deadline_id: str, by: Acting, policy: DeadlinePolicy) -> None:
+    case.expire_deadline(deadline_id, by, policy)
 
 
 def _merchant_summary(case: ComplaintCase) -> dict[str, object]:

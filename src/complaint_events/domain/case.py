@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -46,11 +47,17 @@ from complaint_events.domain.values import (
     Channel,
     DeadlineKind,
     Demand,
+    EvidenceKind,
     LiabilityGround,
+    MerchantEvidenceKind,
     Party,
     ProblemCategory,
+    RemedyKind,
     ResolutionCode,
+    Route,
     SafetyFlag,
+    SpotCheckMethod,
+    SpotCheckOutcome,
 )
 
 Record = dict[str, Any]
@@ -256,6 +263,7 @@ class ComplaintCase(Aggregate):
     ) -> None:
         """Record the router's triage decision (route, queue, fast track)."""
         self._step(Step.TRIAGE)
+        _check_values(Route, [route], "route")
         self._triaged(
             route=route,
             queue=queue,
@@ -367,6 +375,7 @@ class ComplaintCase(Aggregate):
     def supply_information(self, details: str, evidence: list[Record], by: Acting) -> None:
         """The consumer's answer to a request for information."""
         status = self._step(Step.SUPPLY_INFORMATION)
+        _check_evidence(evidence, EvidenceKind)
         self._check_consumer(by)
         if self.open_deadline(DeadlineKind.INFORMATION) is None:
             raise NothingRequestedError("no information was requested from the consumer")
@@ -432,6 +441,7 @@ class ComplaintCase(Aggregate):
     ) -> None:
         """The merchant's quality certificate, vouchers, explanation, after-sales policy."""
         status = self._step(Step.SUBMIT_MERCHANT_EVIDENCE)
+        _check_evidence(evidence, MerchantEvidenceKind)
         self._check_merchant(by)
         if self.open_deadline(DeadlineKind.MERCHANT_EVIDENCE) is None:
             raise NothingRequestedError("no evidence is requested from the merchant now")
@@ -468,6 +478,7 @@ class ComplaintCase(Aggregate):
     ) -> None:
         """Order same-model sampling or a third-party appraisal; other clocks pause meanwhile."""
         status = self._step(Step.ORDER_SPOT_CHECK)
+        _check_values(SpotCheckMethod, [method], "spot-check method")
         if self.spot_check_running:
             raise InvalidCommandError("a spot check is already running on this case")
         self._spot_check_ordered(
@@ -514,7 +525,10 @@ class ComplaintCase(Aggregate):
     ) -> None:
         """The lab's result; paused clocks resume, pushed back by the time spent testing."""
         status = self._step(Step.RECORD_SPOT_CHECK_RESULT)
-        if not self.spot_check_running:
+        _check_values(SpotCheckOutcome, [outcome], "spot-check outcome")
+        _check_values(Party, [cost_payer], "testing cost payer")
+        # An overdue result still counts: testing ran until now, so paused clocks resume.
+        if not self.spot_checks or self.spot_checks[-1]["outcome"] is not None:
             raise NothingRequestedError("no spot check is running on this case")
         resumed = {}
         for d in self.deadlines.values():
@@ -601,6 +615,8 @@ class ComplaintCase(Aggregate):
     ) -> None:
         """Record who is liable and why, citing the rules that justify it."""
         status = self._step(Step.DETERMINE_LIABILITY)
+        _check_values(Party, [party, testing_cost_payer], "party")
+        _check_values(LiabilityGround, grounds, "liability ground")
         if not rule_refs:
             raise InvalidCommandError("a liability decision must cite at least one rule")
         self._liability_determined(
@@ -651,6 +667,8 @@ class ComplaintCase(Aggregate):
     ) -> None:
         """Offer a remedy; the consumer has 72 h to answer (reminder at 48 h)."""
         status = self._step(Step.OFFER_REMEDY)
+        _check_values(RemedyKind, [kind], "remedy kind")
+        _check_values(Party, [shipping_paid_by], "shipping payer")
         if refund_amount < 0 or compensation_amount < 0:
             raise InvalidCommandError("remedy amounts cannot be negative")
         self._remedy_offered(
@@ -745,6 +763,8 @@ class ComplaintCase(Aggregate):
     def execute_remedy(self, amount_paid: Decimal, reference: str, by: Acting) -> None:
         """The accepted remedy was carried out (refund paid, item exchanged or repaired)."""
         status = self._step(Step.EXECUTE_REMEDY)
+        if amount_paid < 0:
+            raise InvalidCommandError("the amount paid cannot be negative")
         self._remedy_executed(
             amount_paid=amount_paid, reference=reference, status=status, **stamp(by)
         )
@@ -951,6 +971,9 @@ class ComplaintCase(Aggregate):
 
     def _on_information_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
         # Closed as insufficient information; reopenable when the facts arrive.
+        # Once the case has moved past verification it no longer waits on the answer.
+        if self.status not in (CaseStatus.FILED, CaseStatus.VERIFYING):
+            return
         self.close(
             ResolutionCode.INSUFFICIENT_INFORMATION,
             "the consumer did not supply the requested information in time",
@@ -1004,6 +1027,24 @@ class ComplaintCase(Aggregate):
 
     def _on_appeal_window_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
         """Nothing more happens: from now on an appeal is refused."""
+
+
+def _check_values(kind: type[StrEnum], values: list[str], what: str) -> None:
+    """Refuse a value outside the vocabulary, naming the ones allowed."""
+    allowed = {member.value for member in kind}
+    for value in values:
+        if value not in allowed:
+            raise InvalidCommandError(
+                f"unknown {what} {value!r}; expected one of {', '.join(sorted(allowed))}")
+
+
+def _check_evidence(evidence: list[Record], kinds: type[StrEnum]) -> None:
+    """Evidence items are ``{"kind": ..., "uri": ...}`` pointers."""
+    for item in evidence:
+        if set(item) != {"kind", "uri"} or not str(item["uri"]).strip():
+            raise InvalidCommandError(
+                f"evidence items are {{'kind', 'uri'}} with a non-empty uri; got {item!r}")
+        _check_values(kinds, [str(item["kind"])], "evidence kind")
 
 
 _EXPIRY_OUTCOMES: dict[DeadlineKind, Callable[[ComplaintCase, Acting, DeadlinePolicy], None]] = {

@@ -43,7 +43,6 @@ from complaint_events.domain.values import (
     Demand,
     EvidenceKind,
     LiabilityGround,
-    MerchantEvidenceKind,
     Party,
     ProblemCategory,
     RemedyKind,
@@ -214,12 +213,13 @@ def test_event_ids_are_deterministic() -> None:
 
 def test_an_event_without_a_contract_is_refused() -> None:
     class CaseSplit:
-        originator_id = uuid4()
-        originator_version = 2
-        timestamp = T0
-        meta = {"actor": "handler:h1"}
+        def __init__(self) -> None:
+            self.originator_id = uuid4()
+            self.originator_version = 2
+            self.timestamp = T0
+            self.meta = {"actor": "handler:h1"}
 
-    with pytest.raises(ContractError, match="CaseSplit.*no wire contract"):
+    with pytest.raises(ContractError, match=r"CaseSplit.*no wire contract"):
         to_envelope(CaseSplit())
 
 

@@ -387,3 +387,44 @@ def test_no_reminder_for_a_clock_without_one_or_already_met(steps, by) -> None:
     assert case.send_reminder(clock(case, K.ACKNOWLEDGEMENT).deadline_id, by.system(23)) is False
     assert case.send_reminder(clock(case, K.INFORMATION).deadline_id, by.system(60)) is False
     assert case.version == 3
+
+
+@pytest.mark.parametrize("stage", ["liable", "offered", "returned"])
+def test_information_expiry_after_verification_records_the_breach_but_keeps_the_case(
+        steps, by, policy, stage: str) -> None:
+    case = steps.file()
+    steps.request_information(case, 0.5)  # due at 72.5; the case moves on meanwhile
+    steps.acknowledge(case, 1)
+    steps.assess(case, 2)
+    steps.determine_liability(case, 3)
+    if stage in ("offered", "returned"):
+        steps.offer_remedy(case, 4)
+    if stage == "returned":
+        steps.accept(case, 5)
+        steps.receive_return(case, 6)
+    status = case.status
+    version = case.version
+
+    assert case.expire_deadline(clock(case, K.INFORMATION).deadline_id,
+                                by.system(72.5), policy) is True
+
+    assert new_event_names(case, version) == ["DeadlineExpired"]
+    assert case.status is status
+    assert case.resolution is None
+
+
+def test_an_overdue_spot_check_result_is_still_recorded_and_resumes_paused_clocks(
+        steps, by, at, policy) -> None:
+    case = steps.file()
+    steps.acknowledge(case, 1)
+    steps.request_merchant_evidence(case, 2)  # due at 50
+    steps.order_spot_check(case, 10)
+    case.expire_deadline(clock(case, K.SPOT_CHECK).deadline_id, by.system(10 + WEEK), policy)
+
+    steps.record_spot_check_result(case, 10 + WEEK + 20)
+
+    evidence = clock(case, K.MERCHANT_EVIDENCE)
+    assert evidence.state is DeadlineState.OPEN
+    assert evidence.due_at == at(50 + WEEK + 20)
+    assert case.spot_checks[-1]["outcome"] == "defect_confirmed"
+    assert clock(case, K.SPOT_CHECK).state is DeadlineState.EXPIRED

@@ -73,8 +73,8 @@ def test_another_consumer_cannot_accept_the_remedy(steps, by) -> None:
     assert case.remedy["answer"] is None
 
 
-def test_supplying_information_never_requested_is_refused(steps, by) -> None:
-    case = steps.file()
+def test_supplying_information_never_requested_is_refused(filed_case, steps, by) -> None:
+    case = filed_case()
     steps.acknowledge(case, 1)
 
     with pytest.raises(NothingRequestedError):
