@@ -155,19 +155,18 @@ def _is_case_event(notification: Notification) -> bool:
 def last_published(bootstrap_servers: str, topic: str, partitions: int) -> dict[int, int]:
     """The notification id of the last message in each partition of ``topic``."""
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        enable_auto_commit=False,
-        group_id=None,
-        consumer_timeout_ms=10_000,
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
     )
     try:
         tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
         ends = consumer.end_offsets(tps)
         found: dict[int, int] = {}
         for tp in tps:
             if ends[tp] == 0:
                 continue
+            # One partition at a time: a fetch for another assigned partition must not
+            # stand in the way of reading this one's last record.
+            consumer.assign([tp])
             consumer.seek(tp, ends[tp] - 1)
             found[tp.partition] = _notification_id_of_last(consumer, tp, ends[tp])
         return found

@@ -27,7 +27,7 @@ def history_table(case_id: object, events: Sequence[Any]) -> Table:
     table = Table(title=f"case {case_id}", title_justify="left", show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("at (UTC)")
-    table.add_column("event")
+    table.add_column("event", no_wrap=True)
     table.add_column("actor")
     table.add_column("details", overflow="fold")
     for event in events:
