@@ -193,10 +193,5 @@ def next_status(status: CaseStatus, step: Step) -> CaseStatus:
     return status if target is None else target
 
 
-def is_allowed(status: CaseStatus, step: Step) -> bool:
-    """Whether ``step`` may be taken from ``status``."""
-    return step in TRANSITIONS[status]
-
-
 def _describe(step: Step) -> str:
     return step.name.lower().replace("_", " ")
