@@ -45,6 +45,35 @@ class Settings(BaseSettings):
         description='Clock overrides as JSON, e.g. {"acknowledgement": "PT12H"}.',
     )
     relay_batch_size: int = Field(500, ge=1, le=10_000)
+    clock: str = Field(
+        "system",
+        description="Where time comes from: 'system', or 'file:PATH' (an ISO timestamp in "
+        "a file that tests and demos rewrite to move time forward).",
+    )
+    intake_batch_size: int = Field(
+        500, ge=1, le=10_000, description="Intake messages filed per database transaction."
+    )
+    batch_wait: float = Field(
+        0.1, gt=0, le=10, description="Seconds a processor waits to fill a batch."
+    )
+    command_batch_size: int = Field(
+        200, ge=1, le=10_000, description="Commands applied per database transaction."
+    )
+    batch_alert_threshold: int = Field(
+        5, ge=2, description="Complaints on one SKU within the window that raise an alert."
+    )
+    batch_alert_window: timedelta = Field(
+        timedelta(days=7), description="Window of the batch-quality detector."
+    )
+    deadline_tick: float = Field(
+        1.0, gt=0, le=60, description="Seconds between the deadline keeper's checks."
+    )
+    kafka_session_timeout: float = Field(
+        10.0, ge=1, description="Consumer group session timeout of the workers, in seconds."
+    )
+    worker_data_dir: Path = Field(
+        Path(".complaint-events"), description="Local state of the faust workers."
+    )
 
     @field_validator("postgres_dsn")
     @classmethod
@@ -54,7 +83,8 @@ class Settings(BaseSettings):
         except psycopg.ProgrammingError as error:
             raise ValueError(
                 "COMPLAINTS_POSTGRES_DSN must be a PostgreSQL connection string, e.g. "
-                f"postgresql://postgres@127.0.0.1:5432/complaints ({error})") from None
+                f"postgresql://postgres@127.0.0.1:5432/complaints ({error})"
+            ) from None
         return value
 
     def deadline_policy(self) -> DeadlinePolicy:
@@ -75,3 +105,5 @@ INTAKE_DLQ_TOPIC = "complaints.intake.dlq.v1"
 COMMANDS_TOPIC = "complaints.commands.v1"
 COMMAND_RESULTS_TOPIC = "complaints.command-results.v1"
 NOTIFICATIONS_TOPIC = "notifications.outbound.v1"
+COMMANDS_DLQ_TOPIC = "complaints.commands.dlq.v1"
+EVENTS_DLQ_TOPIC = "complaints.events.dlq.v1"

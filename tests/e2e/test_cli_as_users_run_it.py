@@ -16,8 +16,9 @@ CLI = str(Path(sys.executable).parent / "complaint-events")
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120,
-                          check=False, env=env)
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, timeout=120, check=False, env=env
+    )
 
 
 def test_help_lists_the_commands() -> None:
@@ -41,19 +42,30 @@ def test_embedded_demo_plays_the_sample_cases_and_their_histories_read_back(
 
     kettle = re.search(r"app app-20260101-0001: opened case ([0-9a-f-]{36})", out)
     assert kettle is not None
-    history = run("case", "history", kettle.group(1), "--store", "sqlite",
-                  env={"COMPLAINTS_SQLITE_PATH": str(store), "PATH": str(Path(CLI).parent),
-                       "COLUMNS": "200"})
+    history = run(
+        "case",
+        "history",
+        kettle.group(1),
+        "--store",
+        "sqlite",
+        env={"COMPLAINTS_SQLITE_PATH": str(store), "PATH": str(Path(CLI).parent), "COLUMNS": "200"},
+    )
     assert history.returncode == 0, history.stderr
-    for event in ("ComplaintFiled", "DuplicateSubmissionRecorded", "DeadlineExpired",
-                  "LiabilityDetermined", "RemedyOffered", "RemedyExecuted", "CaseClosed",
-                  "SatisfactionRecorded"):
+    for event in (
+        "ComplaintFiled",
+        "DuplicateSubmissionRecorded",
+        "DeadlineExpired",
+        "LiabilityDetermined",
+        "RemedyOffered",
+        "RemedyExecuted",
+        "CaseClosed",
+        "SatisfactionRecorded",
+    ):
         assert event in history.stdout, event
 
 
 def test_history_of_an_unknown_case_says_so(tmp_path: Path) -> None:
-    env = {"COMPLAINTS_SQLITE_PATH": str(tmp_path / "empty.sqlite"),
-           "PATH": str(Path(CLI).parent)}
+    env = {"COMPLAINTS_SQLITE_PATH": str(tmp_path / "empty.sqlite"), "PATH": str(Path(CLI).parent)}
     unknown = run("case", "history", "00000000-0000-0000-0000-000000000001", env=env)
     assert unknown.returncode == 1
     assert "no complaint case with id 00000000-0000-0000-0000-000000000001" in unknown.stderr

@@ -54,8 +54,13 @@ def by(actor: str, hours: float = 0) -> Acting:
 
 
 def test_a_filed_case_reads_back_exactly(open_store: Factory) -> None:
-    details = dataclasses.replace(complaint(1), price=Decimal("1234.56"), quantity=3,
-                                  purchase_date=date(2026, 2, 20), delivered_on=date(2026, 2, 22))
+    details = dataclasses.replace(
+        complaint(1),
+        price=Decimal("1234.56"),
+        quantity=3,
+        purchase_date=date(2026, 2, 20),
+        delivered_on=date(2026, 2, 22),
+    )
     outcome = open_store().file_complaint(details, by("adapter:web"))
 
     case = open_store().get_case(outcome.case_id)  # a second instance: nothing cached
@@ -116,11 +121,23 @@ def test_concurrent_writers_lose_no_event(open_store: Factory) -> None:
 def test_history_and_as_of_read(open_store: Factory) -> None:
     cases = open_store()
     case_id = cases.file_complaint(complaint(1), by("adapter:web")).case_id
-    cases.act(case_id, lambda c: c.acknowledge(notification_id="n1", language="zh",
-                                               soothing=False, by=by("system:ack", 1)))
-    cases.act(case_id, lambda c: c.determine_liability(
-        party="merchant", grounds=["defect"], rule_refs=["CPL-24"], reasoning="defect shown",
-        testing_cost_payer="merchant", by=by("handler:h", 5)))
+    cases.act(
+        case_id,
+        lambda c: c.acknowledge(
+            notification_id="n1", language="zh", soothing=False, by=by("system:ack", 1)
+        ),
+    )
+    cases.act(
+        case_id,
+        lambda c: c.determine_liability(
+            party="merchant",
+            grounds=["defect"],
+            rule_refs=["CPL-24"],
+            reasoning="defect shown",
+            testing_cost_payer="merchant",
+            by=by("handler:h", 5),
+        ),
+    )
 
     before = cases.case_as_of(case_id, T0 + timedelta(hours=4))
     assert before is not None

@@ -9,7 +9,9 @@ from kafka.errors import TopicAlreadyExistsError
 
 from complaint_events.settings import (
     COMMAND_RESULTS_TOPIC,
+    COMMANDS_DLQ_TOPIC,
     COMMANDS_TOPIC,
+    EVENTS_DLQ_TOPIC,
     EVENTS_TOPIC,
     INTAKE_DLQ_TOPIC,
     INTAKE_TOPIC,
@@ -29,6 +31,8 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     COMMANDS_TOPIC: {"retention.ms": str(7 * 24 * 3600 * 1000)},
     COMMAND_RESULTS_TOPIC: {"retention.ms": str(7 * 24 * 3600 * 1000)},
     NOTIFICATIONS_TOPIC: {"retention.ms": str(30 * 24 * 3600 * 1000)},
+    COMMANDS_DLQ_TOPIC: _KEEP_FOREVER,
+    EVENTS_DLQ_TOPIC: _KEEP_FOREVER,
 }
 
 

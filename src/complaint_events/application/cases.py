@@ -8,7 +8,7 @@ is one ``save()`` of many aggregates, so one database transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails
 from complaint_events.domain.deadlines import DeadlinePolicy
+from complaint_events.domain.errors import ComplaintError
 from complaint_events.domain.problem_index import ProblemIndex, case_id_for
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,30 @@ class FilingOutcome:
     case_id: UUID
     opened: bool
     matched_on: str | None = None  # "channel_ref" or "problem" for a duplicate
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCommand:
+    """One identified command for one case: ``apply`` calls a ``ComplaintCase`` method."""
+
+    command_id: str
+    case_id: UUID
+    apply: Callable[[ComplaintCase], object]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    """What one command did: the events it recorded, or the domain error that refused it.
+
+    ``repeated`` is true when the command id had already been applied: its
+    events are the ones recorded the first time, and nothing new was recorded.
+    """
+
+    command_id: str
+    case_id: UUID
+    events: tuple[CaseEvent, ...] = ()
+    error: Exception | None = None
+    repeated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +219,107 @@ class ComplaintCases(Application[UUID]):
                 continue
             return ActionOutcome(case_id, events)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def apply_commands(self, commands: Sequence[CaseCommand]) -> list[CommandOutcome]:
+        """Apply many commands, on many cases, and save them in one transaction.
+
+        Each command's id is recorded as the causation id of the events it
+        records, so a command delivered again is recognised and not applied twice
+        (its outcome names the events of the first time). A command refused by
+        the domain records nothing and does not disturb the others. On a write
+        conflict with a concurrent writer the whole batch is retried against
+        the new state.
+        """
+        by_case: dict[UUID, list[CaseCommand]] = {}
+        for command in commands:
+            by_case.setdefault(command.case_id, []).append(command)
+        for attempt in range(self.MAX_CONFLICT_RETRIES + 1):
+            outcomes: dict[str, CommandOutcome] = {}
+            changed: list[ComplaintCase] = []
+            for case_id, case_commands in by_case.items():
+                case, case_outcomes = self._apply_to_case(case_id, case_commands)
+                outcomes.update(case_outcomes)
+                if case is not None and case.pending_events:
+                    changed.append(case)
+            try:
+                if changed:
+                    self.save(*changed)
+            except IntegrityError:
+                if attempt == self.MAX_CONFLICT_RETRIES:
+                    raise
+                log.info("cases changed concurrently, retrying %d commands", len(commands))
+                continue
+            return [outcomes[c.command_id] for c in commands]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _apply_to_case(
+        self, case_id: UUID, commands: Sequence[CaseCommand]
+    ) -> tuple[ComplaintCase | None, dict[str, CommandOutcome]]:
+        refused: dict[str, Exception] = {}
+        while True:  # at most len(commands) + 1 passes: each retry refuses one more command
+            applied: dict[str, list[CaseEvent]] = {}
+            try:
+                case = self._get_noting_commands(case_id, applied)
+            except CaseNotFoundError as missing:
+                return None, {
+                    c.command_id: CommandOutcome(c.command_id, case_id, error=missing)
+                    for c in commands
+                }
+            outcomes: dict[str, CommandOutcome] = {}
+            failed = False
+            for command in commands:
+                if command.command_id in refused:
+                    outcomes[command.command_id] = CommandOutcome(
+                        command.command_id, case_id, error=refused[command.command_id]
+                    )
+                elif command.command_id in applied:
+                    outcomes[command.command_id] = CommandOutcome(
+                        command.command_id,
+                        case_id,
+                        events=tuple(applied[command.command_id]),
+                        repeated=True,
+                    )
+                else:
+                    before = len(case.pending_events)
+                    try:
+                        command.apply(case)
+                    except (ComplaintError, ValueError) as error:
+                        # The aggregate may hold part of a compound change: start again
+                        # from the stored case without this command.
+                        refused[command.command_id] = error
+                        failed = True
+                        break
+                    events = tuple(case.pending_events[before:])
+                    applied[command.command_id] = list(events)
+                    outcomes[command.command_id] = CommandOutcome(
+                        command.command_id, case_id, events=events
+                    )
+            if not failed:
+                return case, outcomes
+
+    def _get_noting_commands(
+        self, case_id: UUID, applied: dict[str, list[CaseEvent]]
+    ) -> ComplaintCase:
+        """The case, noting which command ids (causation ids) its stored events answer."""
+
+        def project(
+            aggregate: ComplaintCase | None, events: Iterable[CaseEvent]
+        ) -> ComplaintCase | None:
+            for stored in events:
+                meta = getattr(stored, "meta", None)
+                causation = meta.get("causation_id") if isinstance(meta, Mapping) else None
+                if causation:
+                    applied.setdefault(causation, []).append(stored)
+                aggregate = stored.mutate(aggregate)  # type: ignore[attr-defined]
+            return aggregate
+
+        try:
+            case: object = self.repository.get(case_id, projector_func=project)
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(case_id) from None
+        if not isinstance(case, ComplaintCase):
+            raise CaseNotFoundError(case_id)
+        return case
 
     # ----------------------------------------------------------------- reading
 

@@ -18,8 +18,10 @@ from rich.console import Console
 from complaint_events import __version__
 from complaint_events.application.cases import CaseNotFoundError
 from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.cli.health_cmd import health
 from complaint_events.cli.render import history_table
 from complaint_events.cli.schemas_cmd import schemas_app
+from complaint_events.cli.worker_cmd import worker
 from complaint_events.clock import SimulatedClock
 from complaint_events.demo.scenario import Scenario
 from complaint_events.settings import Settings
@@ -37,27 +39,23 @@ topics_app = typer.Typer(help="Manage the project's Kafka topics.", no_args_is_h
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(case_app, name="case")
 app.add_typer(topics_app, name="topics")
+app.command("health")(health)
+app.command("worker")(worker)
 
 console = Console()
 err = Console(stderr=True)
 
 StoreOpt = Annotated[
     str | None,
-    typer.Option(
-        "--store", help="Event store: sqlite or postgres [env COMPLAINTS_STORE]."
-    ),
+    typer.Option("--store", help="Event store: sqlite or postgres [env COMPLAINTS_STORE]."),
 ]
 DsnOpt = Annotated[
     str | None,
-    typer.Option(
-        "--postgres", help="PostgreSQL DSN [env COMPLAINTS_POSTGRES_DSN]."
-    ),
+    typer.Option("--postgres", help="PostgreSQL DSN [env COMPLAINTS_POSTGRES_DSN]."),
 ]
 KafkaOpt = Annotated[
     str | None,
-    typer.Option(
-        "--kafka", help="Kafka bootstrap servers [env COMPLAINTS_KAFKA_BOOTSTRAP]."
-    ),
+    typer.Option("--kafka", help="Kafka bootstrap servers [env COMPLAINTS_KAFKA_BOOTSTRAP]."),
 ]
 
 
@@ -99,9 +97,7 @@ def demo(
     postgres: DsnOpt = None,
     sqlite_path: Annotated[
         Path | None,
-        typer.Option(
-            "--sqlite-path", help="SQLite file (default: a fresh temporary file)."
-        ),
+        typer.Option("--sqlite-path", help="SQLite file (default: a fresh temporary file)."),
     ] = None,
 ) -> None:
     """File sample complaints (embedded: SQLite, simulated clock); print their histories."""

@@ -297,6 +297,19 @@ class RecordPenaltyV1(CommandPayload):
     rule_refs: list[Text] = Field(default_factory=list)
 
 
+# --------------------------------------------------------- batch quality
+
+
+class LinkBatchAlertV1(CommandPayload):
+    """Sent by the batch detector to each case of a batch-quality alert on its SKU."""
+
+    command_type: ClassVar[str] = "link_batch_alert"
+    schema_version: ClassVar[int] = 1
+
+    alert_id: Text = Field(description="The alert it links: a repeat changes nothing")
+    sku: Text
+
+
 # ------------------------------------------------------------- deadlines
 
 
@@ -317,18 +330,39 @@ class ExpireDeadlineV1(CommandPayload):
 # -------------------------------------------------------------- registry
 
 ALL_COMMAND_MODELS: Final[tuple[type[CommandPayload], ...]] = (
-    TriageV1, AssignV1, RecordDuplicateV1, AcknowledgeV1,
-    RequestInformationV1, SupplyInformationV1, ScheduleCallbackV1,
-    RequestMerchantEvidenceV1, SubmitMerchantEvidenceV1, OrderSpotCheckV1,
-    RecordSpotCheckResultV1, AssessEvidenceV1, DetermineLiabilityV1, OfferRemedyV1,
-    AcceptRemedyV1, RejectRemedyV1, ReceiveReturnV1, ExecuteRemedyV1, CloseV1,
-    RecordSatisfactionV1, FileAppealV1, DecideAppealV1, ReopenV1, EscalateV1,
-    RecordPenaltyV1, SendReminderV1, ExpireDeadlineV1,
+    TriageV1,
+    AssignV1,
+    RecordDuplicateV1,
+    AcknowledgeV1,
+    RequestInformationV1,
+    SupplyInformationV1,
+    ScheduleCallbackV1,
+    RequestMerchantEvidenceV1,
+    SubmitMerchantEvidenceV1,
+    OrderSpotCheckV1,
+    RecordSpotCheckResultV1,
+    AssessEvidenceV1,
+    DetermineLiabilityV1,
+    OfferRemedyV1,
+    AcceptRemedyV1,
+    RejectRemedyV1,
+    ReceiveReturnV1,
+    ExecuteRemedyV1,
+    CloseV1,
+    RecordSatisfactionV1,
+    FileAppealV1,
+    DecideAppealV1,
+    ReopenV1,
+    EscalateV1,
+    RecordPenaltyV1,
+    SendReminderV1,
+    ExpireDeadlineV1,
+    LinkBatchAlertV1,
 )
 """Every command payload model, every version."""
 
-COMMAND_PAYLOAD_VERSIONS: Final[Mapping[tuple[str, int], type[CommandPayload]]] = (
-    MappingProxyType({(m.command_type, m.schema_version): m for m in ALL_COMMAND_MODELS})
+COMMAND_PAYLOAD_VERSIONS: Final[Mapping[tuple[str, int], type[CommandPayload]]] = MappingProxyType(
+    {(m.command_type, m.schema_version): m for m in ALL_COMMAND_MODELS}
 )
 
 

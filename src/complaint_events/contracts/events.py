@@ -3,6 +3,8 @@
 Each model mirrors the parameters of one ``@event`` mutator in
 :mod:`complaint_events.domain.case`, except ``timestamp`` and ``meta``, which
 travel in the :class:`~complaint_events.contracts.envelope.EventEnvelope`.
+The SKU-level ``SkuQuality`` aggregate (:mod:`complaint_events.domain.sku_quality`)
+has its payload models here too, so the same translator can publish them.
 
 Choices that every consumer relies on:
 
@@ -25,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Final
+from uuid import UUID
 
 from pydantic import (
     AwareDatetime,
@@ -83,11 +86,13 @@ Money = Annotated[
     BeforeValidator(_no_float),
     Field(allow_inf_nan=False),
     PlainSerializer(_plain, return_type=str, when_used="json"),
-    WithJsonSchema({
-        "type": "string",
-        "pattern": r"^-?\d+(\.\d+)?$",
-        "description": "An exact amount in yuan (CNY) as a decimal string, e.g. \"99.90\".",
-    }),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?\d+(\.\d+)?$",
+            "description": 'An exact amount in yuan (CNY) as a decimal string, e.g. "99.90".',
+        }
+    ),
 ]
 """An exact amount of money: Decimal in Python, a decimal string on the wire."""
 
@@ -96,11 +101,13 @@ NonNegativeMoney = Annotated[
     BeforeValidator(_no_float),
     Field(ge=0, allow_inf_nan=False),
     PlainSerializer(_plain, return_type=str, when_used="json"),
-    WithJsonSchema({
-        "type": "string",
-        "pattern": r"^\d+(\.\d+)?$",
-        "description": "An exact, non-negative amount in yuan (CNY) as a decimal string.",
-    }),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d+(\.\d+)?$",
+            "description": "An exact, non-negative amount in yuan (CNY) as a decimal string.",
+        }
+    ),
 ]
 """Money that cannot be negative (prices, offers, payments in commands and intake)."""
 
@@ -321,6 +328,11 @@ class SpotCheckResultRecordedV1(PayloadModel):
     resumed: dict[str, ResumedDeadlineV1] = Field(
         description="Paused deadlines that resume, by deadline id, with their new times"
     )
+    scope: str | None = Field(
+        default=None,
+        description="Scope of the spot check this answers ('batch:<alert id>' for a batch "
+        "alert's); absent on results recorded before scopes were published",
+    )
 
 
 class EvidenceAssessedV1(PayloadModel):
@@ -458,6 +470,19 @@ class MerchantPenaltyRecordedV1(PayloadModel):
     rule_refs: list[str]
 
 
+# ------------------------------------------------------------ batch quality
+
+
+class BatchAlertLinkedV1(PayloadModel):
+    """The case was linked to a batch-quality alert on its SKU (DESIGN.md 2.7)."""
+
+    event_type: ClassVar[str] = "BatchAlertLinked"
+    schema_version: ClassVar[int] = 1
+
+    alert_id: str
+    sku: str
+
+
 # ---------------------------------------------------------------- deadlines
 
 
@@ -476,6 +501,64 @@ class DeadlineExpiredV1(PayloadModel):
     deadline_id: str
     kind: DeadlineKind
     due_at: AwareDatetime
+
+
+# ------------------------------------------------- SKU quality (not a case)
+# Events of the SKU-level ``SkuQuality`` aggregate: an envelope's ``case_id`` and
+# ``sequence`` are then that aggregate's id and version.
+
+
+class BatchSpotCheckV1(WireModel):
+    """The one spot check a batch alert orders for the SKU."""
+
+    method: SpotCheckMethod
+    scope: str = Field(description="'batch:<alert id>': the scope of the linked cases' checks")
+
+
+class SkuQualityRecordOpenedV1(PayloadModel):
+    """A SKU's batch-quality record opened, together with its first alert."""
+
+    event_type: ClassVar[str] = "SkuQualityRecordOpened"
+    schema_version: ClassVar[int] = 1
+
+    sku: str
+
+
+class BatchQualityAlertRaisedV1(PayloadModel):
+    """Enough complaints on one SKU within the window: one spot check for the batch."""
+
+    event_type: ClassVar[str] = "BatchQualityAlertRaised"
+    schema_version: ClassVar[int] = 1
+
+    alert_id: str = Field(description="uuid5 of the SKU and the alert's first case: stable")
+    sku: str
+    case_ids: list[UUID] = Field(description="The complaints that made the batch, filing order")
+    threshold: int = Field(ge=1)
+    window_days: float = Field(gt=0)
+    raised_at: AwareDatetime = Field(description="Filing time of the complaint that tipped it")
+    spot_check: BatchSpotCheckV1
+
+
+class BatchCaseLinkedV1(PayloadModel):
+    """A further complaint on the SKU while its alert was open."""
+
+    event_type: ClassVar[str] = "BatchCaseLinked"
+    schema_version: ClassVar[int] = 1
+
+    alert_id: str
+    case_id: UUID
+
+
+class BatchSpotCheckResultRecordedV1(PayloadModel):
+    """The batch's spot-check result, as the first linked case reported it."""
+
+    event_type: ClassVar[str] = "BatchSpotCheckResultRecorded"
+    schema_version: ClassVar[int] = 1
+
+    alert_id: str
+    outcome: SpotCheckOutcome
+    report_ref: str
+    case_id: UUID = Field(description="The linked case whose spot check produced the result")
 
 
 # ----------------------------------------------------------------- registry
@@ -509,6 +592,11 @@ ALL_EVENT_MODELS: Final[tuple[type[PayloadModel], ...]] = (
     MerchantPenaltyRecordedV1,
     DeadlineReminderSentV1,
     DeadlineExpiredV1,
+    BatchAlertLinkedV1,
+    SkuQualityRecordOpenedV1,
+    BatchQualityAlertRaisedV1,
+    BatchCaseLinkedV1,
+    BatchSpotCheckResultRecordedV1,
 )
 """Every published payload model, every version (old versions stay for old messages)."""
 

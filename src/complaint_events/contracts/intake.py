@@ -84,8 +84,11 @@ class IntakeMessageV1(BaseModel):
             raise ValueError("purchase_date cannot be after the complaint was received")
         if self.delivered_on is not None and self.delivered_on > received_on:
             raise ValueError("delivered_on cannot be after the complaint was received")
-        if (self.purchase_date is not None and self.delivered_on is not None
-                and self.delivered_on < self.purchase_date):
+        if (
+            self.purchase_date is not None
+            and self.delivered_on is not None
+            and self.delivered_on < self.purchase_date
+        ):
             raise ValueError("delivered_on cannot be before purchase_date")
         return self
 

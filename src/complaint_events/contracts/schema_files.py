@@ -30,6 +30,7 @@ from complaint_events.contracts.commands import (
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.events import ALL_EVENT_MODELS
 from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.notifications import NotificationV1
 
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX: Final = "urn:complaint-events:schemas:"
@@ -74,23 +75,31 @@ def _stem(model: type[BaseModel], version: int) -> str:
 def messages() -> list[MessageSchema]:
     """Every message the code defines, every version."""
     found = [
-        MessageSchema(f"events/{m.event_type}.v{m.schema_version}.json",
-                      m.event_type, m.schema_version, m)
+        MessageSchema(
+            f"events/{m.event_type}.v{m.schema_version}.json", m.event_type, m.schema_version, m
+        )
         for m in ALL_EVENT_MODELS
     ]
-    found.append(MessageSchema("envelope/EventEnvelope.v1.json", "EventEnvelope", 1,
-                               EventEnvelope))
-    found.append(MessageSchema("intake/IntakeMessage.v1.json", "IntakeMessage", 1,
-                               IntakeMessageV1))
+    found.append(MessageSchema("envelope/EventEnvelope.v1.json", "EventEnvelope", 1, EventEnvelope))
+    found.append(MessageSchema("intake/IntakeMessage.v1.json", "IntakeMessage", 1, IntakeMessageV1))
     found.extend(
-        MessageSchema(f"commands/{_stem(m, m.schema_version)}.v{m.schema_version}.json",
-                      m.command_type, m.schema_version, m)
+        MessageSchema(
+            f"commands/{_stem(m, m.schema_version)}.v{m.schema_version}.json",
+            m.command_type,
+            m.schema_version,
+            m,
+        )
         for m in ALL_COMMAND_MODELS
     )
-    found.append(MessageSchema("commands/CommandEnvelope.v1.json", "CommandEnvelope", 1,
-                               CommandEnvelopeV1))
-    found.append(MessageSchema("commands/CommandResult.v1.json", "CommandResult", 1,
-                               CommandResultV1))
+    found.append(
+        MessageSchema("commands/CommandEnvelope.v1.json", "CommandEnvelope", 1, CommandEnvelopeV1)
+    )
+    found.append(
+        MessageSchema("commands/CommandResult.v1.json", "CommandResult", 1, CommandResultV1)
+    )
+    found.append(
+        MessageSchema("notifications/Notification.v1.json", "Notification", 1, NotificationV1)
+    )
     return found
 
 
@@ -271,4 +280,3 @@ def _join(where: str, name: str) -> str:
 
 def _label(where: str) -> str:
     return f"property {where!r}" if where else "the message"
-

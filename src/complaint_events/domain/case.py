@@ -38,9 +38,13 @@ from complaint_events.domain.errors import (
 )
 from complaint_events.domain.problem_index import case_id_for
 from complaint_events.domain.rules.liability import testing_cost_payer
-from complaint_events.domain.rules.references import PLATFORM_REFUND_AFTER_RETURN
+from complaint_events.domain.rules.references import (
+    PLATFORM_REFUND_AFTER_RETURN,
+    PLATFORM_TESTING_COST,
+)
 from complaint_events.domain.rules.remedies import default_judgment
-from complaint_events.domain.status import CaseStatus, Step, next_status
+from complaint_events.domain.sku_quality import BATCH_SPOT_CHECK_METHOD, batch_scope
+from complaint_events.domain.status import TRANSITIONS, CaseStatus, Step, next_status
 from complaint_events.domain.values import (
     ActorRole,
     AppealOutcome,
@@ -61,6 +65,12 @@ from complaint_events.domain.values import (
 )
 
 Record = dict[str, Any]
+
+BATCH_LAB = "platform-designated laboratory"
+"""Who tests a batch: the platform picks the lab, not either party."""
+
+BATCH_COST_RULE = f"{PLATFORM_TESTING_COST.code}: {PLATFORM_TESTING_COST.summary}"
+"""A batch spot check is paid like any other: by the party found at fault."""
 
 
 class ComplaintCase(Aggregate):
@@ -114,7 +124,7 @@ class ComplaintCase(Aggregate):
         )
 
     @event("ComplaintFiled")
-    def __init__(
+    def __init__(  # noqa: PLR0915 - one statement per fact of the case, set at filing
         self,
         *,
         channel: Channel,
@@ -191,6 +201,7 @@ class ComplaintCase(Aggregate):
         self.penalties: list[Record] = []
         self.duplicates: list[Record] = []
         self.callbacks: list[Record] = []
+        self.batch_alerts: list[Record] = []
         self.reopen_count = 0
         self._open(deadline_from_record(acknowledgement_deadline))
 
@@ -542,6 +553,8 @@ class ComplaintCase(Aggregate):
             cost_payer=cost_payer,
             status=status,
             resumed=resumed,
+            # which check this answers: a batch processor forwards a batch result
+            scope=self.spot_checks[-1]["scope"],
             **stamp(by),
         )
 
@@ -556,6 +569,7 @@ class ComplaintCase(Aggregate):
         resumed: Record,
         timestamp: datetime,
         meta: Meta,
+        scope: str | None = None,  # absent from results recorded before batch alerts
     ) -> None:
         self._finish(DeadlineKind.SPOT_CHECK, DeadlineState.MET)
         for deadline_id, times in resumed.items():
@@ -600,6 +614,43 @@ class ComplaintCase(Aggregate):
             {"authentic": authentic, "relevant": relevant, "lawful": lawful, "notes": notes}
         )
         self.status = CaseStatus(status)
+
+    # ----------------------------------------------------------- batch quality
+
+    def link_batch_alert(
+        self, *, alert_id: str, sku: str, by: Acting, policy: DeadlinePolicy
+    ) -> None:
+        """Link the case to a batch-quality alert on its SKU (DESIGN.md 2.7).
+
+        While the case is still being verified and no spot check runs, the batch's
+        spot check is ordered on it (same-model sampling, scope ``batch:<alert id>``,
+        other clocks pause). Otherwise, and for a closed case, it is linked for the
+        record only. A repeat link for the same alert changes nothing.
+        """
+        if any(linked["alert_id"] == alert_id for linked in self.batch_alerts):
+            return
+        self._step(Step.LINK_BATCH_ALERT)
+        if not alert_id.strip():
+            raise InvalidCommandError("linking a batch alert needs the alert id")
+        if sku != self.sku:
+            raise InvalidCommandError(
+                f"batch alert {alert_id} is about SKU {sku!r}; this case is about {self.sku!r}"
+            )
+        self._batch_alert_linked(alert_id=alert_id, sku=sku, **stamp(by))
+        if self.spot_check_running or Step.ORDER_SPOT_CHECK not in TRANSITIONS[self.status]:
+            return
+        self.order_spot_check(
+            method=BATCH_SPOT_CHECK_METHOD.value,
+            scope=batch_scope(alert_id),
+            lab=BATCH_LAB,
+            cost_rule=BATCH_COST_RULE,
+            by=by,
+            policy=policy,
+        )
+
+    @event("BatchAlertLinked")
+    def _batch_alert_linked(self, alert_id: str, sku: str, timestamp: datetime, meta: Meta) -> None:
+        self.batch_alerts.append({"alert_id": alert_id, "sku": sku, "linked_at": timestamp})
 
     # ---------------------------------------------------------------- liability
 
@@ -1035,7 +1086,8 @@ def _check_values(kind: type[StrEnum], values: list[str], what: str) -> None:
     for value in values:
         if value not in allowed:
             raise InvalidCommandError(
-                f"unknown {what} {value!r}; expected one of {', '.join(sorted(allowed))}")
+                f"unknown {what} {value!r}; expected one of {', '.join(sorted(allowed))}"
+            )
 
 
 def _check_evidence(evidence: list[Record], kinds: type[StrEnum]) -> None:
@@ -1043,7 +1095,8 @@ def _check_evidence(evidence: list[Record], kinds: type[StrEnum]) -> None:
     for item in evidence:
         if set(item) != {"kind", "uri"} or not str(item["uri"]).strip():
             raise InvalidCommandError(
-                f"evidence items are {{'kind', 'uri'}} with a non-empty uri; got {item!r}")
+                f"evidence items are {{'kind', 'uri'}} with a non-empty uri; got {item!r}"
+            )
         _check_values(kinds, [str(item["kind"])], "evidence kind")
 
 

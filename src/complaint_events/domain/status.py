@@ -62,6 +62,7 @@ class Step(StrEnum):
     SEND_REMINDER = "DeadlineReminderSent"
     EXPIRE_DEADLINE = "DeadlineExpired"
     RECORD_PENALTY = "MerchantPenaltyRecorded"
+    LINK_BATCH_ALERT = "BatchAlertLinked"
 
 
 S = CaseStatus
@@ -77,6 +78,7 @@ _ANYTIME_OPEN: Final = {
     Step.SEND_REMINDER: None,
     Step.EXPIRE_DEADLINE: None,
     Step.RECORD_PENALTY: None,
+    Step.LINK_BATCH_ALERT: None,
 }
 
 # Verification steps: from FILED they open verification, within it they stay.
@@ -162,6 +164,7 @@ TRANSITIONS: Final[Mapping[CaseStatus, Mapping[Step, CaseStatus | None]]] = Mapp
         ),
         S.CLOSED: {
             Step.RECORD_DUPLICATE: None,
+            Step.LINK_BATCH_ALERT: None,  # linked for the record; a closed case orders no test
             Step.RECORD_SATISFACTION: None,
             Step.FILE_APPEAL: S.UNDER_APPEAL,
             Step.REOPEN: S.VERIFYING,
@@ -170,6 +173,7 @@ TRANSITIONS: Final[Mapping[CaseStatus, Mapping[Step, CaseStatus | None]]] = Mapp
         },
         S.UNDER_APPEAL: {
             Step.RECORD_DUPLICATE: None,
+            Step.LINK_BATCH_ALERT: None,
             Step.ESCALATE: None,
             Step.UPHOLD_APPEAL: S.VERIFYING,
             Step.DISMISS_APPEAL: S.CLOSED,

@@ -67,10 +67,14 @@ def test_compare_accepts_the_same_schema_and_compatible_growth() -> None:
         (lambda s: s["properties"].pop("price"), "'price' was removed"),
         (lambda s: s["properties"]["price"].update(type="number"), "'price' changed type"),
         (lambda s: s["properties"].update(note={"type": "string"}), "'note' changed type"),
-        (lambda s: s["properties"]["tags"].update(items={"type": "integer"}),
-         "'tags[]' changed type"),
-        (lambda s: (s["properties"].update(sku={"type": "string"}), s["required"].append("sku")),
-         "'sku' is newly required"),
+        (
+            lambda s: s["properties"]["tags"].update(items={"type": "integer"}),
+            "'tags[]' changed type",
+        ),
+        (
+            lambda s: (s["properties"].update(sku={"type": "string"}), s["required"].append("sku")),
+            "'sku' is newly required",
+        ),
         (lambda s: s["$defs"]["Colour"]["enum"].remove("green"), "lost enum member(s) 'green'"),
         (lambda s: s["properties"].update(colour={"type": "string"}), "'colour' changed type"),
     ],
@@ -105,8 +109,10 @@ def test_check_reports_a_change_that_breaks_an_old_consumer(schemas: Path) -> No
 
     problems = check(schemas)
 
-    assert any("BREAKING events/RemedyOffered.v1.json: property 'voucher_code' was removed"
-               in p for p in problems), problems
+    assert any(
+        "BREAKING events/RemedyOffered.v1.json: property 'voucher_code' was removed" in p
+        for p in problems
+    ), problems
     assert any("'refund_amount' changed type from number to string" in p for p in problems)
     assert all("V2 model" in p for p in problems)
 
@@ -146,8 +152,9 @@ def test_compatible_drift_and_missing_files_only_need_regeneration(schemas: Path
 
 
 def test_a_removed_message_is_reported(schemas: Path) -> None:
-    shutil.copy(schemas / "events" / "CaseAssigned.v1.json",
-                schemas / "events" / "CaseUnassigned.v1.json")
+    shutil.copy(
+        schemas / "events" / "CaseAssigned.v1.json", schemas / "events" / "CaseUnassigned.v1.json"
+    )
     expected = (
         "events/CaseUnassigned.v1.json has no message in the code: a published contract was "
         "removed; restore its model (old consumers still read it)"
@@ -164,8 +171,7 @@ def test_generated_files_are_stable_text(schemas: Path) -> None:
     assert schema["properties"]["price"]["type"] == "string"
     assert schema["properties"]["contact"]["x-personal-data"] is True
     contact = schema["$defs"]["ContactV1"]["properties"]
-    assert all(contact[f]["x-personal-data"] is True
-               for f in ("name", "phone", "email", "address"))
+    assert all(contact[f]["x-personal-data"] is True for f in ("name", "phone", "email", "address"))
 
 
 def test_cli_check(schemas: Path) -> None:

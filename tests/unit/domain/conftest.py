@@ -114,44 +114,76 @@ class Steps:
         return ComplaintCase.file(_details(**overrides), self.by.adapter(hours), self.policy)
 
     def acknowledge(self, case: ComplaintCase, hours: float) -> None:
-        case.acknowledge(notification_id="n-1", language="zh", soothing=False,
-                         by=self.by.system(hours))
+        case.acknowledge(
+            notification_id="n-1", language="zh", soothing=False, by=self.by.system(hours)
+        )
 
     def request_information(self, case: ComplaintCase, hours: float) -> None:
         case.request_information(["order id"], by=self.by.handler(hours), policy=self.policy)
 
     def request_merchant_evidence(self, case: ComplaintCase, hours: float) -> None:
-        case.request_merchant_evidence({"order_id": case.order_id, "complaint": "leaks"},
-                                       by=self.by.handler(hours), policy=self.policy)
+        case.request_merchant_evidence(
+            {"order_id": case.order_id, "complaint": "leaks"},
+            by=self.by.handler(hours),
+            policy=self.policy,
+        )
 
     def submit_merchant_evidence(self, case: ComplaintCase, hours: float) -> None:
-        case.submit_merchant_evidence([{"kind": "quality_certificate", "uri": "s3://qc.pdf"}],
-                                      "batch passed factory QC", by=self.by.merchant(hours))
+        case.submit_merchant_evidence(
+            [{"kind": "quality_certificate", "uri": "s3://qc.pdf"}],
+            "batch passed factory QC",
+            by=self.by.merchant(hours),
+        )
 
     def order_spot_check(self, case: ComplaintCase, hours: float) -> None:
-        case.order_spot_check(method="third_party_appraisal", scope="this unit", lab="lab-1",
-                              cost_rule="party at fault pays", by=self.by.handler(hours),
-                              policy=self.policy)
+        case.order_spot_check(
+            method="third_party_appraisal",
+            scope="this unit",
+            lab="lab-1",
+            cost_rule="party at fault pays",
+            by=self.by.handler(hours),
+            policy=self.policy,
+        )
 
     def record_spot_check_result(self, case: ComplaintCase, hours: float) -> None:
-        case.record_spot_check_result(outcome="defect_confirmed", report_ref="r-1",
-                                      findings="seal defective", cost_payer="merchant",
-                                      by=self.by.handler(hours))
+        case.record_spot_check_result(
+            outcome="defect_confirmed",
+            report_ref="r-1",
+            findings="seal defective",
+            cost_payer="merchant",
+            by=self.by.handler(hours),
+        )
 
     def assess(self, case: ComplaintCase, hours: float) -> None:
-        case.assess_evidence(authentic=True, relevant=True, lawful=True, notes="photos genuine",
-                             by=self.by.handler(hours))
+        case.assess_evidence(
+            authentic=True,
+            relevant=True,
+            lawful=True,
+            notes="photos genuine",
+            by=self.by.handler(hours),
+        )
 
     def determine_liability(self, case: ComplaintCase, hours: float) -> None:
-        case.determine_liability(party=Party.MERCHANT, grounds=[LiabilityGround.DEFECT],
-                                 rule_refs=["CPL-24"], reasoning="leak is a manufacturing defect",
-                                 testing_cost_payer=Party.MERCHANT, by=self.by.handler(hours))
+        case.determine_liability(
+            party=Party.MERCHANT,
+            grounds=[LiabilityGround.DEFECT],
+            rule_refs=["CPL-24"],
+            reasoning="leak is a manufacturing defect",
+            testing_cost_payer=Party.MERCHANT,
+            by=self.by.handler(hours),
+        )
 
     def offer_remedy(self, case: ComplaintCase, hours: float) -> None:
-        case.offer_remedy(kind=RemedyKind.RETURN_AND_REFUND, refund_amount=Decimal("199.00"),
-                          compensation_amount=Decimal(0), shipping_paid_by=Party.MERCHANT,
-                          rule_refs=["CPL-24"], explanation="return and refund",
-                          by=self.by.handler(hours), policy=self.policy)
+        case.offer_remedy(
+            kind=RemedyKind.RETURN_AND_REFUND,
+            refund_amount=Decimal("199.00"),
+            compensation_amount=Decimal(0),
+            shipping_paid_by=Party.MERCHANT,
+            rule_refs=["CPL-24"],
+            explanation="return and refund",
+            by=self.by.handler(hours),
+            policy=self.policy,
+        )
 
     def accept(self, case: ComplaintCase, hours: float) -> None:
         case.accept_remedy(by=self.by.consumer(hours))
@@ -162,8 +194,12 @@ class Steps:
     def execute(self, case: ComplaintCase, hours: float) -> None:
         case.execute_remedy(Decimal("199.00"), "refund-1", by=self.by.system(hours))
 
-    def close(self, case: ComplaintCase, hours: float,
-              resolution: ResolutionCode = ResolutionCode.REMEDY_EXECUTED) -> None:
+    def close(
+        self,
+        case: ComplaintCase,
+        hours: float,
+        resolution: ResolutionCode = ResolutionCode.REMEDY_EXECUTED,
+    ) -> None:
         case.close(resolution, "resolved", by=self.by.handler(hours), policy=self.policy)
 
     # -- whole stretches of the lifecycle, for tests about what comes after

@@ -79,9 +79,12 @@ def test_the_due_time_is_stored_in_the_event_that_starts_the_clock(steps, at) ->
 
 
 def test_replaying_under_a_changed_policy_keeps_the_stored_due_time(
-        tmp_path, details, by, at) -> None:
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-           "SQLITE_DBNAME": str(tmp_path / "cases.sqlite")}
+    tmp_path, details, by, at
+) -> None:
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "cases.sqlite"),
+    }
     before = ComplaintCases(env=env)
     filed = before.file_complaint(details(), by.adapter(0))
     before.close()
@@ -90,8 +93,9 @@ def test_replaying_under_a_changed_policy_keeps_the_stored_due_time(
     after = ComplaintCases(env=env, policy=shorter)
     case = after.get_case(filed.case_id)
     ack = clock(case, K.ACKNOWLEDGEMENT)
-    expired = after.act(filed.case_id,
-                        lambda c: c.expire_deadline(ack.deadline_id, by.system(2), shorter))
+    expired = after.act(
+        filed.case_id, lambda c: c.expire_deadline(ack.deadline_id, by.system(2), shorter)
+    )
 
     assert ack.due_at == at(24)
     assert expired.events == ()
@@ -158,14 +162,15 @@ def test_acknowledgement_expiry_escalates_the_case(steps, by, policy) -> None:
     assert case.status is CaseStatus.FILED
 
 
-def test_information_expiry_closes_as_insufficient_and_can_be_reopened(
-        steps, by, policy) -> None:
+def test_information_expiry_closes_as_insufficient_and_can_be_reopened(steps, by, policy) -> None:
     case = steps.file()
     steps.acknowledge(case, 1)
     steps.request_information(case, 2)
 
-    assert case.expire_deadline(clock(case, K.INFORMATION).deadline_id,
-                                by.system(2 + 72), policy) is True
+    assert (
+        case.expire_deadline(clock(case, K.INFORMATION).deadline_id, by.system(2 + 72), policy)
+        is True
+    )
 
     assert case.status is CaseStatus.CLOSED
     assert case.resolution is ResolutionCode.INSUFFICIENT_INFORMATION
@@ -174,17 +179,25 @@ def test_information_expiry_closes_as_insufficient_and_can_be_reopened(
 
 
 def test_a_silent_merchant_with_photos_of_the_defect_is_judged_by_default(
-        steps, by, policy) -> None:
+    steps, by, policy
+) -> None:
     case = steps.file()
     steps.acknowledge(case, 1)
     steps.request_merchant_evidence(case, 2)
     version = case.version
 
-    assert case.expire_deadline(clock(case, K.MERCHANT_EVIDENCE).deadline_id,
-                                by.system(2 + 48), policy) is True
+    assert (
+        case.expire_deadline(
+            clock(case, K.MERCHANT_EVIDENCE).deadline_id, by.system(2 + 48), policy
+        )
+        is True
+    )
 
     assert new_event_names(case, version) == [
-        "DeadlineExpired", "LiabilityDetermined", "RemedyOffered"]
+        "DeadlineExpired",
+        "LiabilityDetermined",
+        "RemedyOffered",
+    ]
     assert case.liability is not None
     assert case.liability["party"] == Party.MERCHANT
     assert case.liability["grounds"] == [LiabilityGround.SILENT_MERCHANT]
@@ -197,14 +210,17 @@ def test_a_silent_merchant_with_photos_of_the_defect_is_judged_by_default(
 
 
 @pytest.mark.parametrize("kinds", [(), (EvidenceKind.RECEIPT, EvidenceKind.TEST_REPORT)])
-def test_a_silent_merchant_without_photo_or_video_is_escalated(
-        steps, by, policy, kinds) -> None:
+def test_a_silent_merchant_without_photo_or_video_is_escalated(steps, by, policy, kinds) -> None:
     case = steps.file(evidence=tuple(EvidenceRef(k, f"s3://{k}") for k in kinds))
     steps.acknowledge(case, 1)
     steps.request_merchant_evidence(case, 2)
 
-    assert case.expire_deadline(clock(case, K.MERCHANT_EVIDENCE).deadline_id,
-                                by.system(2 + 48), policy) is True
+    assert (
+        case.expire_deadline(
+            clock(case, K.MERCHANT_EVIDENCE).deadline_id, by.system(2 + 48), policy
+        )
+        is True
+    )
 
     assert case.escalated
     assert case.liability is None
@@ -216,8 +232,10 @@ def test_an_overdue_spot_check_escalates(steps, by, policy) -> None:
     steps.acknowledge(case, 1)
     steps.order_spot_check(case, 2)
 
-    assert case.expire_deadline(clock(case, K.SPOT_CHECK).deadline_id,
-                                by.system(2 + WEEK), policy) is True
+    assert (
+        case.expire_deadline(clock(case, K.SPOT_CHECK).deadline_id, by.system(2 + WEEK), policy)
+        is True
+    )
 
     assert case.escalated
     assert case.status is CaseStatus.VERIFYING
@@ -226,8 +244,10 @@ def test_an_overdue_spot_check_escalates(steps, by, policy) -> None:
 def test_an_unanswered_remedy_offer_escalates_to_a_handler(steps, by, policy) -> None:
     case = steps.offered()  # offered at 4
 
-    assert case.expire_deadline(clock(case, K.REMEDY_ANSWER).deadline_id,
-                                by.system(4 + 72), policy) is True
+    assert (
+        case.expire_deadline(clock(case, K.REMEDY_ANSWER).deadline_id, by.system(4 + 72), policy)
+        is True
+    )
 
     assert case.escalated
     assert case.status is CaseStatus.REMEDY_OFFERED
@@ -237,11 +257,15 @@ def test_a_late_refund_escalates_and_penalises_the_merchant(steps, by, policy) -
     case = steps.returned()  # return received at 6
     version = case.version
 
-    assert case.expire_deadline(clock(case, K.REFUND).deadline_id,
-                                by.system(6 + WEEK), policy) is True
+    assert (
+        case.expire_deadline(clock(case, K.REFUND).deadline_id, by.system(6 + WEEK), policy) is True
+    )
 
     assert new_event_names(case, version) == [
-        "DeadlineExpired", "CaseEscalated", "MerchantPenaltyRecorded"]
+        "DeadlineExpired",
+        "CaseEscalated",
+        "MerchantPenaltyRecorded",
+    ]
     assert len(case.penalties) == 1
     assert case.status is CaseStatus.REMEDY_ACCEPTED
 
@@ -264,8 +288,10 @@ def test_an_early_expiry_records_nothing(steps, by, policy) -> None:
     case = steps.file()
     version = case.version
 
-    assert case.expire_deadline(clock(case, K.ACKNOWLEDGEMENT).deadline_id,
-                                by.system(23.9), policy) is False
+    assert (
+        case.expire_deadline(clock(case, K.ACKNOWLEDGEMENT).deadline_id, by.system(23.9), policy)
+        is False
+    )
 
     assert case.version == version
     assert clock(case, K.ACKNOWLEDGEMENT).state is DeadlineState.OPEN
@@ -288,8 +314,10 @@ def test_expiry_of_a_met_deadline_records_nothing(steps, by, policy) -> None:
     steps.acknowledge(case, 1)
     version = case.version
 
-    assert case.expire_deadline(clock(case, K.ACKNOWLEDGEMENT).deadline_id,
-                                by.system(24), policy) is False
+    assert (
+        case.expire_deadline(clock(case, K.ACKNOWLEDGEMENT).deadline_id, by.system(24), policy)
+        is False
+    )
 
     assert case.version == version
     assert not case.escalated
@@ -327,13 +355,16 @@ def test_a_spot_check_pauses_the_other_open_clocks(steps, by, policy) -> None:
     assert clock(case, K.MERCHANT_EVIDENCE).state is DeadlineState.PAUSED
     assert clock(case, K.ACKNOWLEDGEMENT).state is DeadlineState.PAUSED
     assert clock(case, K.SPOT_CHECK).state is DeadlineState.OPEN
-    assert case.expire_deadline(clock(case, K.MERCHANT_EVIDENCE).deadline_id,
-                                by.system(60), policy) is False
+    assert (
+        case.expire_deadline(clock(case, K.MERCHANT_EVIDENCE).deadline_id, by.system(60), policy)
+        is False
+    )
     assert case.version == version
 
 
 def test_on_the_result_paused_clocks_resume_pushed_back_by_the_testing_time(
-        steps, by, at, policy) -> None:
+    steps, by, at, policy
+) -> None:
     case = steps.file()
     steps.request_merchant_evidence(case, 1)  # due at 49, reminder at 37
     steps.order_spot_check(case, 10)
@@ -347,8 +378,7 @@ def test_on_the_result_paused_clocks_resume_pushed_back_by_the_testing_time(
     assert evidence.remind_at == at(37 + testing)
     assert clock(case, K.ACKNOWLEDGEMENT).due_at == at(24 + testing)
     assert clock(case, K.SPOT_CHECK).state is DeadlineState.MET
-    assert case.expire_deadline(evidence.deadline_id, by.system(49 + testing - 1),
-                                policy) is False
+    assert case.expire_deadline(evidence.deadline_id, by.system(49 + testing - 1), policy) is False
     assert case.expire_deadline(evidence.deadline_id, by.system(49 + testing), policy) is True
 
 
@@ -391,7 +421,8 @@ def test_no_reminder_for_a_clock_without_one_or_already_met(steps, by) -> None:
 
 @pytest.mark.parametrize("stage", ["liable", "offered", "returned"])
 def test_information_expiry_after_verification_records_the_breach_but_keeps_the_case(
-        steps, by, policy, stage: str) -> None:
+    steps, by, policy, stage: str
+) -> None:
     case = steps.file()
     steps.request_information(case, 0.5)  # due at 72.5; the case moves on meanwhile
     steps.acknowledge(case, 1)
@@ -405,8 +436,10 @@ def test_information_expiry_after_verification_records_the_breach_but_keeps_the_
     status = case.status
     version = case.version
 
-    assert case.expire_deadline(clock(case, K.INFORMATION).deadline_id,
-                                by.system(72.5), policy) is True
+    assert (
+        case.expire_deadline(clock(case, K.INFORMATION).deadline_id, by.system(72.5), policy)
+        is True
+    )
 
     assert new_event_names(case, version) == ["DeadlineExpired"]
     assert case.status is status
@@ -414,7 +447,8 @@ def test_information_expiry_after_verification_records_the_breach_but_keeps_the_
 
 
 def test_an_overdue_spot_check_result_is_still_recorded_and_resumes_paused_clocks(
-        steps, by, at, policy) -> None:
+    steps, by, at, policy
+) -> None:
     case = steps.file()
     steps.acknowledge(case, 1)
     steps.request_merchant_evidence(case, 2)  # due at 50

@@ -131,8 +131,9 @@ def test_a_refused_step_on_the_aggregate_records_nothing(steps, by) -> None:
 
 
 _LISTED = [(status, step) for status, row in TRANSITIONS.items() for step in row]
-_NOT_LISTED = [(status, step) for status in CaseStatus for step in Step
-               if step not in TRANSITIONS[status]]
+_NOT_LISTED = [
+    (status, step) for status in CaseStatus for step in Step if step not in TRANSITIONS[status]
+]
 
 
 def test_the_table_has_a_row_for_every_status() -> None:

@@ -32,8 +32,10 @@ def walk_happy_path(case: ComplaintCase, steps: Any, by: Any) -> list[tuple[str,
     take("ReturnReceived", lambda: steps.receive_return(case, 50))
     take("RemedyExecuted", lambda: steps.execute(case, 60))
     take("CaseClosed", lambda: steps.close(case, 61))
-    take("SatisfactionRecorded",
-         lambda: case.record_satisfaction(5, "quick and fair", by=by.consumer(70)))
+    take(
+        "SatisfactionRecorded",
+        lambda: case.record_satisfaction(5, "quick and fair", by=by.consumer(70)),
+    )
     return seen
 
 
@@ -99,7 +101,8 @@ def test_replaying_the_collected_events_rebuilds_an_equal_case(steps, by) -> Non
 
 
 def test_case_read_back_from_the_store_equals_the_case_saved(
-        steps, by, app: ComplaintCases) -> None:
+    steps, by, app: ComplaintCases
+) -> None:
     case = steps.file()
     walk_happy_path(case, steps, by)
     app.save(case)

@@ -20,7 +20,8 @@ def event_names(app: ComplaintCases, case_id) -> list[str]:
 
 
 def test_refiling_the_same_channel_message_opens_nothing_and_records_nothing(
-        app, details, by) -> None:
+    app, details, by
+) -> None:
     first = app.file_complaint(details(), by.adapter(0))
 
     again = app.file_complaint(details(), by.adapter(1))
@@ -34,11 +35,13 @@ def test_refiling_the_same_channel_message_opens_nothing_and_records_nothing(
 
 
 def test_the_same_problem_from_another_channel_is_recorded_on_the_existing_case(
-        app, details, by) -> None:
+    app, details, by
+) -> None:
     first = app.file_complaint(details(), by.adapter(0))
 
-    duplicate = app.file_complaint(details(channel=Channel.HOTLINE, channel_ref="call-7"),
-                                   by.adapter(5))
+    duplicate = app.file_complaint(
+        details(channel=Channel.HOTLINE, channel_ref="call-7"), by.adapter(5)
+    )
 
     assert not duplicate.opened
     assert duplicate.case_id == first.case_id
@@ -64,24 +67,30 @@ def test_a_different_problem_on_the_same_order_opens_its_own_case(app, details, 
     first = app.file_complaint(details(), by.adapter(0))
 
     other = app.file_complaint(
-        details(channel=Channel.APP, channel_ref="app-2",
-                category=ProblemCategory.NOT_AS_DESCRIBED), by.adapter(1))
+        details(
+            channel=Channel.APP, channel_ref="app-2", category=ProblemCategory.NOT_AS_DESCRIBED
+        ),
+        by.adapter(1),
+    )
 
     assert other.opened
     assert other.case_id != first.case_id
 
 
 def test_the_same_problem_after_the_window_opens_a_new_case(details, by) -> None:
-    app = ComplaintCases(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                              "SQLITE_DBNAME": ":memory:"},
-                         duplicate_window=timedelta(days=30))
+    app = ComplaintCases(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"},
+        duplicate_window=timedelta(days=30),
+    )
     first = app.file_complaint(details(), by.adapter(0))
 
-    later = app.file_complaint(details(channel=Channel.HOTLINE, channel_ref="call-9"),
-                               by.adapter(30 * 24 + 1))
+    later = app.file_complaint(
+        details(channel=Channel.HOTLINE, channel_ref="call-9"), by.adapter(30 * 24 + 1)
+    )
     # within the window of the new case, a further submission is its duplicate
-    again = app.file_complaint(details(channel=Channel.EMAIL, channel_ref="mail-3"),
-                               by.adapter(30 * 24 + 2))
+    again = app.file_complaint(
+        details(channel=Channel.EMAIL, channel_ref="mail-3"), by.adapter(30 * 24 + 2)
+    )
 
     assert later.opened
     assert later.case_id != first.case_id
@@ -92,8 +101,9 @@ def test_the_same_problem_after_the_window_opens_a_new_case(details, by) -> None
 
 
 def test_a_batch_of_50_distinct_complaints_opens_50_cases(app, details, by) -> None:
-    batch = [(details(channel_ref=f"web-{n}", order_id=f"o-{n}"), by.adapter(n / 60))
-             for n in range(50)]
+    batch = [
+        (details(channel_ref=f"web-{n}", order_id=f"o-{n}"), by.adapter(n / 60)) for n in range(50)
+    ]
 
     outcomes = app.file_complaints(batch)
 
@@ -105,23 +115,29 @@ def test_a_batch_of_50_distinct_complaints_opens_50_cases(app, details, by) -> N
 
 
 def test_duplicates_inside_one_batch_open_one_case(app, details, by) -> None:
-    outcomes = app.file_complaints([
-        (details(), by.adapter(0)),
-        (details(), by.adapter(0)),
-        (details(channel=Channel.CHAT, channel_ref="chat-1"), by.adapter(0)),
-    ])
+    outcomes = app.file_complaints(
+        [
+            (details(), by.adapter(0)),
+            (details(), by.adapter(0)),
+            (details(channel=Channel.CHAT, channel_ref="chat-1"), by.adapter(0)),
+        ]
+    )
 
     assert [o.opened for o in outcomes] == [True, False, False]
     assert {o.case_id for o in outcomes} == {outcomes[0].case_id}
     assert event_names(app, outcomes[0].case_id) == [
-        "ComplaintFiled", "DuplicateSubmissionRecorded"]
+        "ComplaintFiled",
+        "DuplicateSubmissionRecorded",
+    ]
 
 
 @pytest.fixture
 def two_apps(tmp_path: Path) -> Iterator[tuple[ComplaintCases, ComplaintCases]]:
     """Two application instances writing one SQLite file, as two workers would."""
-    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-           "SQLITE_DBNAME": str(tmp_path / "cases.sqlite")}
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(tmp_path / "cases.sqlite"),
+    }
     first, second = ComplaintCases(env=env), ComplaintCases(env=env)
     yield first, second
     first.close()
@@ -137,8 +153,12 @@ def test_act_retries_when_another_writer_got_there_first(two_apps, details, by) 
         attempts.append(case.version)
         if len(attempts) == 1:
             # the other worker acknowledges between our read and our write
-            other.act(case_id, lambda c: c.acknowledge(
-                notification_id="n-1", language="zh", soothing=False, by=by.system(1)))
+            other.act(
+                case_id,
+                lambda c: c.acknowledge(
+                    notification_id="n-1", language="zh", soothing=False, by=by.system(1)
+                ),
+            )
         case.assign("h2", by=by.handler(2))
 
     outcome = one.act(case_id, assign_after_a_concurrent_acknowledgement)

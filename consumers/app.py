@@ -1,0 +1,81 @@
+"""The faust app of a worker: one processor alone, or all of them together.
+
+A processor started alone is its own faust app, whose id is its consumer
+group; ``all`` puts every processor in one app for small installs. Either way
+the agents are the same thin adapters over :mod:`complaint_events.processing`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+import faust
+
+from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.clock import Clock, clock_from_spec
+from complaint_events.settings import Settings
+from consumers import (
+    acknowledgement,
+    batch_quality,
+    commands,
+    deadline_keeper,
+    intake,
+    relay_service,
+    router,
+)
+from consumers.runtime import Runtime
+from consumers.topology import ALL, PROCESSORS, app_id, resolve
+
+log = logging.getLogger("complaint_events.worker")
+
+REGISTRARS: dict[str, Callable[[Runtime], None]] = {
+    "intake": intake.register,
+    "commands": commands.register,
+    "acknowledgement": acknowledgement.register,
+    "deadlines": deadline_keeper.register,
+    "router": router.register,
+    "batch-quality": batch_quality.register,
+    "relay": relay_service.register,
+}
+
+
+def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = None) -> faust.App:
+    """A faust app running the named processors (``["all"]`` for every one)."""
+    chosen = resolve(list(names))
+    name = ALL if set(chosen) == set(PROCESSORS) else "-and-".join(chosen)
+    session = timedelta(seconds=settings.kafka_session_timeout)
+    datadir = settings.worker_data_dir / app_id(settings, name)
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        app_id(settings, name),
+        broker=[f"kafka://{server}" for server in settings.kafka_bootstrap.split(",")],
+        store="memory://",
+        autodiscover=False,
+        web_enabled=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=1,
+        table_standby_replicas=0,
+        broker_session_timeout=session.total_seconds(),
+        broker_heartbeat_interval=max(session.total_seconds() / 5, 0.5),
+        consumer_auto_offset_reset="earliest",
+        producer_compression_type="lz4",
+        producer_acks=-1,
+        datadir=str(datadir),
+        stream_wait_empty=False,
+    )
+    runtime = Runtime(settings=settings, app=app, clock=clock or clock_from_spec(settings.clock))
+    for processor in chosen:
+        REGISTRARS[processor](runtime)
+    return app
+
+
+def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info") -> None:
+    """Create missing topics, then run the worker until it is stopped (SIGINT/SIGTERM)."""
+    created = ensure_topics(settings)
+    if created:
+        log.info("created topics: %s", ", ".join(created))
+    app = build_app(settings, names)
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()

@@ -1,0 +1,170 @@
+"""Batch-quality detector: many complaints on one SKU raise one alert and one spot check.
+
+Two agents. The first reads case events: each ComplaintFiled is forwarded,
+keyed by SKU, to an internal topic; and a failed batch spot-check result
+recorded on one linked case is passed on to every other linked case. The
+second reads the by-SKU topic into a faust table keyed by SKU — keyed like its
+source, so faust restores it correctly — and decides (pure
+:mod:`complaint_events.processing.batch_window`) when to raise the alert on the
+SKU's aggregate and link the cases. Alert ids follow from the SKU and the
+first case, and command ids from the alert, so a replay raises nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from complaint_events.application import sku_alerts
+from complaint_events.contracts.commands import LinkBatchAlertV1, RecordSpotCheckResultV1
+from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.domain.acting import Acting
+from complaint_events.domain.sku_quality import alert_id_of_scope
+from complaint_events.domain.values import Party, SpotCheckOutcome
+from complaint_events.processing.batch_window import (
+    BatchPolicy,
+    LinkToBatchAlert,
+    RaiseBatchAlert,
+    SkuWindow,
+    record,
+)
+from complaint_events.processing.issuing import as_outgoing, issue
+from complaint_events.processing.messages import Outgoing
+from complaint_events.settings import EVENTS_TOPIC
+from consumers.runtime import Runtime
+
+log = logging.getLogger("complaint_events.worker.batch-quality")
+
+ACTOR = "system:batch-quality"
+BY_SKU_TOPIC = "complaints.batch-quality.by-sku.v1"
+
+
+def register(rt: Runtime) -> None:
+    settings = rt.settings
+    policy = BatchPolicy(
+        threshold=settings.batch_alert_threshold, window=settings.batch_alert_window
+    )
+    by_sku = rt.topic(BY_SKU_TOPIC, internal=True)
+    windows = rt.app.Table(
+        "sku-windows", default=None, partitions=settings.partitions, key_type=str, value_type=dict
+    )
+
+    @rt.app.agent(rt.topic(EVENTS_TOPIC), name="batch-quality")
+    async def batch_quality(stream: Any) -> None:
+        async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
+            outgoing: list[Outgoing] = []
+            for event in await rt.decode_events("batch-quality", events):
+                if event.event_type == "ComplaintFiled":
+                    sku = str(event.payload["sku"])
+                    filed = {
+                        "case_id": str(event.case_id),
+                        "sku": sku,
+                        "filed_at": event.recorded_at.isoformat(),
+                    }
+                    outgoing.append(
+                        Outgoing(BY_SKU_TOPIC, sku.encode(), json.dumps(filed).encode())
+                    )
+                elif event.event_type == "SpotCheckResultRecorded":
+                    outgoing.extend(await rt.blocking("batch-quality", _pass_on_result, rt, event))
+            await rt.send(outgoing)
+
+    @rt.app.agent(by_sku, name="batch-quality-by-sku")
+    async def count_by_sku(stream: Any) -> None:
+        async for event in stream.events():
+            filed = json.loads(event.message.value)
+            sku, case_id = filed["sku"], UUID(filed["case_id"])
+            filed_at = datetime.fromisoformat(filed["filed_at"])
+            state = windows.get(sku)
+            before = SkuWindow.from_value(state) if state else SkuWindow()
+            after, decision = record(before, case_id, filed_at, sku, policy)
+            if after != before:
+                windows[sku] = after.to_value()
+            if isinstance(decision, RaiseBatchAlert | LinkToBatchAlert):
+                commands = await rt.blocking("batch-quality", _alert, rt, decision, filed_at)
+                await rt.send(commands)
+
+
+def _alert(
+    rt: Runtime, decision: RaiseBatchAlert | LinkToBatchAlert, at: datetime
+) -> list[Outgoing]:
+    """Record the alert (or the new link) on the SKU; link the case(s) to it."""
+    now = rt.clock.now()
+    by = Acting(ACTOR, now, correlation_id=f"batch:{decision.alert_id}")
+    if isinstance(decision, RaiseBatchAlert):
+        sku_alerts.record_alert(rt.cases, decision, by)
+        to_link = list(decision.case_ids)
+        log.warning(
+            "batch-quality: alert %s on SKU %s: %d complaints within %s; spot check ordered",
+            decision.alert_id,
+            decision.sku,
+            len(to_link),
+            decision.window,
+        )
+    else:
+        sku_alerts.link_case(rt.cases, decision.sku, decision.alert_id, decision.case_id, by)
+        to_link = [decision.case_id]
+        log.info("batch-quality: case %s linked to alert %s", decision.case_id, decision.alert_id)
+    return [
+        as_outgoing(
+            issue(
+                case_id,
+                LinkBatchAlertV1(alert_id=decision.alert_id, sku=decision.sku),
+                purpose=f"batch:{decision.alert_id}:link",
+                actor=ACTOR,
+                issued_at=now,
+                correlation_id=by.correlation_id,
+                reason=f"{decision.sku}: batch-quality alert {decision.alert_id}",
+            )
+        )
+        for case_id in to_link
+    ]
+
+
+def _pass_on_result(rt: Runtime, event: EventEnvelope) -> list[Outgoing]:
+    """A failed batch spot check recorded on one linked case reaches all the others."""
+    alert_id = alert_id_of_scope(event.payload.get("scope"))
+    if alert_id is None or event.payload.get("outcome") != SpotCheckOutcome.DEFECT_CONFIRMED:
+        return []
+    now = rt.clock.now()
+    sku = rt.cases.get_case(event.case_id).sku
+    by = Acting(ACTOR, now, correlation_id=f"batch:{alert_id}", causation_id=str(event.event_id))
+    alert = sku_alerts.record_alert_result(
+        rt.cases,
+        sku,
+        alert_id,
+        outcome=str(event.payload["outcome"]),
+        report_ref=str(event.payload["report_ref"]),
+        case_id=event.case_id,
+        by=by,
+    )
+    if alert.result is None or alert.result.case_id != event.case_id:
+        return []  # a copy this detector passed on, coming back: nothing more to do
+    payload = RecordSpotCheckResultV1(
+        outcome=SpotCheckOutcome.DEFECT_CONFIRMED,
+        report_ref=str(event.payload["report_ref"]),
+        findings=str(event.payload.get("findings", "")),
+        cost_payer=Party(str(event.payload.get("cost_payer", Party.MERCHANT.value))),
+    )
+    log.warning(
+        "batch-quality: alert %s failed its spot check; passing the result to %d cases",
+        alert_id,
+        len(alert.case_ids) - 1,
+    )
+    return [
+        as_outgoing(
+            issue(
+                case_id,
+                payload,
+                purpose=f"batch:{alert_id}:result",
+                actor=ACTOR,
+                issued_at=now,
+                correlation_id=by.correlation_id,
+                reason=f"batch spot check {event.payload['report_ref']} of alert {alert_id}",
+            )
+        )
+        for case_id in alert.case_ids
+        if case_id != event.case_id
+    ]

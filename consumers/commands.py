@@ -1,0 +1,48 @@
+"""Command processor: ``complaints.commands.v1`` -> case events, and an outcome for each.
+
+Commands are applied in batches (one transaction per batch); each outcome goes
+to ``complaints.command-results.v1`` keyed by command id. A message that is not
+a command goes to ``complaints.commands.dlq.v1`` with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from complaint_events.processing.command_processor import CommandProcessor
+from complaint_events.settings import COMMANDS_DLQ_TOPIC, COMMANDS_TOPIC
+from consumers.runtime import Runtime, incoming
+
+log = logging.getLogger("complaint_events.worker.commands")
+
+
+def register(rt: Runtime) -> None:
+    settings = rt.settings
+
+    @rt.app.agent(rt.topic(COMMANDS_TOPIC), name="commands")
+    async def commands(stream: Any) -> None:
+        processor = CommandProcessor(rt.cases, rt.clock)
+        async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
+            started = time.perf_counter()
+            messages = [incoming(e) for e in events]
+            report = await rt.blocking("commands", processor.process, messages)
+            await rt.send(report.outgoing())
+            await rt.dead_letter(COMMANDS_DLQ_TOPIC, report.dead_letters)
+            for result in report.results:
+                if result.outcome == "rejected":
+                    log.info(
+                        "commands: rejected %s on case %s: %s",
+                        result.command_id,
+                        result.case_id,
+                        result.reason,
+                    )
+            log.info(
+                "commands: %d messages -> %d accepted, %d rejected, %d dead-lettered (%.0f ms)",
+                len(messages),
+                report.accepted,
+                report.rejected,
+                len(report.dead_letters),
+                (time.perf_counter() - started) * 1000,
+            )

@@ -1,0 +1,101 @@
+"""Deadline keeper: every case's clocks; reminders and expiries go out as commands.
+
+State: a faust table keyed by case id — like its source, the events topic, so
+faust restores it correctly after a restart — holding each case's pending
+(open) deadlines, read from the case store whenever one of its events
+arrives. An in-memory schedule (a heap) over that table finds what is due on
+each tick of the injected clock. Expiry and reminder commands name their
+deadline and have ids derived from it; the case applies each at most once, so
+a keeper killed and restarted around the due time cannot make a deadline take
+effect twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from complaint_events.contracts.commands import CommandPayload, ExpireDeadlineV1, SendReminderV1
+from complaint_events.processing.deadline_schedule import (
+    Action,
+    DeadlineSchedule,
+    DueAction,
+    pending_from_case,
+    pendings_from_table_value,
+    table_value,
+)
+from complaint_events.processing.issuing import as_outgoing, issue
+from complaint_events.settings import EVENTS_TOPIC
+from consumers.runtime import Runtime
+
+log = logging.getLogger("complaint_events.worker.deadlines")
+
+ACTOR = "system:deadline-keeper"
+MAX_PER_TICK = 5000
+
+
+def register(rt: Runtime) -> None:
+    schedule = DeadlineSchedule()
+    table = rt.app.Table(
+        "deadlines",
+        default=None,
+        partitions=rt.settings.partitions,
+        key_type=str,
+        value_type=list,
+    )
+
+    async def rebuild() -> None:
+        schedule.load(
+            (UUID(key), pendings_from_table_value(UUID(key), value))
+            for key, value in table.items()
+            if value
+        )
+        log.info("deadlines: %d pending deadlines after recovery", len(schedule))
+
+    table.on_recover(rebuild)
+
+    def pending_of(case_id: UUID) -> Any:
+        case = rt.cases.get_case(case_id)
+        return pending_from_case(case_id, case.deadlines.values())
+
+    @rt.app.agent(rt.topic(EVENTS_TOPIC), name="deadlines")
+    async def deadlines(stream: Any) -> None:
+        async for event in stream.events():
+            for envelope in await rt.decode_events("deadlines", [event]):
+                pendings = await rt.blocking("deadlines", pending_of, envelope.case_id)
+                key = str(envelope.case_id)
+                value = table_value(pendings)
+                if table.get(key) != value:
+                    table[key] = value
+                schedule.replace(envelope.case_id, pendings)
+
+    @rt.app.timer(rt.settings.deadline_tick)
+    async def tick() -> None:
+        now = rt.clock.now()
+        due = schedule.due(now, limit=MAX_PER_TICK)
+        if not due:
+            return
+        await rt.send(as_outgoing(_command(d, now)) for d in due)
+        log.info(
+            "deadlines: at %s sent %d expiries and %d reminders",
+            now.isoformat(),
+            sum(1 for d in due if d.action is Action.EXPIRE),
+            sum(1 for d in due if d.action is Action.REMIND),
+        )
+
+
+def _command(due: DueAction, now: Any) -> Any:
+    payload: CommandPayload
+    if due.action is Action.EXPIRE:
+        payload = ExpireDeadlineV1(deadline_id=due.deadline_id)
+    else:
+        payload = SendReminderV1(deadline_id=due.deadline_id)
+    return issue(
+        due.case_id,
+        payload,
+        purpose=f"deadline:{due.deadline_id}:{due.action.value}",
+        actor=ACTOR,
+        issued_at=now,
+        reason=f"{due.kind.value} deadline {due.deadline_id} due at {due.due_at.isoformat()}",
+    )

@@ -1,0 +1,263 @@
+"""Is each stream processor caught up? Consumer lag per group and partition, and the relay's.
+
+A processor's lag is how many messages on its source topics its consumer group
+has not yet committed: per partition, the end offset minus the committed
+offset (a partition without a committed offset counts whole). The relay is not
+a consumer group; its lag is how many notifications of the event store lie
+beyond its saved position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import psycopg
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+from psycopg.conninfo import conninfo_to_dict
+
+from complaint_events.adapters.postgres_positions import PostgresPositionStore
+from complaint_events.bootstrap import build_cases
+from complaint_events.settings import EVENTS_TOPIC, Settings
+from consumers.topology import ALL, PROCESSORS, app_id, resolve
+
+RELAY: Final = "relay"
+_TIMEOUT_MS: Final = 5000
+# Group states in which the broker knows nothing about the group.
+_UNKNOWN_STATES: Final = frozenset({"Dead", ""})
+
+
+class HealthCheckError(Exception):
+    """The check could not be made: Kafka (or PostgreSQL, for the relay) did not answer."""
+
+    def __init__(self, message: str, *, service: str = "kafka") -> None:
+        super().__init__(message)
+        self.service = service  # "kafka" or "postgres": what to tell the user to start
+
+
+@dataclass(frozen=True, slots=True)
+class LagRow:
+    """One partition of one source topic, as seen by one consumer group."""
+
+    processor: str
+    group: str
+    topic: str
+    partition: int
+    committed: int | None  # None: the group never committed an offset here
+    end: int
+    lag: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessorHealth:
+    """Whether one processor is caught up, and why (or why not)."""
+
+    processor: str
+    group: str  # the consumer group, or the relay's position name
+    lag: int
+    rows: list[LagRow] = field(default_factory=list)
+    caught_up: bool = False
+    detail: str = ""
+
+
+def check(
+    settings: Settings, names: list[str], *, max_lag: int = 0, group_all: bool = False
+) -> list[ProcessorHealth]:
+    """The health of the named processors (none named, or ``all``: every processor).
+
+    ``group_all`` (implied by the name ``all``) checks the single consumer group of
+    ``worker all`` instead of each processor's own group. A processor is caught up
+    when its lag is at most ``max_lag``. Raises :class:`HealthCheckError` when
+    Kafka or PostgreSQL cannot be reached, or ``ValueError`` for an unknown name.
+    """
+    selected = resolve(names)
+    group_all = group_all or ALL in names
+    groups = {
+        name: app_id(settings, ALL if group_all else name)
+        for name in selected
+        if PROCESSORS[name].sources
+    }
+    found: dict[str, ProcessorHealth] = {}
+    if groups:
+        with _kafka_view(settings) as kafka:
+            for name, group in groups.items():
+                found[name] = _consumer_health(kafka, settings, name, group, max_lag)
+    if RELAY in selected:
+        found[RELAY] = _relay_health(settings, max_lag)
+    return [found[name] for name in selected]
+
+
+@dataclass
+class _KafkaView:
+    """What the broker says about topics and consumer groups (group states cached)."""
+
+    admin: Any  # kafka-python has no type hints
+    consumer: Any
+    _states: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def partitions(self, topic: str) -> list[TopicPartition]:
+        found = self.consumer.partitions_for_topic(topic) or set()
+        return [TopicPartition(topic, p) for p in sorted(found)]
+
+    def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        ends = self.consumer.end_offsets(tps, timeout_ms=_TIMEOUT_MS)
+        return {tp: int(ends[tp]) for tp in tps}
+
+    def committed(self, group: str) -> dict[TopicPartition, int]:
+        offsets = self.admin.list_group_offsets(group).get(group, {})
+        # -1 is how the broker says "no offset" for a partition it was asked about.
+        return {tp: int(meta.offset) for tp, meta in offsets.items() if meta.offset >= 0}
+
+    def state(self, group: str) -> tuple[str, int]:
+        """The group's state (``Dead`` when unknown) and how many members it has."""
+        if group not in self._states:
+            described = self.admin.describe_groups([group]).get(group, {})
+            self._states[group] = (
+                str(described.get("group_state") or "Dead"),
+                len(described.get("members") or []),
+            )
+        return self._states[group]
+
+
+@contextmanager
+def _kafka_view(settings: Settings) -> Iterator[_KafkaView]:
+    bootstrap = settings.kafka_bootstrap
+    clients: list[Any] = []
+    try:
+        clients.append(
+            KafkaAdminClient(
+                bootstrap_servers=bootstrap,
+                client_id="complaint-events-health",
+                request_timeout_ms=_TIMEOUT_MS,
+                bootstrap_timeout_ms=_TIMEOUT_MS,
+            )
+        )
+        clients.append(
+            KafkaConsumer(
+                bootstrap_servers=bootstrap,
+                client_id="complaint-events-health",
+                group_id=None,
+                enable_auto_commit=False,
+                request_timeout_ms=_TIMEOUT_MS,
+                bootstrap_timeout_ms=_TIMEOUT_MS,
+            )
+        )
+        yield _KafkaView(clients[0], clients[1])
+    except KafkaError as error:
+        raise HealthCheckError(f"cannot reach Kafka at {bootstrap} ({error})") from error
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _consumer_health(
+    kafka: _KafkaView, settings: Settings, name: str, group: str, max_lag: int
+) -> ProcessorHealth:
+    topics = [settings.topic(source) for source in PROCESSORS[name].sources]
+    tps = [tp for topic in topics for tp in kafka.partitions(topic)]
+    missing = [t for t in topics if not any(tp.topic == t for tp in tps)]
+    if missing:
+        return ProcessorHealth(
+            name,
+            group,
+            lag=0,
+            caught_up=False,
+            detail=f"topic {', '.join(missing)} does not exist; "
+            "run 'complaint-events topics create'",
+        )
+    ends = kafka.end_offsets(tps)
+    committed = kafka.committed(group)
+    rows = [
+        LagRow(
+            name,
+            group,
+            tp.topic,
+            tp.partition,
+            committed.get(tp),
+            ends[tp],
+            max(0, ends[tp] - committed.get(tp, 0)),
+        )
+        for tp in tps
+    ]
+    lag = sum(row.lag for row in rows)
+    return ProcessorHealth(
+        name,
+        group,
+        lag,
+        rows,
+        caught_up=lag <= max_lag,
+        detail=_consumer_detail(kafka, group, rows, lag, max_lag),
+    )
+
+
+def _consumer_detail(
+    kafka: _KafkaView, group: str, rows: list[LagRow], lag: int, max_lag: int
+) -> str:
+    notes: list[str] = []
+    uncommitted = [row for row in rows if row.committed is None]
+    state, members = kafka.state(group)
+    if len(uncommitted) == len(rows):
+        if state in _UNKNOWN_STATES:
+            notes.append("group is unknown to Kafka: no worker of it has run yet")
+        else:
+            notes.append("group has not committed an offset yet")
+    elif uncommitted:
+        where = ", ".join(f"{row.topic}[{row.partition}]" for row in uncommitted)
+        notes.append(f"nothing committed yet on {where}")
+    if lag == 0:
+        notes.insert(0, "caught up")
+    elif lag <= max_lag:
+        notes.insert(0, f"{lag} behind, within --max-lag {max_lag}")
+    else:
+        notes.insert(0, f"{lag} messages behind")
+        if members == 0 and state not in _UNKNOWN_STATES:
+            notes.append("no worker is running in the group")
+    return "; ".join(notes)
+
+
+def _relay_health(settings: Settings, max_lag: int) -> ProcessorHealth:
+    position_name = f"{RELAY}:{settings.topic(EVENTS_TOPIC)}"
+    if settings.store != "postgres":
+        return ProcessorHealth(
+            RELAY,
+            position_name,
+            lag=0,
+            caught_up=False,
+            detail="not checked: the relay follows the PostgreSQL event store and keeps its "
+            "position there; set COMPLAINTS_STORE=postgres",
+        )
+    try:
+        positions = PostgresPositionStore(settings.postgres_dsn)
+        try:
+            position = positions.load(position_name)
+        finally:
+            positions.close()
+        cases = build_cases(settings)
+        try:
+            newest = cases.recorder.max_notification_id() or 0
+        finally:
+            cases.close()
+    except psycopg.Error as error:
+        raise HealthCheckError(
+            f"cannot read the relay's position from PostgreSQL at "
+            f"{_where(settings.postgres_dsn)} ({' '.join(str(error).split())})",
+            service="postgres",
+        ) from error
+    lag = max(0, newest - position)
+    detail = f"at notification {position} of {newest}"
+    if lag > max_lag:
+        detail = f"{lag} notifications behind; {detail}"
+    elif lag:
+        detail = f"{lag} behind, within --max-lag {max_lag}; {detail}"
+    else:
+        detail = f"caught up; {detail}"
+    return ProcessorHealth(RELAY, position_name, lag, caught_up=lag <= max_lag, detail=detail)
+
+
+def _where(dsn: str) -> str:
+    """Host, port and database of a DSN, without its password."""
+    info = conninfo_to_dict(dsn)
+    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"

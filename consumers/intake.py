@@ -1,0 +1,39 @@
+"""Intake processor: ``complaints.intake.v1`` -> cases filed in the event store.
+
+Batches of intake messages are filed in one transaction each; a message that
+does not match the intake contract goes to ``complaints.intake.dlq.v1`` with its
+original bytes and field errors, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from complaint_events.processing.intake_processor import IntakeProcessor
+from complaint_events.settings import INTAKE_DLQ_TOPIC, INTAKE_TOPIC
+from consumers.runtime import Runtime, incoming
+
+log = logging.getLogger("complaint_events.worker.intake")
+
+
+def register(rt: Runtime) -> None:
+    settings = rt.settings
+
+    @rt.app.agent(rt.topic(INTAKE_TOPIC), name="intake")
+    async def intake(stream: Any) -> None:
+        processor = IntakeProcessor(rt.cases, rt.clock)
+        async for events in stream.take_events(settings.intake_batch_size, settings.batch_wait):
+            started = time.perf_counter()
+            messages = [incoming(e) for e in events]
+            report = await rt.blocking("intake", processor.process, messages)
+            await rt.dead_letter(INTAKE_DLQ_TOPIC, report.dead_letters)
+            log.info(
+                "intake: %d messages -> %d cases opened, %d duplicates, %d dead-lettered (%.0f ms)",
+                len(messages),
+                report.opened,
+                report.duplicates,
+                len(report.dead_letters),
+                (time.perf_counter() - started) * 1000,
+            )

@@ -1,0 +1,54 @@
+"""The relay as part of a worker: follows the event store, publishes to the events topic.
+
+The relay itself (:mod:`complaint_events.relay`) is a blocking loop on
+kafka-python; here it runs in a thread that starts and stops with the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from complaint_events.bootstrap import build_relay
+from complaint_events.relay import RelayStats
+from consumers.runtime import Runtime
+
+log = logging.getLogger("complaint_events.worker.relay")
+
+
+def register(rt: Runtime) -> None:
+    stop = threading.Event()
+
+    def report(stats: RelayStats) -> None:
+        log.info(
+            "relay: published %d events so far (position %d, %d skipped as already published)",
+            stats.published,
+            stats.position,
+            stats.skipped_already_on_topic,
+        )
+
+    def run() -> None:
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                # A fresh relay after a failure re-reads what is already on the topic.
+                build_relay(rt.settings, rt.cases).run(stop, on_batch=report)
+            except Exception:
+                log.exception("relay: failed; restarting in %.0f s", delay)
+                stop.wait(delay)
+                delay = min(delay * 2, 30.0)
+
+    @rt.app.task
+    async def relay() -> None:
+        task = asyncio.create_task(asyncio.to_thread(run))
+        try:
+            await asyncio.shield(task)
+        finally:
+            stop.set()
+            await task
+
+    async def _stop(app: object, **_: object) -> None:
+        stop.set()
+
+    rt.app.on_before_shutdown.connect(_stop)  # type: ignore[arg-type]

@@ -1,0 +1,155 @@
+"""What every faust agent of a worker shares: settings, clock, case store, topics, sending.
+
+Agents stay thin: they turn faust events into :class:`Incoming` messages, hand
+them to the processor logic in :mod:`complaint_events.processing` (in a thread:
+the event store's drivers block), and send what it returns. Sends wait for
+Kafka's acknowledgement before the agent takes its next batch, so a consumed
+offset is committed only after its output is safely on the broker
+(at least once; every handler is idempotent, so a replay changes nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import faust
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+from pydantic import ValidationError
+
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.bootstrap import build_cases
+from complaint_events.clock import Clock
+from complaint_events.contracts.dead_letters import DeadLetter, field_errors
+from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.contracts.events import ContractError
+from complaint_events.processing.messages import Incoming, Outgoing
+from complaint_events.settings import EVENTS_DLQ_TOPIC, Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Failures of the infrastructure, not of the message: wait and try again, never dead-letter.
+TRANSIENT = (psycopg.OperationalError, OperationalError, InterfaceError, ConnectionError)
+
+
+@dataclass
+class Runtime:
+    """The shared parts of one worker process."""
+
+    settings: Settings
+    app: faust.App
+    clock: Clock
+    _cases: ComplaintCases | None = None
+    _topics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cases(self) -> ComplaintCases:
+        """The case store, opened on first use (one connection pool per worker)."""
+        if self._cases is None:
+            self._cases = build_cases(self.settings)
+        return self._cases
+
+    def topic(self, name: str, *, internal: bool = False) -> Any:
+        """The faust topic for a logical topic name; raw bytes in and out."""
+        if name not in self._topics:
+            self._topics[name] = self.app.topic(
+                self.settings.topic(name),
+                key_type=bytes,
+                value_type=bytes,
+                key_serializer="raw",
+                value_serializer="raw",
+                partitions=self.settings.partitions,
+                internal=internal,
+            )
+        return self._topics[name]
+
+    async def send(self, messages: Iterable[Outgoing]) -> int:
+        """Send messages and wait until Kafka has taken every one of them."""
+        pending = [
+            await self.topic(message.topic).send(
+                key=message.key,
+                value=message.value,
+                headers=list(message.headers) or None,
+                force=True,  # now, not attached to the consumed event
+            )
+            for message in messages
+        ]
+        for future in pending:
+            await future
+        return len(pending)
+
+    async def dead_letter(self, topic: str, letters: Sequence[DeadLetter]) -> None:
+        """Put messages that could not be processed on a dead-letter topic, with the reason."""
+        if not letters:
+            return
+        await self.send(Outgoing(topic, d.key, d.value, tuple(d.headers())) for d in letters)
+        for letter in letters:
+            log.warning(
+                "%s: dead-lettered a message from %s[%s]@%s to %s: %s",
+                letter.processor,
+                letter.source_topic,
+                letter.source_partition,
+                letter.source_offset,
+                self.settings.topic(topic),
+                letter.reason,
+            )
+
+    async def blocking(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` in a thread; wait out database or network outages, retrying."""
+        delay = 0.5
+        while True:
+            try:
+                return await asyncio.to_thread(fn, *args)
+            except TRANSIENT as error:
+                log.warning("%s: %s; retrying in %.1f s", what, error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def decode_events(self, processor: str, events: Sequence[Any]) -> list[EventEnvelope]:
+        """Case events from faust events; an undecodable one is dead-lettered, not retried."""
+        decoded: list[EventEnvelope] = []
+        letters: list[DeadLetter] = []
+        for event in events:
+            message = incoming(event)
+            try:
+                decoded.append(EventEnvelope.model_validate_json(message.value))
+            except Exception as error:  # noqa: BLE001 - any undecodable event is a dead letter
+                errors = field_errors(error) if isinstance(error, ValidationError) else ()
+                letters.append(
+                    DeadLetter(
+                        key=message.key,
+                        value=message.value,
+                        reason=f"not a valid case event: {ContractError(str(error))}"[:500],
+                        errors=errors,
+                        processor=processor,
+                        failed_at=self.clock.now(),
+                        source_topic=message.topic,
+                        source_partition=message.partition,
+                        source_offset=message.offset,
+                        original_headers=message.headers,
+                    )
+                )
+        await self.dead_letter(EVENTS_DLQ_TOPIC, letters)
+        return decoded
+
+
+def incoming(event: Any) -> Incoming:
+    """The processor's view of one consumed faust event."""
+    message = event.message
+    headers = message.headers or ()
+    if isinstance(headers, dict):
+        headers = headers.items()
+    return Incoming(
+        value=message.value if message.value is not None else b"",
+        key=message.key,
+        headers=tuple((str(k), bytes(v)) for k, v in headers),
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )

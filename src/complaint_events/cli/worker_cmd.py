@@ -1,0 +1,65 @@
+"""``complaint-events worker``: run stream processors (faust workers)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from complaint_events.clock import ClockError, clock_from_spec
+from complaint_events.settings import Settings
+
+err = Console(stderr=True)
+
+
+def _processor_list() -> str:
+    from consumers.topology import PROCESSORS  # noqa: PLC0415 - keeps --help of other commands fast
+
+    return "\n\n".join(f"{spec.name}: {spec.summary}" for spec in PROCESSORS.values())
+
+
+def worker(
+    names: Annotated[
+        list[str],
+        typer.Argument(help="Processors to run (or 'all'); see the list above.", metavar="NAME..."),
+    ],
+    kafka: Annotated[
+        str | None,
+        typer.Option("--kafka", help="Kafka bootstrap [env COMPLAINTS_KAFKA_BOOTSTRAP]."),
+    ] = None,
+    postgres: Annotated[
+        str | None, typer.Option("--postgres", help="PostgreSQL DSN [env COMPLAINTS_POSTGRES_DSN].")
+    ] = None,
+    clock: Annotated[
+        str | None,
+        typer.Option("--clock", help="'system' or 'file:PATH' [env COMPLAINTS_CLOCK]."),
+    ] = None,
+    loglevel: Annotated[str, typer.Option("--loglevel", help="debug, info or warning.")] = "info",
+) -> None:
+    """Run stream processors until SIGTERM or Ctrl-C.
+
+    Each processor started alone is its own consumer group
+    (complaint-events-NAME); 'all' runs every processor, the relay included,
+    in one process for small installs. The event store is PostgreSQL.
+    `complaint-events health` tells whether they are caught up.
+    """
+    from consumers.app import run_worker  # noqa: PLC0415
+    from consumers.topology import resolve  # noqa: PLC0415
+
+    given = {"kafka_bootstrap": kafka, "postgres_dsn": postgres, "clock": clock}
+    overrides: dict[str, object] = {
+        "store": "postgres",
+        **{key: value for key, value in given.items() if value is not None},
+    }
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        resolve(names)
+        clock_from_spec(settings.clock)
+    except (ValueError, ClockError) as error:
+        err.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
+    run_worker(settings, names, loglevel=loglevel)
+
+
+worker.__doc__ = f"{worker.__doc__}\n\nProcessors:\n\n{_processor_list()}"

@@ -1,0 +1,1 @@
+"""Processor logic, free of Kafka and faust: what each stream processor decides."""

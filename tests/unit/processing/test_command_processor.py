@@ -1,0 +1,150 @@
+"""The command processor: each command applied once, each caller told the outcome.
+
+Runs on the eventsourcing library's in-memory recorder: the logic under test
+is the processor's; the PostgreSQL store is exercised by the integration and
+end-to-end suites.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.clock import SimulatedClock
+from complaint_events.contracts.commands import COMMAND_PAYLOADS
+from complaint_events.contracts.envelope import event_id_for
+from complaint_events.domain.acting import Acting
+from complaint_events.domain.case import ComplaintCase
+from complaint_events.processing.command_processor import CommandProcessor
+from complaint_events.processing.messages import Incoming
+from stack_support import complaint
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def cases() -> ComplaintCases:
+    return ComplaintCases(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+
+
+@pytest.fixture
+def processor(cases: ComplaintCases) -> CommandProcessor:
+    return CommandProcessor(cases, SimulatedClock(T0))
+
+
+def filed(cases: ComplaintCases, n: int = 1) -> UUID:
+    return cases.file_complaint(complaint(n), Acting("adapter:web", T0)).case_id
+
+
+def message(case_id: UUID, command_type: str, payload: dict[str, Any], **extra: Any) -> Incoming:
+    body = {
+        "command_id": str(extra.pop("command_id", uuid.uuid4())),
+        "command_type": command_type,
+        "schema_version": 1,
+        "case_id": str(case_id),
+        "actor": extra.pop("actor", "handler:h-1"),
+        "issued_at": T0.isoformat(),
+        "payload": payload,
+        **extra,
+    }
+    return Incoming(json.dumps(body).encode(), key=str(case_id).encode())
+
+
+ACK = {"notification_id": "n-1", "language": "zh", "soothing": False}
+
+
+@pytest.mark.parametrize("command_type", sorted(COMMAND_PAYLOADS))
+def test_every_command_names_a_case_method_taking_its_payload(command_type: str) -> None:
+    method = getattr(ComplaintCase, command_type)
+    parameters = set(inspect.signature(method).parameters) - {"self", "by", "policy"}
+    _, model = COMMAND_PAYLOADS[command_type]
+    assert parameters == set(model.model_fields)
+
+
+def test_an_accepted_command_names_the_events_it_recorded(
+    cases: ComplaintCases, processor: CommandProcessor
+) -> None:
+    case_id = filed(cases)
+    report = processor.process([message(case_id, "acknowledge", ACK)])
+    [result] = report.results
+    assert result.outcome == "accepted"
+    assert result.event_ids == [event_id_for(case_id, 2)]
+    assert cases.get_case(case_id).acknowledged_at == T0
+
+
+def test_a_command_delivered_twice_is_applied_once(
+    cases: ComplaintCases, processor: CommandProcessor
+) -> None:
+    case_id = filed(cases)
+    command_id = uuid.uuid4()
+    first = processor.process(
+        [message(case_id, "escalate", {"reason": "x"}, command_id=command_id)]
+    )
+    again = processor.process(
+        [message(case_id, "escalate", {"reason": "x"}, command_id=command_id)]
+    )
+    assert first.results[0].event_ids == again.results[0].event_ids
+    assert again.results[0].outcome == "accepted"
+    assert len(cases.get_case(case_id).escalations) == 1
+
+
+def test_a_refused_command_says_why_and_records_nothing(
+    cases: ComplaintCases, processor: CommandProcessor
+) -> None:
+    case_id = filed(cases)
+    [result] = processor.process([message(case_id, "accept_remedy", {})]).results
+    assert result.outcome == "rejected"
+    assert result.error_code == "invalid_transition"
+    assert "cannot accept" in (result.reason or "")
+    assert cases.get_case(case_id).version == 1
+
+
+def test_an_unknown_case_is_rejected_by_name(processor: CommandProcessor) -> None:
+    [result] = processor.process([message(uuid.uuid4(), "escalate", {"reason": "x"})]).results
+    assert result.outcome == "rejected"
+    assert result.error_code == "case_not_found"
+
+
+def test_a_refused_command_does_not_hold_back_the_rest_of_its_batch(
+    cases: ComplaintCases, processor: CommandProcessor
+) -> None:
+    case_id, other = filed(cases, 1), filed(cases, 2)
+    report = processor.process(
+        [
+            message(case_id, "accept_remedy", {}),
+            message(case_id, "acknowledge", ACK),
+            message(other, "escalate", {"reason": "urgent"}),
+        ]
+    )
+    assert [r.outcome for r in report.results] == ["rejected", "accepted", "accepted"]
+    assert cases.get_case(case_id).acknowledged_at == T0
+    assert cases.get_case(other).escalated
+
+
+def test_a_message_that_is_not_a_command_is_dead_lettered(processor: CommandProcessor) -> None:
+    report = processor.process([Incoming(b"{nonsense", key=b"k", topic="t", offset=4)])
+    assert report.results == []
+    [letter] = report.dead_letters
+    assert letter.value == b"{nonsense"
+    assert letter.source_offset == 4
+    assert "not a valid command message" in letter.reason
+
+
+def test_a_malformed_command_with_readable_ids_is_rejected_and_dead_lettered(
+    cases: ComplaintCases, processor: CommandProcessor
+) -> None:
+    case_id = filed(cases)
+    report = processor.process([message(case_id, "escalate", {"level": 0})])
+    [letter] = report.dead_letters
+    [result] = report.results
+    assert result.outcome == "rejected"
+    assert result.error_code == "invalid_command"
+    assert "reason" in (result.reason or "")
+    assert {e["field"] for e in letter.errors} == {"payload"}
