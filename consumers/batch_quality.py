@@ -49,7 +49,10 @@ def register(rt: Runtime) -> None:
     )
     by_sku = rt.topic(BY_SKU_TOPIC, internal=True)
     windows = rt.app.Table(
-        "sku-windows", default=None, partitions=settings.partitions, key_type=str, value_type=dict
+        "sku-windows",
+        default=None,
+        partitions=settings.partitions,
+        # No key/value types: faust then stores plain JSON and restores it as written.
     )
 
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="batch-quality")
@@ -69,7 +72,9 @@ def register(rt: Runtime) -> None:
                     )
                 elif event.event_type == "SpotCheckResultRecorded":
                     outgoing.extend(await rt.blocking("batch-quality", _pass_on_result, rt, event))
-            await rt.send(outgoing)
+            if outgoing:
+                await rt.send(outgoing)
+                log.info("batch-quality: passed on %d complaints and results", len(outgoing))
 
     @rt.app.agent(by_sku, name="batch-quality-by-sku")
     async def count_by_sku(stream: Any) -> None:

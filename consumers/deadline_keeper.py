@@ -13,6 +13,8 @@ effect twice.
 from __future__ import annotations
 
 import logging
+import time
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +23,7 @@ from complaint_events.processing.deadline_schedule import (
     Action,
     DeadlineSchedule,
     DueAction,
+    PendingDeadline,
     pending_from_case,
     pendings_from_table_value,
     table_value,
@@ -41,8 +44,7 @@ def register(rt: Runtime) -> None:
         "deadlines",
         default=None,
         partitions=rt.settings.partitions,
-        key_type=str,
-        value_type=list,
+        # No key/value types: faust then stores plain JSON and restores it as written.
     )
 
     async def rebuild() -> None:
@@ -51,7 +53,7 @@ def register(rt: Runtime) -> None:
             for key, value in table.items()
             if value
         )
-        log.info("deadlines: %d pending deadlines after recovery", len(schedule))
+        log.info("deadline keeper recovered %d pending deadlines", len(schedule))
 
     table.on_recover(rebuild)
 
@@ -61,7 +63,9 @@ def register(rt: Runtime) -> None:
 
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="deadlines")
     async def deadlines(stream: Any) -> None:
+        report = _Progress()
         async for event in stream.events():
+            report.seen(schedule)
             for envelope in await rt.decode_events("deadlines", [event]):
                 pendings = await rt.blocking("deadlines", pending_of, envelope.case_id)
                 key = str(envelope.case_id)
@@ -70,10 +74,24 @@ def register(rt: Runtime) -> None:
                     table[key] = value
                 schedule.replace(envelope.case_id, pendings)
 
+    def pendings_of(case_ids: set[UUID]) -> dict[UUID, tuple[PendingDeadline, ...]]:
+        return {case_id: pending_of(case_id) for case_id in case_ids}
+
     @rt.app.timer(rt.settings.deadline_tick)
     async def tick() -> None:
         now = rt.clock.now()
-        due = schedule.due(now, limit=MAX_PER_TICK)
+        first = schedule.due(now, limit=MAX_PER_TICK)
+        if not first:
+            return
+        # Before acting, ask the case store what is pending now: the table may have
+        # missed a case's latest events (a worker killed between its offset commit
+        # and its changelog write), and must not fire a stale deadline in place of
+        # the case's real one.
+        fresh = await rt.blocking("deadlines", pendings_of, {d.case_id for d in first})
+        for case_id, pendings in fresh.items():
+            schedule.replace(case_id, pendings)
+        due = [d for d in first if _still_due(fresh[d.case_id], d, now)]
+        due += schedule.due(now, limit=MAX_PER_TICK)
         if not due:
             return
         await rt.send(as_outgoing(_command(d, now)) for d in due)
@@ -83,6 +101,35 @@ def register(rt: Runtime) -> None:
             sum(1 for d in due if d.action is Action.EXPIRE),
             sum(1 for d in due if d.action is Action.REMIND),
         )
+
+
+def _still_due(pendings: tuple[PendingDeadline, ...], due: DueAction, now: datetime) -> bool:
+    for pending in pendings:
+        if pending.deadline_id != due.deadline_id:
+            continue
+        if due.action is Action.EXPIRE:
+            return pending.due_at <= now
+        return not pending.reminded and pending.remind_at is not None and pending.remind_at <= now
+    return False
+
+
+class _Progress:
+    """Says what the keeper is doing, at most once a second."""
+
+    def __init__(self) -> None:
+        self.events = 0
+        self.last = time.monotonic()
+
+    def seen(self, schedule: DeadlineSchedule) -> None:
+        self.events += 1
+        if time.monotonic() - self.last >= 1.0:
+            log.info(
+                "deadlines: read %d events; %d pending deadlines on %d cases",
+                self.events,
+                len(schedule),
+                schedule.cases(),
+            )
+            self.events, self.last = 0, time.monotonic()
 
 
 def _command(due: DueAction, now: Any) -> Any:

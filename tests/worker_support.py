@@ -92,6 +92,10 @@ class Worker:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def log_since_start(self) -> str:
+        """What the worker printed since it was last started."""
+        return self.log().rsplit(f"===== start {self.starts} =====", 1)[-1]
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 

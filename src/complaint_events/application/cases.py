@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from complaint_events.adapters.aggregate_existence import existing_ids
 from complaint_events.application.transcodings import DateAsISO
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
@@ -129,9 +130,15 @@ class ComplaintCases(Application[UUID]):
     def _file_batch(self, batch: Sequence[tuple[ComplaintDetails, Acting]]) -> list[FilingOutcome]:
         cases: dict[UUID, ComplaintCase | None] = {}
         indexes: dict[UUID, ProblemIndex | None] = {}
+        # Most complaints open new cases: learn in one query which ids exist at all,
+        # and mark the others as missing without reading them one by one.
+        candidates = {case_id_for(d.channel_key) for d, _ in batch} | {
+            ProblemIndex.create_id(d.problem_key) for d, _ in batch
+        }
+        missing = candidates - existing_ids(self.recorder, candidates)
         outcomes: list[FilingOutcome] = []
         for details, by in batch:
-            outcomes.append(self._file_one(details, by, cases, indexes))
+            outcomes.append(self._file_one(details, by, cases, indexes, missing))
         changed = [
             a for a in (*cases.values(), *indexes.values()) if a is not None and a.pending_events
         ]
@@ -145,14 +152,15 @@ class ComplaintCases(Application[UUID]):
         by: Acting,
         cases: dict[UUID, ComplaintCase | None],
         indexes: dict[UUID, ProblemIndex | None],
+        missing: set[UUID],
     ) -> FilingOutcome:
         case_id = case_id_for(details.channel_key)
-        if self._cached(cases, case_id, ComplaintCase) is not None:
+        if self._cached(cases, case_id, ComplaintCase, missing) is not None:
             return FilingOutcome(case_id, opened=False, matched_on="channel_ref")
         index_id = ProblemIndex.create_id(details.problem_key)
-        index = self._cached(indexes, index_id, ProblemIndex)
+        index = self._cached(indexes, index_id, ProblemIndex, missing)
         if index is not None and index.covers(by.at, self.duplicate_window):
-            existing = self._cached(cases, index.case_id, ComplaintCase)
+            existing = self._cached(cases, index.case_id, ComplaintCase, missing)
             if existing is not None:
                 if not any(
                     d["channel_ref"] == details.channel_ref
@@ -176,7 +184,11 @@ class ComplaintCases(Application[UUID]):
             index.point_to(case_id=case_id, filed_at=by.at)
         return FilingOutcome(case_id, opened=True)
 
-    def _cached(self, cache: dict[UUID, Any], aggregate_id: UUID, kind: type[T]) -> T | None:
+    def _cached(
+        self, cache: dict[UUID, Any], aggregate_id: UUID, kind: type[T], missing: set[UUID]
+    ) -> T | None:
+        if aggregate_id not in cache and aggregate_id in missing:
+            return None  # known not to exist (yet): nothing to read
         if aggregate_id not in cache:
             try:
                 cache[aggregate_id] = self.repository.get(aggregate_id)
