@@ -26,8 +26,7 @@ from complaint_events.bootstrap import build_cases
 from complaint_events.clock import Clock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.contracts.events import ContractError
-from complaint_events.processing.messages import Incoming, Outgoing
+from complaint_events.processing.messages import Incoming, Outgoing, dead_letter
 from complaint_events.settings import EVENTS_DLQ_TOPIC, Settings
 
 log = logging.getLogger(__name__)
@@ -122,17 +121,12 @@ class Runtime:
             except Exception as error:  # noqa: BLE001 - any undecodable event is a dead letter
                 errors = field_errors(error) if isinstance(error, ValidationError) else ()
                 letters.append(
-                    DeadLetter(
-                        key=message.key,
-                        value=message.value,
-                        reason=f"not a valid case event: {ContractError(str(error))}"[:500],
+                    dead_letter(
+                        message,
+                        reason=f"not a valid case event: {error}"[:500],
                         errors=errors,
                         processor=processor,
                         failed_at=self.clock.now(),
-                        source_topic=message.topic,
-                        source_partition=message.partition,
-                        source_offset=message.offset,
-                        original_headers=message.headers,
                     )
                 )
         await self.dead_letter(EVENTS_DLQ_TOPIC, letters)

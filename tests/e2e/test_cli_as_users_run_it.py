@@ -72,3 +72,38 @@ def test_history_of_an_unknown_case_says_so(tmp_path: Path) -> None:
     malformed = run("case", "history", "not-a-uuid", env=env)
     assert malformed.returncode == 2
     assert "expected a UUID" in malformed.stderr
+
+
+def test_worker_help_lists_every_processor() -> None:
+    result = run("worker", "--help", env={"COLUMNS": "200", "PATH": str(Path(CLI).parent)})
+    assert result.returncode == 0, result.stderr
+    for name in (
+        "intake",
+        "commands",
+        "acknowledgement",
+        "deadlines",
+        "router",
+        "batch-quality",
+        "relay",
+        "all",
+    ):
+        assert name in result.stdout, name
+
+
+def test_an_unknown_processor_is_refused_with_the_choices() -> None:
+    result = run("worker", "intak", env={"COLUMNS": "200", "PATH": str(Path(CLI).parent)})
+    assert result.returncode == 2
+    assert "unknown processor intak" in result.stderr
+    assert "intake" in result.stderr
+
+
+def test_a_clock_file_that_does_not_exist_is_refused_before_starting() -> None:
+    result = run(
+        "worker",
+        "all",
+        "--clock",
+        "file:/nonexistent/clock",
+        env={"COLUMNS": "200", "PATH": str(Path(CLI).parent)},
+    )
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr

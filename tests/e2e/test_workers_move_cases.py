@@ -189,6 +189,34 @@ def test_cases_move_from_intake_to_their_outcomes(
         for m in batch[:1]
     )
 
+    # The lab finds the batch defective; the result, recorded on one case, reaches all five.
+    first_batch_case = case_id(batch[0])
+    send_commands(
+        bootstrap,
+        stack_settings,
+        [
+            command(
+                first_batch_case,
+                "record_spot_check_result",
+                {
+                    "outcome": "defect_confirmed",
+                    "report_ref": "LAB-2026-0042",
+                    "findings": "thermostat fails at 60 °C in 4 of 5 samples",
+                    "cost_payer": "merchant",
+                },
+                actor="handler:h-7",
+                at=T0,
+            )
+        ],
+    )
+    for message in batch[1:]:
+        wait_until(
+            lambda m=message: has(cases, case_id(m), "SpotCheckResultRecorded"),
+            timeout=SETTLE,
+            what=f"the batch result passed on to {message['channel_ref']}",
+        )
+        assert cases.get_case(case_id(message)).spot_checks[-1]["outcome"] == "defect_confirmed"
+
     # The handler asks the silent merchant for evidence; the answer comes on the results topic.
     request = command(
         case_id(silent),
@@ -198,7 +226,14 @@ def test_cases_move_from_intake_to_their_outcomes(
         at=T0,
     )
     refused = command(case_id(silent), "accept_remedy", {}, actor="consumer:c-1", at=T0)
-    send_commands(bootstrap, stack_settings, [request, refused])
+    ask_consumer = command(
+        case_id(after_poison),
+        "request_information",
+        {"items": ["order screenshot", "photo of the base"]},
+        actor="handler:h-7",
+        at=T0,
+    )
+    send_commands(bootstrap, stack_settings, [request, refused, ask_consumer])
     wanted = {request["command_id"], refused["command_id"]}
 
     def outcomes() -> dict[str, CommandResultV1] | None:
@@ -237,3 +272,22 @@ def test_cases_move_from_intake_to_their_outcomes(
     assert decided.remedy is not None
     assert decided.remedy["kind"] == "return_and_refund"
     assert event_types(cases, case_id(silent)).count("DeadlineExpired") == 1
+
+    # The consumer who was asked for information got a reminder at 48 h ...
+    wait_until(
+        lambda: has(cases, case_id(after_poison), "DeadlineReminderSent"),
+        timeout=SETTLE,
+        what="the reminder to supply information",
+    )
+    # ... and, silent at 72 h, the case closes as insufficient information (reopenable).
+    set_clock(clock_file, T0 + timedelta(hours=73))
+    wait_until(
+        lambda: has(cases, case_id(after_poison), "CaseClosed"),
+        timeout=SETTLE,
+        what="the case closed for insufficient information",
+    )
+    closed = cases.get_case(case_id(after_poison))
+    assert closed.resolution == "insufficient_information"
+    steps = event_types(cases, case_id(after_poison))
+    assert steps.count("DeadlineReminderSent") == 1
+    assert steps.count("DeadlineExpired") == 1

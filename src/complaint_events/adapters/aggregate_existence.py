@@ -25,9 +25,7 @@ def existing_ids(recorder: Any, ids: Collection[UUID]) -> set[UUID]:
     if isinstance(recorder, PostgresAggregateRecorder):
         statement = SQL("SELECT DISTINCT originator_id FROM {} WHERE originator_id = ANY(%s)")
         with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(
-                statement.format(Identifier(recorder.events_table_name)), [list(ids)]
-            )
+            cursor.execute(statement.format(Identifier(recorder.events_table_name)), [list(ids)])
             return {row["originator_id"] for row in cursor.fetchall()}
     if isinstance(recorder, SQLiteAggregateRecorder):
         found: set[UUID] = set()

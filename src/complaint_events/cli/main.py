@@ -47,15 +47,15 @@ err = Console(stderr=True)
 
 StoreOpt = Annotated[
     str | None,
-    typer.Option("--store", help="Event store: sqlite or postgres [env COMPLAINTS_STORE]."),
+    typer.Option("--store", help="Event store: sqlite or postgres \\[env COMPLAINTS_STORE]."),
 ]
 DsnOpt = Annotated[
     str | None,
-    typer.Option("--postgres", help="PostgreSQL DSN [env COMPLAINTS_POSTGRES_DSN]."),
+    typer.Option("--postgres", help="PostgreSQL DSN \\[env COMPLAINTS_POSTGRES_DSN]."),
 ]
 KafkaOpt = Annotated[
     str | None,
-    typer.Option("--kafka", help="Kafka bootstrap servers [env COMPLAINTS_KAFKA_BOOTSTRAP]."),
+    typer.Option("--kafka", help="Kafka bootstrap servers \\[env COMPLAINTS_KAFKA_BOOTSTRAP]."),
 ]
 
 

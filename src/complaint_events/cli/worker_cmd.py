@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 import typer
@@ -26,14 +27,15 @@ def worker(
     ],
     kafka: Annotated[
         str | None,
-        typer.Option("--kafka", help="Kafka bootstrap [env COMPLAINTS_KAFKA_BOOTSTRAP]."),
+        typer.Option("--kafka", help="Kafka bootstrap \\[env COMPLAINTS_KAFKA_BOOTSTRAP]."),
     ] = None,
     postgres: Annotated[
-        str | None, typer.Option("--postgres", help="PostgreSQL DSN [env COMPLAINTS_POSTGRES_DSN].")
+        str | None,
+        typer.Option("--postgres", help="PostgreSQL DSN \\[env COMPLAINTS_POSTGRES_DSN]."),
     ] = None,
     clock: Annotated[
         str | None,
-        typer.Option("--clock", help="'system' or 'file:PATH' [env COMPLAINTS_CLOCK]."),
+        typer.Option("--clock", help="'system' or 'file:PATH' \\[env COMPLAINTS_CLOCK]."),
     ] = None,
     loglevel: Annotated[str, typer.Option("--loglevel", help="debug, info or warning.")] = "info",
 ) -> None:
@@ -55,11 +57,11 @@ def worker(
     settings = Settings(**overrides)  # type: ignore[arg-type]
     try:
         resolve(names)
-        clock_from_spec(settings.clock)
+        clock_from_spec(settings.clock).now()  # a clock that cannot tell the time stops here
     except (ValueError, ClockError) as error:
         err.print(f"[red]{error}[/]")
         raise typer.Exit(2) from None
     run_worker(settings, names, loglevel=loglevel)
 
 
-worker.__doc__ = f"{worker.__doc__}\n\nProcessors:\n\n{_processor_list()}"
+worker.__doc__ = f"{inspect.cleandoc(worker.__doc__ or '')}\n\nProcessors:\n\n{_processor_list()}"

@@ -37,7 +37,7 @@ from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.errors import ComplaintError
 from complaint_events.processing.issuing import to_bytes
-from complaint_events.processing.messages import Incoming, Outgoing
+from complaint_events.processing.messages import Incoming, Outgoing, dead_letter
 from complaint_events.settings import COMMAND_RESULTS_TOPIC
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,15 @@ class CommandProcessor:
             try:
                 command = CommandEnvelopeV1.model_validate_json(message.value)
             except ValidationError as error:
-                report.dead_letters.append(self._dead_letter(message, error, now))
+                report.dead_letters.append(
+                    dead_letter(
+                        message,
+                        reason=f"not a valid command message ({error.error_count()} problems)",
+                        errors=field_errors(error),
+                        processor=PROCESSOR,
+                        failed_at=now,
+                    )
+                )
                 rejection = _rejection_for_unreadable(message.value, error, now)
                 if rejection is not None:
                     report.results.append(rejection)
@@ -131,21 +139,6 @@ class CommandProcessor:
         for (command, _), outcome in zip(commands, outcomes, strict=True):
             report.results.append(_result(command, outcome, now))
         return report
-
-    @staticmethod
-    def _dead_letter(message: Incoming, error: ValidationError, now: Any) -> DeadLetter:
-        return DeadLetter(
-            key=message.key,
-            value=message.value,
-            reason=f"not a valid command message ({error.error_count()} problems)",
-            errors=field_errors(error),
-            processor=PROCESSOR,
-            failed_at=now,
-            source_topic=message.topic,
-            source_partition=message.partition,
-            source_offset=message.offset,
-            original_headers=message.headers,
-        )
 
 
 def _result(command: CommandEnvelopeV1, outcome: CommandOutcome, now: Any) -> CommandResultV1:

@@ -23,7 +23,7 @@ from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails
 from complaint_events.domain.errors import ComplaintError
-from complaint_events.processing.messages import Incoming
+from complaint_events.processing.messages import Incoming, dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +102,4 @@ class IntakeProcessor:
 def _dead_letter(
     message: Incoming, reason: str, errors: tuple[dict[str, str], ...], now: datetime
 ) -> DeadLetter:
-    return DeadLetter(
-        key=message.key,
-        value=message.value,
-        reason=reason,
-        errors=errors,
-        processor=PROCESSOR,
-        failed_at=now,
-        source_topic=message.topic,
-        source_partition=message.partition,
-        source_offset=message.offset,
-        original_headers=message.headers,
-    )
+    return dead_letter(message, reason=reason, processor=PROCESSOR, failed_at=now, errors=errors)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from complaint_events.contracts.dead_letters import DeadLetter
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +28,26 @@ class Outgoing:
     key: bytes | None
     value: bytes
     headers: tuple[tuple[str, bytes], ...] = field(default=())
+
+
+def dead_letter(
+    message: Incoming,
+    *,
+    reason: str,
+    processor: str,
+    failed_at: datetime,
+    errors: tuple[dict[str, str], ...] = (),
+) -> DeadLetter:
+    """A message that could not be processed, with why and where it came from."""
+    return DeadLetter(
+        key=message.key,
+        value=message.value,
+        reason=reason,
+        errors=errors,
+        processor=processor,
+        failed_at=failed_at,
+        source_topic=message.topic,
+        source_partition=message.partition,
+        source_offset=message.offset,
+        original_headers=message.headers,
+    )
