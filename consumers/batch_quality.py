@@ -32,9 +32,9 @@ from complaint_events.processing.batch_window import (
     record,
 )
 from complaint_events.processing.issuing import as_outgoing, issue
-from complaint_events.processing.messages import Outgoing
-from complaint_events.settings import EVENTS_TOPIC
-from consumers.runtime import Runtime
+from complaint_events.processing.messages import Outgoing, dead_letter
+from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from consumers.runtime import Runtime, incoming
 
 log = logging.getLogger("complaint_events.worker.batch-quality")
 
@@ -55,23 +55,23 @@ def register(rt: Runtime) -> None:
         # No key/value types: faust then stores plain JSON and restores it as written.
     )
 
+    async def handle(event: EventEnvelope) -> list[Outgoing]:
+        if event.event_type == "ComplaintFiled":
+            sku = str(event.payload["sku"])
+            filed = {
+                "case_id": str(event.case_id),
+                "sku": sku,
+                "filed_at": event.recorded_at.isoformat(),
+            }
+            return [Outgoing(BY_SKU_TOPIC, sku.encode(), json.dumps(filed).encode())]
+        if event.event_type == "SpotCheckResultRecorded":
+            return await rt.blocking("batch-quality", _pass_on_result, rt, event)
+        return []
+
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="batch-quality")
     async def batch_quality(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            outgoing: list[Outgoing] = []
-            for event in await rt.decode_events("batch-quality", events):
-                if event.event_type == "ComplaintFiled":
-                    sku = str(event.payload["sku"])
-                    filed = {
-                        "case_id": str(event.case_id),
-                        "sku": sku,
-                        "filed_at": event.recorded_at.isoformat(),
-                    }
-                    outgoing.append(
-                        Outgoing(BY_SKU_TOPIC, sku.encode(), json.dumps(filed).encode())
-                    )
-                elif event.event_type == "SpotCheckResultRecorded":
-                    outgoing.extend(await rt.blocking("batch-quality", _pass_on_result, rt, event))
+            outgoing = await rt.each_event("batch-quality", events, handle)
             if outgoing:
                 await rt.send(outgoing)
                 log.info("batch-quality: passed on %d complaints and results", len(outgoing))
@@ -79,17 +79,32 @@ def register(rt: Runtime) -> None:
     @rt.app.agent(by_sku, name="batch-quality-by-sku")
     async def count_by_sku(stream: Any) -> None:
         async for event in stream.events():
-            filed = json.loads(event.message.value)
-            sku, case_id = filed["sku"], UUID(filed["case_id"])
-            filed_at = datetime.fromisoformat(filed["filed_at"])
-            state = windows.get(sku)
-            before = SkuWindow.from_value(state) if state else SkuWindow()
-            after, decision = record(before, case_id, filed_at, sku, policy)
-            if after != before:
-                windows[sku] = after.to_value()
-            if isinstance(decision, RaiseBatchAlert | LinkToBatchAlert):
-                commands = await rt.blocking("batch-quality", _alert, rt, decision, filed_at)
-                await rt.send(commands)
+            try:
+                await count(event)
+            except Exception as error:
+                log.exception("batch-quality: could not count a complaint")
+                letter = dead_letter(
+                    incoming(event),
+                    reason=f"batch-quality failed: {error!r}"[:1000],
+                    processor="batch-quality",
+                    failed_at=rt.clock.now(),
+                )
+                await rt.dead_letter(EVENTS_DLQ_TOPIC, [letter])
+
+    async def count(event: Any) -> None:
+        filed = json.loads(event.message.value)
+        sku, case_id = filed["sku"], UUID(filed["case_id"])
+        filed_at = datetime.fromisoformat(filed["filed_at"])
+        state = windows.get(sku)
+        before = SkuWindow.from_value(state) if state else SkuWindow()
+        after, decision = record(before, case_id, filed_at, sku, policy)
+        if isinstance(decision, RaiseBatchAlert | LinkToBatchAlert):
+            # The alert and the links first, the window after: killed in between, the
+            # replay decides the same alert (same id) again instead of forgetting it.
+            commands = await rt.blocking("batch-quality", _alert, rt, decision, filed_at)
+            await rt.send(commands)
+        if after != before:
+            windows[sku] = after.to_value()
 
 
 def _alert(

@@ -27,22 +27,24 @@ def register(rt: Runtime) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
             started = time.perf_counter()
             messages = [incoming(e) for e in events]
-            report = await rt.blocking("commands", processor.process, messages)
-            await rt.send(report.outgoing())
-            await rt.dead_letter(COMMANDS_DLQ_TOPIC, report.dead_letters)
-            for result in report.results:
-                if result.outcome == "rejected":
-                    log.info(
-                        "commands: rejected %s on case %s: %s",
-                        result.command_id,
-                        result.case_id,
-                        result.reason,
-                    )
+            reports = await rt.each_batch(
+                "commands", COMMANDS_DLQ_TOPIC, messages, processor.process
+            )
+            for report in reports:
+                await rt.send(report.outgoing())
+                await rt.dead_letter(COMMANDS_DLQ_TOPIC, report.dead_letters)
+                for result in report.results:
+                    if result.outcome == "rejected":
+                        log.info(
+                            "commands: rejected %s on case %s: %s",
+                            result.command_id,
+                            result.case_id,
+                            result.reason,
+                        )
             log.info(
-                "commands: %d messages -> %d accepted, %d rejected, %d dead-lettered (%.0f ms)",
+                "commands: %d messages -> %d accepted, %d rejected (%.0f ms)",
                 len(messages),
-                report.accepted,
-                report.rejected,
-                len(report.dead_letters),
+                sum(r.accepted for r in reports),
+                sum(r.rejected for r in reports),
                 (time.perf_counter() - started) * 1000,
             )

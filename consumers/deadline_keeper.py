@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from complaint_events.contracts.commands import CommandPayload, ExpireDeadlineV1, SendReminderV1
+from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.processing.deadline_schedule import (
     Action,
     DeadlineSchedule,
@@ -29,6 +30,7 @@ from complaint_events.processing.deadline_schedule import (
     table_value,
 )
 from complaint_events.processing.issuing import as_outgoing, issue
+from complaint_events.processing.messages import Outgoing
 from complaint_events.settings import EVENTS_TOPIC
 from consumers.runtime import Runtime
 
@@ -66,13 +68,17 @@ def register(rt: Runtime) -> None:
         report = _Progress()
         async for event in stream.events():
             report.seen(schedule)
-            for envelope in await rt.decode_events("deadlines", [event]):
-                pendings = await rt.blocking("deadlines", pending_of, envelope.case_id)
-                key = str(envelope.case_id)
-                value = table_value(pendings)
-                if table.get(key) != value:
-                    table[key] = value
-                schedule.replace(envelope.case_id, pendings)
+            await rt.each_event("deadlines", [event], track)
+
+    async def track(envelope: EventEnvelope) -> list[Outgoing]:
+        """Note the case's pending deadlines as they stand in the store now."""
+        pendings = await rt.blocking("deadlines", pending_of, envelope.case_id)
+        key = str(envelope.case_id)
+        value = table_value(pendings)
+        if table.get(key) != value:
+            table[key] = value
+        schedule.replace(envelope.case_id, pendings)
+        return []
 
     def pendings_of(case_ids: set[UUID]) -> dict[UUID, tuple[PendingDeadline, ...]]:
         return {case_id: pending_of(case_id) for case_id in case_ids}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from complaint_events.settings import EVENTS_DLQ_TOPIC, Settings
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Failures of the infrastructure, not of the message: wait and try again, never dead-letter.
 TRANSIENT = (psycopg.OperationalError, OperationalError, InterfaceError, ConnectionError)
@@ -110,27 +111,76 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def decode_events(self, processor: str, events: Sequence[Any]) -> list[EventEnvelope]:
-        """Case events from faust events; an undecodable one is dead-lettered, not retried."""
-        decoded: list[EventEnvelope] = []
+    async def each_event(
+        self,
+        processor: str,
+        events: Sequence[Any],
+        handle: Callable[[EventEnvelope], Awaitable[Iterable[Outgoing]]],
+    ) -> list[Outgoing]:
+        """Handle case events one by one; what cannot be handled is dead-lettered, not retried.
+
+        An undecodable message, or one whose handling fails for a reason other than
+        an outage (a case this store does not know, a bug), goes to the events
+        dead-letter topic with the reason, and the processor goes on: no crash loop.
+        """
+        out: list[Outgoing] = []
         letters: list[DeadLetter] = []
         for event in events:
             message = incoming(event)
             try:
-                decoded.append(EventEnvelope.model_validate_json(message.value))
-            except Exception as error:  # noqa: BLE001 - any undecodable event is a dead letter
-                errors = field_errors(error) if isinstance(error, ValidationError) else ()
+                envelope = EventEnvelope.model_validate_json(message.value)
+            except ValidationError as error:
                 letters.append(
-                    dead_letter(
-                        message,
-                        reason=f"not a valid case event: {error}"[:500],
-                        errors=errors,
-                        processor=processor,
-                        failed_at=self.clock.now(),
-                    )
+                    self._letter(message, processor, f"not a valid case event: {error}", error)
+                )
+                continue
+            try:
+                out.extend(await handle(envelope))
+            except Exception as error:
+                log.exception("%s: could not handle %s", processor, envelope.event_id)
+                letters.append(
+                    self._letter(message, processor, f"{processor} failed: {error!r}", None)
                 )
         await self.dead_letter(EVENTS_DLQ_TOPIC, letters)
-        return decoded
+        return out
+
+    async def each_batch(
+        self,
+        processor: str,
+        dlq_topic: str,
+        messages: list[Incoming],
+        process: Callable[[list[Incoming]], R],
+    ) -> list[R]:
+        """``process`` the batch; if it fails (not an outage), each message alone.
+
+        A message that fails on its own is dead-lettered with the reason, so one
+        poison message neither stops the processor nor holds back the others.
+        """
+        try:
+            return [await self.blocking(processor, process, messages)]
+        except Exception:
+            log.exception("%s: a batch of %d failed; retrying one by one", processor, len(messages))
+        reports: list[R] = []
+        for message in messages:
+            try:
+                reports.append(await self.blocking(processor, process, [message]))
+            except Exception as error:  # noqa: BLE001 - dead-lettered with its reason
+                await self.dead_letter(
+                    dlq_topic,
+                    [self._letter(message, processor, f"{processor} failed: {error!r}", None)],
+                )
+        return reports
+
+    def _letter(
+        self, message: Incoming, processor: str, reason: str, error: ValidationError | None
+    ) -> DeadLetter:
+        return dead_letter(
+            message,
+            reason=reason[:1000],
+            errors=field_errors(error) if error is not None else (),
+            processor=processor,
+            failed_at=self.clock.now(),
+        )
 
 
 def incoming(event: Any) -> Incoming:

@@ -143,6 +143,17 @@ def send_intake(
     return sent
 
 
+def produce(bootstrap: str, topic: str, values: Iterable[bytes]) -> None:
+    """Put raw messages on a topic, as a misbehaving producer might."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    try:
+        for value in values:
+            producer.send(topic, key=b"odd", value=value)
+        producer.flush()
+    finally:
+        producer.close()
+
+
 def command(
     case_id: UUID, command_type: str, payload: dict[str, Any], *, actor: str, at: datetime
 ) -> dict[str, Any]:

@@ -153,7 +153,11 @@ def _is_case_event(notification: Notification) -> bool:
 
 
 def last_published(bootstrap_servers: str, topic: str, partitions: int) -> dict[int, int]:
-    """The notification id of the last message in each partition of ``topic``."""
+    """The notification id of the last relayed message in each partition of ``topic``.
+
+    Only the relay should write to the topic; if something else did, its messages
+    (without a ``notification_id`` header) are stepped over, looking further back.
+    """
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
     )
@@ -162,30 +166,46 @@ def last_published(bootstrap_servers: str, topic: str, partitions: int) -> dict[
         ends = consumer.end_offsets(tps)
         found: dict[int, int] = {}
         for tp in tps:
-            if ends[tp] == 0:
-                continue
             # One partition at a time: a fetch for another assigned partition must not
-            # stand in the way of reading this one's last record.
+            # stand in the way of reading this one's last records.
             consumer.assign([tp])
-            consumer.seek(tp, ends[tp] - 1)
-            found[tp.partition] = _notification_id_of_last(consumer, tp, ends[tp])
+            for back in (1, 100, 10_000, ends[tp]):
+                start = max(ends[tp] - back, 0)
+                if ends[tp] == 0:
+                    break
+                last = _last_notification_id(consumer, tp, start, ends[tp])
+                if last is not None:
+                    found[tp.partition] = last
+                    break
+                if start == 0:
+                    break
         return found
     finally:
         consumer.close()
 
 
-def _notification_id_of_last(consumer: KafkaConsumer, tp: TopicPartition, end: int) -> int:
+def _last_notification_id(
+    consumer: KafkaConsumer, tp: TopicPartition, start: int, end: int
+) -> int | None:
+    """The highest notification id among the records ``start`` .. ``end - 1``, if any has one."""
+    consumer.seek(tp, start)
     deadline = time.monotonic() + 30
+    last: int | None = None
     while time.monotonic() < deadline:
-        for records in consumer.poll(timeout_ms=500, max_records=10).values():
+        for records in consumer.poll(timeout_ms=500, max_records=500).values():
             for record in records:
-                if record.offset == end - 1:
-                    return _header(record.headers, NOTIFICATION_HEADER)
-    raise RuntimeError(f"could not read the last message of {tp.topic}[{tp.partition}]")
+                value = _header(record.headers, NOTIFICATION_HEADER)
+                if value is not None:
+                    last = value if last is None else max(last, value)
+                if record.offset >= end - 1:
+                    return last
+        if consumer.position(tp) >= end:
+            return last
+    raise RuntimeError(f"could not read the last messages of {tp.topic}[{tp.partition}]")
 
 
-def _header(headers: Sequence[tuple[str, bytes]], name: str) -> int:
+def _header(headers: Sequence[tuple[str, bytes]], name: str) -> int | None:
     for key, value in headers:
         if key == name:
             return int(value)
-    raise RuntimeError(f"message without a {name} header on the events topic")
+    return None

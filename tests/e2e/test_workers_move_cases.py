@@ -20,10 +20,16 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases
 from complaint_events.contracts.commands import CommandResultV1
 from complaint_events.contracts.dead_letters import read_context
+from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.notifications import NotificationV1
+from complaint_events.contracts.translator import to_envelope, to_json_bytes
+from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.settings import (
     COMMAND_RESULTS_TOPIC,
+    EVENTS_DLQ_TOPIC,
+    EVENTS_TOPIC,
     INTAKE_DLQ_TOPIC,
     NOTIFICATIONS_TOPIC,
     Settings,
@@ -35,6 +41,7 @@ from worker_support import (
     command,
     event_types,
     intake_message,
+    produce,
     send_commands,
     send_intake,
     set_clock,
@@ -115,6 +122,17 @@ def test_cases_move_from_intake_to_their_outcomes(
     poison_bytes = b"\xff\xfe not json at all"
     invalid = intake_message(30, price="-5", category="broken")
     after_poison = intake_message(31)
+
+    # Two messages on the events topic that no processor can handle: garbage, and an
+    # event of a case this event store does not know.
+    stranger = ComplaintCase.file(
+        IntakeMessageV1.model_validate(intake_message(99)).to_details(),
+        Acting("adapter:app", T0),
+        DeadlinePolicy(),
+    )
+    stranger.escalate("elsewhere", 1, Acting("handler:h-1", T0))
+    unknown_case_event = to_json_bytes(to_envelope(stranger.collect_events()[1]))
+    produce(bootstrap, stack_settings.topic(EVENTS_TOPIC), [b"\x00garbage", unknown_case_event])
 
     send_intake(bootstrap, stack_settings, [silent, food, *batch])
     send_intake(bootstrap, stack_settings, [poison_bytes, invalid, after_poison])
@@ -291,3 +309,20 @@ def test_cases_move_from_intake_to_their_outcomes(
     steps = event_types(cases, case_id(after_poison))
     assert steps.count("DeadlineReminderSent") == 1
     assert steps.count("DeadlineExpired") == 1
+
+    # Every event processor dead-lettered the garbage and went on; the deadline keeper,
+    # the one that reads the case, also dead-lettered the stranger's event.
+    def event_dead_letters() -> list[dict[str, str]] | None:
+        found = [
+            read_context(list(headers.items()))
+            for _, headers, _ in read_topic(bootstrap, stack_settings.topic(EVENTS_DLQ_TOPIC))
+        ]
+        return found if len(found) >= 5 else None
+
+    letters = wait_until(event_dead_letters, timeout=SETTLE, what="the events dead letters")
+    garbage = sorted(
+        d["dlq_processor"] for d in letters if "not a valid case event" in d["dlq_reason"]
+    )
+    assert garbage == ["acknowledgement", "batch-quality", "deadlines", "router"]
+    stranger_letters = [d for d in letters if "no complaint case" in d["dlq_reason"]]
+    assert [d["dlq_processor"] for d in stranger_letters] == ["deadlines"]

@@ -24,12 +24,14 @@ from enum import Enum
 from typing import Final
 from uuid import UUID, uuid5
 
-from complaint_events.contracts.commands import AcknowledgeV1
+from complaint_events.contracts.commands import AcknowledgeV1, CommandEnvelopeV1
+from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.events import ComplaintFiledV1
 from complaint_events.contracts.notifications import Language, NotificationKind, NotificationV1
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.rules.triage import shows_distress
 from complaint_events.domain.values import Channel, DeadlineKind, Demand, ProblemCategory
+from complaint_events.processing.issuing import issue
 
 ACKNOWLEDGEMENT_ID_NAME: Final = "notification:acknowledgement"
 
@@ -303,3 +305,28 @@ def _public(w: _Wording, soothing: bool, safety: bool) -> tuple[str, str]:
 
 
 _RENDERERS: Final = {_Style.FORMAL: _formal, _Style.SHORT: _short, _Style.PUBLIC: _public}
+
+
+ACTOR = "system:acknowledgement"
+
+
+def acknowledge(
+    event: EventEnvelope, policy: DeadlinePolicy, now: datetime
+) -> tuple[NotificationV1, CommandEnvelopeV1] | None:
+    """For a ComplaintFiled event: the consumer's notification and the command recording it."""
+    if event.event_type != "ComplaintFiled":
+        return None
+    filed = event.typed_payload()
+    if not isinstance(filed, ComplaintFiledV1):
+        return None
+    note = render_acknowledgement(case_id=event.case_id, filed=filed, policy=policy, now=now)
+    command = issue(
+        event.case_id,
+        AcknowledgeV1.model_validate(acknowledge_command_payload(note)),
+        purpose="acknowledgement",
+        actor=ACTOR,
+        issued_at=now,
+        correlation_id=event.correlation_id,
+        reason=f"acknowledgement {note.notification_id} sent by {filed.channel}",
+    )
+    return note, command
