@@ -186,5 +186,15 @@ def _pass_on_result(rt: Runtime, event: EventEnvelope) -> list[Outgoing]:
             )
         )
         for case_id in alert.case_ids
-        if case_id != event.case_id
+        if case_id != event.case_id and _awaits_batch_result(rt, case_id, alert_id)
     ]
+
+
+def _awaits_batch_result(rt: Runtime, case_id: UUID, alert_id: str) -> bool:
+    """Whether the case's running spot check is the batch's (not a test of its own unit)."""
+    checks = rt.cases.get_case(case_id).spot_checks
+    return (
+        bool(checks)
+        and checks[-1]["outcome"] is None
+        and (alert_id_of_scope(checks[-1]["scope"]) == alert_id)
+    )
