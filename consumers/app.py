@@ -22,6 +22,7 @@ from consumers import (
     commands,
     deadline_keeper,
     intake,
+    projector_service,
     relay_service,
     router,
 )
@@ -37,6 +38,7 @@ REGISTRARS: dict[str, Callable[[Runtime], None]] = {
     "deadlines": deadline_keeper.register,
     "router": router.register,
     "batch-quality": batch_quality.register,
+    "projections": projector_service.register,
     "relay": relay_service.register,
 }
 

@@ -23,8 +23,11 @@ from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.bootstrap import build_cases
 from complaint_events.settings import EVENTS_TOPIC, Settings
 from consumers.topology import ALL, PROCESSORS, app_id, resolve
+from projections.catalog import ALL_PROJECTIONS
+from projections.positions import positions as projection_positions
 
 RELAY: Final = "relay"
+PROJECTIONS: Final = "projections"
 _TIMEOUT_MS: Final = 5000
 # Group states in which the broker knows nothing about the group.
 _UNKNOWN_STATES: Final = frozenset({"Dead", ""})
@@ -87,7 +90,38 @@ def check(
                 found[name] = _consumer_health(kafka, settings, name, group, max_lag)
     if RELAY in selected:
         found[RELAY] = _relay_health(settings, max_lag)
+    if PROJECTIONS in selected:
+        found[PROJECTIONS] = _projections_health(settings, max_lag)
     return [found[name] for name in selected]
+
+
+def _projections_health(settings: Settings, max_lag: int) -> ProcessorHealth:
+    """The read models' lag: topic end offsets minus the positions stored with their rows."""
+    topic = settings.topic(EVENTS_TOPIC)
+    with _kafka_view(settings) as kafka:
+        tps = kafka.partitions(topic)
+        ends = {tp.partition: end for tp, end in kafka.end_offsets(tps).items()}
+    names = [p.name for p in ALL_PROJECTIONS]
+    try:
+        with psycopg.connect(settings.postgres_dsn, autocommit=True, connect_timeout=5) as conn:
+            stored = projection_positions(conn, topic, names)
+    except psycopg.errors.UndefinedTable:
+        stored = {name: {} for name in names}
+    except psycopg.Error as error:
+        raise HealthCheckError(
+            f"cannot read the projections' positions from PostgreSQL at "
+            f"{_where(settings.postgres_dsn)} ({' '.join(str(error).split())})",
+            service="postgres",
+        ) from error
+    behind = {
+        name: sum(max(end - stored[name].get(p, 0), 0) for p, end in ends.items()) for name in names
+    }
+    lag = max(behind.values(), default=0)
+    lagging = [f"{name} {n} behind" for name, n in behind.items() if n > max_lag]
+    detail = "; ".join(lagging) if lagging else "caught up"
+    return ProcessorHealth(
+        PROJECTIONS, "projection_positions", lag, caught_up=not lagging, detail=detail
+    )
 
 
 @dataclass

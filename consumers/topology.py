@@ -63,6 +63,12 @@ PROCESSORS: Final[dict[str, ProcessorSpec]] = {
             (EVENTS_TOPIC,),
         ),
         ProcessorSpec(
+            "projections",
+            "feeds the read models (case summary, timeline, SLA, merchant scorecards, "
+            "SKU quality) from the events topic",
+            (),
+        ),
+        ProcessorSpec(
             "relay",
             "publishes stored case events to the events topic, exactly once in effect",
             (),

@@ -317,12 +317,12 @@ def test_cases_move_from_intake_to_their_outcomes(
             read_context(list(headers.items()))
             for _, headers, _ in read_topic(bootstrap, stack_settings.topic(EVENTS_DLQ_TOPIC))
         ]
-        return found if len(found) >= 5 else None
+        return found if len(found) >= 6 else None
 
     letters = wait_until(event_dead_letters, timeout=SETTLE, what="the events dead letters")
     garbage = sorted(
         d["dlq_processor"] for d in letters if "not a valid case event" in d["dlq_reason"]
     )
-    assert garbage == ["acknowledgement", "batch-quality", "deadlines", "router"]
+    assert garbage == ["acknowledgement", "batch-quality", "deadlines", "projector", "router"]
     stranger_letters = [d for d in letters if "no complaint case" in d["dlq_reason"]]
     assert [d["dlq_processor"] for d in stranger_letters] == ["deadlines"]

@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from consumers.health import ProcessorHealth, check
-from consumers.topology import PROCESSORS, app_id
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
@@ -17,6 +15,8 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.bootstrap import build_cases
 from complaint_events.settings import EVENTS_TOPIC, INTAKE_TOPIC, Settings
+from consumers.health import ProcessorHealth, check
+from consumers.topology import PROCESSORS, app_id
 from stack_support import file_cases
 
 pytestmark = pytest.mark.integration

@@ -15,11 +15,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from complaint_events.adapters.aggregate_existence import existing_ids
+from complaint_events.application.hash_chaining import ChainHeads, seal_events
 from complaint_events.application.transcodings import DateAsISO
+from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails
@@ -99,10 +101,46 @@ class ComplaintCases(Application[UUID]):
         super().__init__(env)
         self.policy = policy or DeadlinePolicy()
         self.duplicate_window = duplicate_window
+        self._chain_heads = ChainHeads()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    # -------------------------------------------------------------- hash chain
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """Store the new events, each case's sealed into its hash chain first.
+
+        Every write goes through here. Only ``ComplaintCase`` events are chained
+        (each gets ``meta["previous_hash"]`` and ``meta["hash"]``); a concurrent
+        writer of the same case makes the insert fail as before, so a chain
+        never forks.
+        """
+        heads: dict[UUID, tuple[int, str]] = {}
+        for obj in objs:
+            if isinstance(obj, ComplaintCase) and obj.pending_events:
+                pending = obj.pending_events
+                previous = self._hash_before(obj.id, pending[0].originator_version)
+                heads[obj.id] = (pending[-1].originator_version, seal_events(pending, previous))
+        recordings = super().save(*objs, **kwargs)
+        self._chain_heads.remember(heads)
+        return recordings
+
+    def _hash_before(self, case_id: UUID, version: int) -> str:
+        """The hash of the case's stored event just before ``version`` (genesis for 1)."""
+        known = self._chain_heads.get(case_id, version - 1)
+        if known is not None:
+            return known
+        for stored in self.repository.event_store.get(case_id, lte=version - 1, desc=True, limit=1):
+            found = getattr(stored, "meta", {}).get("hash")
+            if isinstance(found, str):
+                return found
+        return GENESIS_HASH  # the event before was stored unchained: a chain starts here
 
     # ------------------------------------------------------------------ filing
 

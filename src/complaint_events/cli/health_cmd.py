@@ -8,12 +8,12 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from consumers.health import HealthCheckError, ProcessorHealth, check
-from consumers.topology import ALL, PROCESSORS
 from rich.console import Console
 from rich.table import Table
 
 from complaint_events.settings import Settings
+from consumers.health import HealthCheckError, ProcessorHealth, check
+from consumers.topology import ALL, PROCESSORS
 
 EXIT_CAUGHT_UP = 0
 EXIT_LAGGING = 1

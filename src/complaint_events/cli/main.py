@@ -18,7 +18,11 @@ from rich.console import Console
 from complaint_events import __version__
 from complaint_events.application.cases import CaseNotFoundError
 from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.cli.analytics_cmd import analytics_app
+from complaint_events.cli.audit_cmd import audit_app
+from complaint_events.cli.case_show_cmd import case_show
 from complaint_events.cli.health_cmd import health
+from complaint_events.cli.projections_cmd import projections_app
 from complaint_events.cli.render import history_table
 from complaint_events.cli.schemas_cmd import schemas_app
 from complaint_events.cli.worker_cmd import worker
@@ -39,6 +43,10 @@ topics_app = typer.Typer(help="Manage the project's Kafka topics.", no_args_is_h
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(case_app, name="case")
 app.add_typer(topics_app, name="topics")
+app.add_typer(audit_app, name="audit")
+case_app.command("show")(case_show)
+app.add_typer(analytics_app, name="analytics")
+app.add_typer(projections_app, name="projections")
 app.command("health")(health)
 app.command("worker")(worker)
 

@@ -58,6 +58,17 @@ class EventEnvelope(BaseModel):
     payload: dict[str, Any] = Field(
         description="Validated by schemas/events/<event_type>.v<schema_version>.json"
     )
+    hash: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 (hex) of this envelope's other fields and previous_hash, as "
+        "canonical JSON (complaint_events.contracts.hash_chain); absent on unchained events",
+    )
+    previous_hash: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="The hash of the case's previous event (64 zeros for its first event)",
+    )
 
     @field_validator("payload")
     @classmethod

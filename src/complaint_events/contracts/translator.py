@@ -69,6 +69,8 @@ def to_envelope(domain_event: object) -> EventEnvelope:
             actor=meta.get("actor"),
             reason=meta.get("reason"),
             payload=checked.model_dump(mode="json"),
+            hash=meta.get("hash"),
+            previous_hash=meta.get("previous_hash"),
         )
     except ValidationError as error:
         raise ContractError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from complaint_events.domain.values import ActorRole
 
@@ -49,6 +49,9 @@ class Meta(TypedDict):
     correlation_id: str | None
     causation_id: str | None
     reason: str | None
+    # Set by the case store as the event is saved (the case's hash chain):
+    hash: NotRequired[str]
+    previous_hash: NotRequired[str]
 
 
 class Stamp(TypedDict):

@@ -1,0 +1,154 @@
+"""Projection rebuild rate: events per second from offset zero into all read models.
+
+    scripts/devstack up && eval "$(scripts/devstack env)"
+    .venv/bin/python bench/rebuild_rate.py --cases 20000
+
+Files N complaints in a fresh database and moves each through a few steps
+(acknowledged, triaged, queued, merchant asked for evidence, some escalated,
+some answered), relays every event to a fresh events topic, then times
+``projections rebuild`` of all projections (the same code as the command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from intake_throughput import delete_topics, fresh_database
+
+from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.application.cases import CaseCommand
+from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.domain.acting import Acting
+from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.values import Channel, Demand, EvidenceKind, ProblemCategory
+from complaint_events.settings import EVENTS_TOPIC, Settings
+from projections.catalog import ALL_PROJECTIONS
+from projections.rebuild import rebuild
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+CHANNELS = list(Channel)
+CATEGORIES = [ProblemCategory.QUALITY_DEFECT, ProblemCategory.NOT_AS_DESCRIBED,
+              ProblemCategory.COUNTERFEIT, ProblemCategory.FOOD_SAFETY]  # fmt: skip
+RESULTS = Path(__file__).parent / "results" / "rebuild_rate.json"
+
+
+def details(n: int) -> ComplaintDetails:
+    return ComplaintDetails(
+        channel=CHANNELS[n % len(CHANNELS)],
+        channel_ref=f"bench-{n}",
+        received_at=T0 + timedelta(minutes=n % 10_000),
+        consumer_id=f"c-{n}",
+        contact=Contact(f"Consumer {n}", "18312342807"),
+        order_id=f"o-{n}",
+        merchant_id=f"m-{n % 97}",
+        sku=f"sku-{n % 1013}",
+        product_name="电热水壶",
+        description="壶底漏水",
+        demand=Demand.REFUND,
+        category=CATEGORIES[n % len(CATEGORIES)],
+        price=Decimal("199.00"),
+        evidence=(EvidenceRef(EvidenceKind.PHOTO, f"s3://e/{n}.jpg"),),
+    )
+
+
+def steps(case_id: uuid.UUID, n: int, policy: object) -> list[CaseCommand]:
+    at = T0 + timedelta(hours=2)
+    handler = Acting("handler:h-1", at)
+    commands = [
+        ("ack", lambda c: c.acknowledge(notification_id="n", language="zh", soothing=False,
+                                        by=Acting("system:ack", at))),
+        ("triage", lambda c: c.triage(route="quality", queue="quality", fast_track=False,
+                                      burden_of_proof_on_merchant=False, distress=False,
+                                      rule_refs=[], by=Acting("system:router", at))),
+        ("assign", lambda c: c.assign("queue:quality", Acting("system:router", at))),
+        ("evidence", lambda c: c.request_merchant_evidence({"text": "leak"}, handler, policy)),
+    ]  # fmt: skip
+    if n % 3 == 0:
+        commands.append(("escalate", lambda c: c.escalate("slow", 1, handler)))
+    if n % 2 == 0:
+        merchant = Acting(f"merchant:m-{n % 97}", at + timedelta(hours=20))
+        commands.append(("answer", lambda c: c.submit_merchant_evidence([], "tested", merchant)))
+    return [CaseCommand(f"{case_id}:{name}", case_id, fn) for name, fn in commands]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=2000, help="events per transaction")
+    parser.add_argument("--keep", action="store_true", help="keep the database and topics")
+    args = parser.parse_args()
+
+    base = Settings()
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    with fresh_database(base.postgres_dsn, args.keep) as dsn:
+        settings = Settings(store="postgres", postgres_dsn=dsn, topic_prefix=prefix,
+                            kafka_bootstrap=base.kafka_bootstrap)  # fmt: skip
+        ensure_topics(settings)
+        try:
+            cases = build_cases(settings)
+            started = time.perf_counter()
+            for first in range(0, args.cases, 500):
+                numbers = range(first, min(first + 500, args.cases))
+                outcomes = cases.file_complaints(
+                    [(details(n), Acting("adapter:app", T0)) for n in numbers]
+                )
+                cases.apply_commands(
+                    [
+                        c
+                        for n, o in zip(numbers, outcomes, strict=True)
+                        for c in steps(o.case_id, n, cases.policy)
+                    ]
+                )
+                print(f"\rfiled {numbers[-1] + 1:,} cases", end="", file=sys.stderr)
+            print(f"\rfiled {args.cases:,} cases in {time.perf_counter() - started:.1f} s",
+                  file=sys.stderr)  # fmt: skip
+            relay = build_relay(settings, cases)
+            relay.start()
+            started = time.perf_counter()
+            while relay.run_once():
+                pass
+            relay_seconds = time.perf_counter() - started
+            events = relay.stats.published
+            print(f"relayed {events:,} events in {relay_seconds:.1f} s", file=sys.stderr)
+
+            def progress(done: int, total: int) -> None:
+                print(f"\rrebuild: {done:,} / {total:,} events", end="", file=sys.stderr)
+
+            report = rebuild(dsn, settings.kafka_bootstrap, settings.topic(EVENTS_TOPIC),
+                             list(ALL_PROJECTIONS), batch_size=args.batch_size,
+                             progress=progress)  # fmt: skip
+            print(file=sys.stderr)
+        finally:
+            if not args.keep:
+                delete_topics(settings.kafka_bootstrap, prefix)
+    figures = {
+        "cases": args.cases,
+        "events": report.messages,
+        "projections": list(report.projections),
+        "batch_size": args.batch_size,
+        "rebuild_seconds": round(report.seconds, 2),
+        "rebuild_events_per_second": round(report.rate),
+        "relay_events_per_second": round(events / relay_seconds) if relay_seconds else None,
+        "measured_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        "host": f"{platform.node()} ({os.cpu_count()} cpu)",
+    }
+    print(f"{'events':<34}{figures['events']:>12,}")
+    rate = figures["rebuild_events_per_second"]
+    print(f"{'rebuild into all 5 projections':<34}{rate:>12,} events/s")
+    print(f"{'  seconds':<34}{figures['rebuild_seconds']:>12}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"figures written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The projector as part of a worker: feeds the read models beside the stream processors.
+
+The projector (:mod:`projections.projector`) is a blocking kafka-python loop; here it
+runs in a thread that starts and stops with the worker, and starts again after a
+failure (its positions are in PostgreSQL, so it resumes where it stopped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from consumers.runtime import Runtime
+from projections.catalog import ALL_PROJECTIONS
+from projections.positions import Target
+from projections.projector import Projector, ProjectorStats
+
+log = logging.getLogger("complaint_events.worker.projections")
+
+
+def register(rt: Runtime) -> None:
+    stop = threading.Event()
+    settings = rt.settings
+    reported = [0]
+
+    def report(stats: ProjectorStats) -> None:
+        if stats.read - reported[0] >= 1000:
+            reported[0] = stats.read
+            log.info("projections: %d events projected in %d batches", stats.read, stats.batches)
+
+    def run() -> None:
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                Projector(
+                    settings.postgres_dsn,
+                    settings.kafka_bootstrap,
+                    settings.topic(EVENTS_TOPIC),
+                    [Target.live(p) for p in ALL_PROJECTIONS],
+                    dead_letter_topic=settings.topic(EVENTS_DLQ_TOPIC),
+                    clock=rt.clock,
+                ).run(stop, on_batch=report)
+            except Exception:
+                log.exception("projections: failed; restarting in %.0f s", delay)
+                stop.wait(delay)
+                delay = min(delay * 2, 30.0)
+
+    @rt.app.task
+    async def projections() -> None:
+        await asyncio.to_thread(run)
+
+    async def _stop(app: object, **_: object) -> None:
+        stop.set()
+
+    rt.app.on_before_shutdown.connect(_stop)  # type: ignore[arg-type]

@@ -1,0 +1,126 @@
+"""Merchant scorecards: complaints, liability, answers to evidence requests, penalties.
+
+``merchant_liable`` counts the merchant's cases whose *current* liability
+decision names the merchant: a revised decision moves the case in or out.
+``default_judgments`` counts decisions on the ``silent_merchant`` ground (the
+merchant did not answer within the deadline and the consumer's photos show the
+defect). The projection remembers per case, in its own facts table, whose case
+it is, the current liable party and when evidence was last requested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from psycopg import Cursor
+
+from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.domain.values import LiabilityGround, Party
+from projections.base import Projection, Tables, TableSpec
+from projections.table_io import (
+    Count,
+    Number,
+    Row,
+    add_counters,
+    fold_batch,
+    load_rows,
+    seconds_between,
+    sum_counts,
+    upsert_rows,
+)
+
+SCORECARD = TableSpec(
+    "merchant_scorecard",
+    "merchant_id text PRIMARY KEY, complaints bigint NOT NULL,"
+    " liability_decided bigint NOT NULL, merchant_liable bigint NOT NULL,"
+    " evidence_requests bigint NOT NULL, evidence_responses bigint NOT NULL,"
+    " response_seconds_total numeric(20, 6) NOT NULL, default_judgments bigint NOT NULL,"
+    " penalties bigint NOT NULL",
+)
+FACTS = TableSpec(
+    "merchant_case_facts",
+    "case_id uuid PRIMARY KEY, merchant_id text NOT NULL, liability_party text,"
+    " evidence_requested_at timestamptz, last_sequence bigint NOT NULL",
+)
+
+COUNTERS: Final = (
+    "complaints", "liability_decided", "merchant_liable", "evidence_requests",
+    "evidence_responses", "response_seconds_total", "default_judgments", "penalties",
+)  # fmt: skip
+FACT_COLUMNS: Final = (
+    "case_id", "merchant_id", "liability_party", "evidence_requested_at", "last_sequence",
+)  # fmt: skip
+
+NAMES_THE_MERCHANT: Final = frozenset(
+    {"ComplaintFiled", "MerchantEvidenceRequested", "MerchantPenaltyRecorded"}
+)
+"""Events whose payload carries ``merchant_id``: enough to start a case's facts mid-stream."""
+
+
+def fold_merchant(facts: Row | None, event: EventEnvelope) -> tuple[Row | None, list[Count]]:
+    """A case's merchant facts after ``event``, and the changes to its merchant's scorecard."""
+    counts: list[Count] = []
+    if facts is None:
+        if event.event_type not in NAMES_THE_MERCHANT:
+            return None, counts  # whose case it is is not known yet
+        facts = {
+            "case_id": event.case_id,
+            "merchant_id": event.payload["merchant_id"],
+            "liability_party": None,
+            "evidence_requested_at": None,
+            "last_sequence": 0,
+        }
+    elif event.sequence <= facts["last_sequence"]:
+        return facts, counts
+    else:
+        facts = dict(facts)
+    merchant, at, kind, payload = (
+        facts["merchant_id"],
+        event.recorded_at,
+        event.event_type,
+        event.payload,
+    )
+
+    def count(merchant_id: str = merchant, **changes: Number) -> None:
+        counts.append((SCORECARD.name, (merchant_id,), changes))
+
+    if kind == "ComplaintFiled":
+        count(complaints=1)
+    elif kind == "LiabilityDetermined":
+        was, now = facts["liability_party"], payload["party"]
+        count(
+            liability_decided=int(was is None),
+            merchant_liable=int(now == Party.MERCHANT) - int(was == Party.MERCHANT),
+            default_judgments=int(LiabilityGround.SILENT_MERCHANT in payload["grounds"]),
+        )
+        facts["liability_party"] = now
+    elif kind == "MerchantEvidenceRequested":
+        count(evidence_requests=1)
+        facts["evidence_requested_at"] = at
+    elif kind == "MerchantEvidenceSubmitted":
+        requested = facts["evidence_requested_at"]
+        if requested is None:
+            count(evidence_responses=1)
+        else:
+            count(evidence_responses=1, response_seconds_total=seconds_between(requested, at))
+        facts["evidence_requested_at"] = None
+    elif kind == "MerchantPenaltyRecorded":
+        count(payload["merchant_id"], penalties=1)
+    facts["last_sequence"] = event.sequence
+    return facts, counts
+
+
+class MerchantScorecard(Projection):
+    """Per merchant: how often complained about, found liable, answering on time, penalised."""
+
+    name = "merchant_scorecard"
+    tables = (SCORECARD, FACTS)
+
+    def apply(self, cursor: Cursor[Any], tables: Tables, events: Sequence[EventEnvelope]) -> None:
+        facts_table = tables[FACTS.name]
+        facts = load_rows(cursor, facts_table, FACT_COLUMNS, "case_id", {e.case_id for e in events})
+        changed, counts = fold_batch(facts, events, fold_merchant)
+        upsert_rows(cursor, facts_table, FACT_COLUMNS, "case_id", changed.values())
+        deltas = sum_counts(counts, {SCORECARD.name: COUNTERS})
+        add_counters(cursor, tables[SCORECARD.name], ("merchant_id",), deltas[SCORECARD.name])

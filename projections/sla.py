@@ -1,0 +1,169 @@
+"""SLA compliance per filing day and channel: acknowledgements, merchant answers, closures.
+
+Each case counts in the cohort of the UTC day it was filed and its channel, so a
+day's row says how that day's complaints were served, however long they took.
+What the counters need to remember about a case (its cohort, its clocks, when
+it was acknowledged and closed) is kept in this projection's own facts table;
+the clocks are folded by the same rules as the case summary's
+(:func:`projections.case_summary.fold_deadlines`).
+
+A reply is *in time* when it is recorded at or before its clock's due time; a
+clock paused by a spot check does not run, so a reply during the pause is in
+time when the clock had not run out before the pause began.
+
+``closed`` counts the cohort's cases that are closed now (a reopened case, or
+one whose appeal is upheld, leaves the count until it closes again);
+``close_seconds_total`` is the sum of their times from filing to closure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from psycopg import Cursor
+
+from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.domain.status import CaseStatus
+from complaint_events.domain.values import DeadlineKind
+from projections.base import Projection, Tables, TableSpec
+from projections.case_summary import fold_deadlines, parse_time, running_deadline
+from projections.table_io import (
+    Count,
+    Number,
+    Row,
+    add_counters,
+    fold_batch,
+    load_rows,
+    seconds_between,
+    sum_counts,
+    upsert_rows,
+)
+
+DAILY = TableSpec(
+    "sla_daily",
+    "day date NOT NULL, channel text NOT NULL,"
+    " cases_filed bigint NOT NULL, acknowledged bigint NOT NULL,"
+    " acknowledged_in_time bigint NOT NULL, ack_seconds_total numeric(20, 6) NOT NULL,"
+    " merchant_requests bigint NOT NULL, merchant_responses bigint NOT NULL,"
+    " merchant_responses_in_time bigint NOT NULL,"
+    " merchant_response_seconds_total numeric(20, 6) NOT NULL,"
+    " closed bigint NOT NULL, close_seconds_total numeric(20, 6) NOT NULL,"
+    " PRIMARY KEY (day, channel)",
+)
+FACTS = TableSpec(
+    "sla_case_facts",
+    "case_id uuid PRIMARY KEY, day date NOT NULL, channel text NOT NULL,"
+    " filed_at timestamptz NOT NULL, deadlines jsonb NOT NULL,"
+    " acknowledged_at timestamptz, closed_at timestamptz, last_sequence bigint NOT NULL",
+)
+
+COHORT_KEY: Final = ("day", "channel")
+COUNTERS: Final = (
+    "cases_filed", "acknowledged", "acknowledged_in_time", "ack_seconds_total",
+    "merchant_requests", "merchant_responses", "merchant_responses_in_time",
+    "merchant_response_seconds_total", "closed", "close_seconds_total",
+)  # fmt: skip
+FACT_COLUMNS: Final = (
+    "case_id", "day", "channel", "filed_at", "deadlines", "acknowledged_at", "closed_at",
+    "last_sequence",
+)  # fmt: skip
+
+
+def in_time(deadline: Mapping[str, Any] | None, at: datetime) -> bool:
+    """Whether a reply at ``at`` meets the running clock ``deadline`` (none running: late)."""
+    if deadline is None:
+        return False
+    if deadline["state"] == DeadlineState.PAUSED and deadline.get("paused_at"):
+        at = min(at, parse_time(deadline["paused_at"]))  # the clock stopped at the pause
+    return at <= parse_time(deadline["due_at"])
+
+
+def fold_sla(facts: Row | None, event: EventEnvelope) -> tuple[Row | None, list[Count]]:
+    """A case's SLA facts after ``event``, and the changes to its cohort's counters."""
+    counts: list[Count] = []
+    if facts is None:
+        if event.event_type != "ComplaintFiled":
+            return None, counts  # filed before this projection's history: no cohort
+        facts = {
+            "case_id": event.case_id,
+            "day": event.recorded_at.astimezone(UTC).date(),
+            "channel": event.payload["channel"],
+            "filed_at": event.recorded_at,
+            "deadlines": {},
+            "acknowledged_at": None,
+            "closed_at": None,
+            "last_sequence": 0,
+        }
+    elif event.sequence <= facts["last_sequence"]:
+        return facts, counts
+    else:
+        facts = dict(facts)
+
+    cohort = (facts["day"], facts["channel"])
+
+    def count(**changes: Number) -> None:
+        counts.append((DAILY.name, cohort, changes))
+
+    at, kind, clocks = event.recorded_at, event.event_type, facts["deadlines"]
+    if kind == "ComplaintFiled":
+        count(cases_filed=1)
+    elif kind == "AcknowledgementSent" and facts["acknowledged_at"] is None:
+        facts["acknowledged_at"] = at
+        count(
+            acknowledged=1,
+            acknowledged_in_time=int(
+                in_time(running_deadline(clocks, DeadlineKind.ACKNOWLEDGEMENT), at)
+            ),
+            ack_seconds_total=seconds_between(facts["filed_at"], at),
+        )
+    elif kind == "MerchantEvidenceRequested":
+        count(merchant_requests=1)
+    elif kind == "MerchantEvidenceSubmitted":
+        request = running_deadline(clocks, DeadlineKind.MERCHANT_EVIDENCE)
+        if request is None:
+            count(merchant_responses=1)
+        else:
+            count(
+                merchant_responses=1,
+                merchant_responses_in_time=int(in_time(request, at)),
+                merchant_response_seconds_total=seconds_between(
+                    parse_time(request["started_at"]), at
+                ),
+            )
+    elif kind == "CaseClosed" and facts["closed_at"] is None:
+        facts["closed_at"] = at
+        count(closed=1, close_seconds_total=seconds_between(facts["filed_at"], at))
+    elif _reopens(event) and facts["closed_at"] is not None:
+        count(
+            closed=-1, close_seconds_total=-seconds_between(facts["filed_at"], facts["closed_at"])
+        )
+        facts["closed_at"] = None
+    facts["deadlines"] = fold_deadlines(clocks, event)
+    facts["last_sequence"] = event.sequence
+    return facts, counts
+
+
+def _reopens(event: EventEnvelope) -> bool:
+    if event.event_type == "CaseReopened":
+        return True
+    return bool(
+        event.event_type == "AppealDecided" and event.payload["status"] != CaseStatus.CLOSED
+    )
+
+
+class SlaCompliance(Projection):
+    """How quickly each day's complaints were acknowledged, answered and closed, per channel."""
+
+    name = "sla"
+    tables = (DAILY, FACTS)
+
+    def apply(self, cursor: Cursor[Any], tables: Tables, events: Sequence[EventEnvelope]) -> None:
+        facts_table = tables[FACTS.name]
+        facts = load_rows(cursor, facts_table, FACT_COLUMNS, "case_id", {e.case_id for e in events})
+        changed, counts = fold_batch(facts, events, fold_sla)
+        upsert_rows(cursor, facts_table, FACT_COLUMNS, "case_id", changed.values(), ("deadlines",))
+        deltas = sum_counts(counts, {DAILY.name: COUNTERS})
+        add_counters(cursor, tables[DAILY.name], COHORT_KEY, deltas[DAILY.name])

@@ -1,0 +1,179 @@
+"""How one case's state looks: as JSON-ready values and as terminal tables.
+
+The consumer's contact details are masked (个人信息保护法): the state of a case
+is what an auditor or handler reviews, and the raw contact stays in the
+event store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Final
+
+from rich.console import Group
+from rich.markup import escape
+from rich.table import Table
+
+from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.masking import mask_email, mask_name, mask_phone
+
+_FACTS: Final = (
+    "status",
+    "filed_at",
+    "received_at",
+    "acknowledged_at",
+    "channel",
+    "channel_ref",
+    "consumer_id",
+    "contact",
+    "order_id",
+    "merchant_id",
+    "sku",
+    "product_name",
+    "product_spec",
+    "price",
+    "quantity",
+    "demand",
+    "category",
+    "safety_flags",
+    "route",
+    "queue",
+    "fast_track",
+    "burden_of_proof_on_merchant",
+    "distress",
+    "assignee",
+    "information_requested",
+    "return_received_at",
+    "closed_at",
+    "resolution",
+    "reopen_count",
+)
+_RECORDS: Final = ("liability", "remedy", "remedy_executed", "satisfaction")
+_LISTS: Final = (
+    "merchant_evidence",
+    "spot_checks",
+    "assessments",
+    "appeals",
+    "escalations",
+    "penalties",
+    "duplicates",
+    "callbacks",
+    "batch_alerts",
+)
+
+
+def case_state(case: ComplaintCase) -> dict[str, Any]:
+    """The case's state in JSON-ready values (times ISO 8601, money as decimal strings)."""
+    state: dict[str, Any] = {"case_id": str(case.id), "version": case.version}
+    for name in (*_FACTS, *_RECORDS, *_LISTS):
+        state[name] = _plain(getattr(case, name, None))
+    state["contact"] = _masked_contact(case.contact)
+    state["deadlines"] = [
+        _plain(
+            {
+                "deadline_id": d.deadline_id,
+                "kind": d.kind,
+                "state": d.state,
+                "started_at": d.started_at,
+                "due_at": d.due_at,
+                "remind_at": d.remind_at,
+                "paused_at": d.paused_at,
+                "reminded": d.reminded,
+            }
+        )
+        for d in case.deadlines.values()
+    ]
+    return state
+
+
+def case_tables(state: Mapping[str, Any], as_of: str) -> Group:
+    """The state as tables: facts, deadlines with their states, decisions, other records."""
+    facts = Table(
+        title=f"case {state['case_id']} as of {as_of} (version {state['version']})",
+        title_justify="left",
+        show_header=False,
+    )
+    facts.add_column("fact", style="bold")
+    facts.add_column("value", overflow="fold")
+    for name in _FACTS:
+        value = state.get(name)
+        if value not in (None, "", [], {}):
+            facts.add_row(_label(name), escape(_text(value)))
+    deadlines = Table(title="deadlines", title_justify="left")
+    for column in ("deadline", "kind", "state", "started", "due", "reminder"):
+        deadlines.add_column(column)
+    for d in state.get("deadlines", []):
+        deadlines.add_row(
+            d["deadline_id"],
+            d["kind"],
+            _state_style(d["state"]),
+            _when(d["started_at"]),
+            _when(d["due_at"]),
+            _when(d["remind_at"]) + (" (sent)" if d["reminded"] else ""),
+        )
+    decisions = Table(title="decisions and records", title_justify="left", show_header=False)
+    decisions.add_column("record", style="bold")
+    decisions.add_column("details", overflow="fold")
+    for name in _RECORDS:
+        decisions.add_row(_label(name), escape(_text(state.get(name)) or "—"))
+    for name in _LISTS:
+        for item in state.get(name) or []:
+            decisions.add_row(_label(name), escape(_text(item)))
+    return Group(facts, deadlines, decisions)
+
+
+def _masked_contact(contact: Mapping[str, Any]) -> dict[str, str | None]:
+    def masked(key: str, mask: Any) -> str | None:
+        value = contact.get(key)
+        return mask(value) if isinstance(value, str) and value else None
+
+    return {
+        "name": masked("name", mask_name),
+        "phone": masked("phone", mask_phone),
+        "email": masked("email", mask_email),
+        "address": "(withheld)" if contact.get("address") else None,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _when(value: str | None) -> str:
+    return value.replace("T", " ")[:16] if value else ""
+
+
+def _state_style(state: str) -> str:
+    style = {"open": "yellow", "paused": "blue", "met": "green", "expired": "red"}.get(state)
+    return f"[{style}]{state}[/]" if style else state
