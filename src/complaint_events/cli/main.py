@@ -91,6 +91,10 @@ def _main(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # The Kafka clients narrate every connection at INFO; keep their warnings only.
+        for chatty in ("kafka", "aiokafka"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 @app.command()
