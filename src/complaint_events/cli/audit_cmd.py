@@ -38,6 +38,7 @@ from complaint_events.audit.sources import (
 )
 from complaint_events.audit.verify import ChainVerifier, Problem, VerifyReport, cross_check
 from complaint_events.bootstrap import build_cases
+from complaint_events.cli.options import DsnOpt, JsonOpt, KafkaOpt, StoreOpt
 from complaint_events.clock import ClockError, clock_from_spec
 from complaint_events.settings import EVENTS_TOPIC, Settings
 
@@ -58,19 +59,6 @@ err = Console(stderr=True)
 CaseArg = Annotated[
     str, typer.Argument(help="The case id (UUID).", show_default=False, metavar="CASE")
 ]
-StoreOpt = Annotated[
-    str | None,
-    typer.Option("--store", help="Event store: sqlite or postgres \\[env COMPLAINTS_STORE]."),
-]
-DsnOpt = Annotated[
-    str | None,
-    typer.Option("--postgres", help="PostgreSQL DSN \\[env COMPLAINTS_POSTGRES_DSN]."),
-]
-KafkaOpt = Annotated[
-    str | None,
-    typer.Option("--kafka", help="Kafka bootstrap servers \\[env COMPLAINTS_KAFKA_BOOTSTRAP]."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
 # ------------------------------------------------------------------- history

@@ -18,15 +18,13 @@ from complaint_events.cli.audit_cmd import (
     EXIT_BAD_EVENT,
     EXIT_USAGE,
     CaseArg,
-    DsnOpt,
-    JsonOpt,
-    StoreOpt,
     fail,
     open_cases,
     out,
     parse_case_id,
 )
 from complaint_events.cli.case_view import case_state, case_tables
+from complaint_events.cli.options import DsnOpt, JsonOpt, StoreOpt
 
 
 def case_show(

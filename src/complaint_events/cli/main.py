@@ -22,6 +22,7 @@ from complaint_events.cli.analytics_cmd import analytics_app
 from complaint_events.cli.audit_cmd import audit_app
 from complaint_events.cli.case_show_cmd import case_show
 from complaint_events.cli.health_cmd import health
+from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt
 from complaint_events.cli.projections_cmd import projections_app
 from complaint_events.cli.render import history_table
 from complaint_events.cli.schemas_cmd import schemas_app
@@ -52,19 +53,6 @@ app.command("worker")(worker)
 
 console = Console()
 err = Console(stderr=True)
-
-StoreOpt = Annotated[
-    str | None,
-    typer.Option("--store", help="Event store: sqlite or postgres \\[env COMPLAINTS_STORE]."),
-]
-DsnOpt = Annotated[
-    str | None,
-    typer.Option("--postgres", help="PostgreSQL DSN \\[env COMPLAINTS_POSTGRES_DSN]."),
-]
-KafkaOpt = Annotated[
-    str | None,
-    typer.Option("--kafka", help="Kafka bootstrap servers \\[env COMPLAINTS_KAFKA_BOOTSTRAP]."),
-]
 
 
 def _settings(

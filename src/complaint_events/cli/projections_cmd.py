@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from complaint_events.cli.options import DsnOpt, KafkaOpt
 from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC, Settings
 
 if TYPE_CHECKING:
@@ -28,12 +29,6 @@ err = Console(stderr=True)
 Names = Annotated[
     list[str] | None,
     typer.Argument(help="Projections (default: all); see `complaint-events projections list`."),
-]
-KafkaOpt = Annotated[
-    str | None, typer.Option("--kafka", help="Kafka bootstrap \\[env COMPLAINTS_KAFKA_BOOTSTRAP].")
-]
-DsnOpt = Annotated[
-    str | None, typer.Option("--postgres", help="PostgreSQL DSN \\[env COMPLAINTS_POSTGRES_DSN].")
 ]
 
 
