@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): intake, case actions over the command bus, queries, roles."""
