@@ -57,6 +57,7 @@ from complaint_events.contracts.events import (
     BatchQualityAlertRaisedV1,
     CaseClosedV1,
     ComplaintFiledV1,
+    ComplaintFiledV2,
     DeadlineExpiredV1,
     LiabilityDeterminedV1,
     MerchantEvidenceRequestedV1,
@@ -248,7 +249,7 @@ class DailyReport:
         at = envelope.occurred_at.astimezone(UTC)
         case_id = envelope.case_id
         match envelope.typed_payload():
-            case ComplaintFiledV1() as filed:
+            case ComplaintFiledV1() | ComplaintFiledV2() as filed:
                 deadline = filed.acknowledgement_deadline
                 case = _Case(filed.channel.value, filed.sku, at)
                 case.ack = _Clock(deadline.deadline_id, deadline.due_at)

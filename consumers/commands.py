@@ -11,6 +11,7 @@ import logging
 import time
 from typing import Any
 
+from complaint_events.adapters.command_results import command_results
 from complaint_events.processing.command_processor import CommandProcessor
 from complaint_events.settings import COMMANDS_DLQ_TOPIC, COMMANDS_TOPIC
 from consumers.runtime import Runtime, incoming
@@ -23,7 +24,7 @@ def register(rt: Runtime) -> None:
 
     @rt.app.agent(rt.topic(COMMANDS_TOPIC), name="commands")
     async def commands(stream: Any) -> None:
-        processor = CommandProcessor(rt.cases, rt.clock)
+        processor = CommandProcessor(rt.cases, rt.clock, command_results(settings))
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
             started = time.perf_counter()
             messages = [incoming(e) for e in events]

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         description='Clock overrides as JSON, e.g. {"acknowledgement": "PT12H"}.',
     )
     relay_batch_size: int = Field(500, ge=1, le=10_000)
+    personal_data_retention: timedelta = Field(
+        timedelta(days=1095),
+        description="How long after a consumer's last case closed their personal data "
+        "must be kept before it may be erased (after-sales records: at least 3 years).",
+    )
     clock: str = Field(
         "system",
         description="Where time comes from: 'system', or 'file:PATH' (an ISO timestamp in "
@@ -73,6 +78,19 @@ class Settings(BaseSettings):
     )
     worker_data_dir: Path = Field(
         Path(".complaint-events"), description="Local state of the faust workers."
+    )
+    api_tokens: str | None = Field(
+        None,
+        description='API bearer tokens as JSON {"<sha256 hex of the token>": "role:id"}.',
+    )
+    api_tokens_file: Path | None = Field(
+        None, description="A JSON file of API tokens, in the same form as api_tokens."
+    )
+    api_host: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
+    api_port: int = Field(8080, ge=1, le=65535, description="Port the HTTP API listens on.")
+    idempotency_ttl: timedelta = Field(
+        timedelta(hours=24),
+        description="How long the API remembers an Idempotency-Key and its first answer.",
     )
 
     @field_validator("postgres_dsn")

@@ -44,7 +44,7 @@ def test_a_case_read_as_of_before_its_decision_is_undecided(postgres_dsn: str) -
     assert after is not None
     assert after.liability is not None
     assert after.liability["party"] == "merchant"
-    assert case_state(after)["status"] == "liability_determined"
+    assert case_state(after, contact=cases.contact_of(after))["status"] == "liability_determined"
     assert cases.case_as_of(case_id, T0 - timedelta(seconds=1)) is None
 
     earlier = show(postgres_dsn, str(case_id), "--as-of", "2026-03-01T09:59:59Z")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -19,12 +19,14 @@ from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregat
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from complaint_events.adapters.aggregate_existence import existing_ids
+from complaint_events.adapters.consumer_keys import keys_for
 from complaint_events.application.hash_chaining import ChainHeads, seal_events
+from complaint_events.application.personal_data import ConsumerKeys, open_contact, seal_contact
 from complaint_events.application.transcodings import DateAsISO
 from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails
+from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.errors import ComplaintError
 from complaint_events.domain.problem_index import ProblemIndex, case_id_for
@@ -97,9 +99,12 @@ class ComplaintCases(Application[UUID]):
         *,
         policy: DeadlinePolicy | None = None,
         duplicate_window: timedelta = timedelta(days=30),
+        keys: ConsumerKeys | None = None,
     ) -> None:
         super().__init__(env)
         self.policy = policy or DeadlinePolicy()
+        # Consumers' keys live beside the events (same database or SQLite file).
+        self.keys = keys if keys is not None else keys_for(self.recorder)
         self.duplicate_window = duplicate_window
         self._chain_heads = ChainHeads()
 
@@ -174,8 +179,18 @@ class ComplaintCases(Application[UUID]):
             ProblemIndex.create_id(d.problem_key) for d, _ in batch
         }
         missing = candidates - existing_ids(self.recorder, candidates)
+        # The contact is sealed before the case sees it: no event, envelope, hash
+        # or read model ever holds it in clear. One key lookup for the batch.
+        keys = self.keys.get_or_create_many(
+            {d.consumer_id for d, _ in batch if isinstance(d.contact, Contact)}
+        )
         outcomes: list[FilingOutcome] = []
         for details, by in batch:
+            if isinstance(details.contact, Contact):
+                sealed = seal_contact(
+                    details.contact, details.consumer_id, keys[details.consumer_id]
+                )
+                details = replace(details, contact=sealed)  # noqa: PLW2901
             outcomes.append(self._file_one(details, by, cases, indexes, missing))
         changed = [
             a for a in (*cases.values(), *indexes.values()) if a is not None and a.pending_events
@@ -373,6 +388,10 @@ class ComplaintCases(Application[UUID]):
 
     # ----------------------------------------------------------------- reading
 
+    def contact_of(self, case: ComplaintCase) -> Contact | None:
+        """The case's consumer contact in clear; None once their key was erased."""
+        return open_contact(case.contact, self.keys)
+
     def history(self, case_id: UUID) -> list[CaseEvent]:
         """Every stored event of the case, in order."""
         events = list(self.repository.event_store.get(case_id))
@@ -404,6 +423,22 @@ class ComplaintCases(Application[UUID]):
                 return
             for notification in batch:
                 yield notification.originator_id  # type: ignore[misc]
+            start = batch[-1].id + 1
+
+    def case_ids_of_consumer(self, consumer_id: str) -> list[UUID]:
+        """Ids of the consumer's cases, in filing order (a scan of every filing, for now)."""
+        found: list[UUID] = []
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(
+                start=start, limit=500, topics=[_FILED_TOPIC]
+            )
+            if not batch:
+                return found
+            for notification in batch:
+                filed = self.mapper.to_domain_event(notification)
+                if getattr(filed, "consumer_id", None) == consumer_id:
+                    found.append(notification.originator_id)  # type: ignore[arg-type]
             start = batch[-1].id + 1
 
 

@@ -53,7 +53,7 @@ def case_show(
     when = at.isoformat() if at is not None else "now"
     if case is None:
         fail(f"case {ident} was not yet filed at {when}", EXIT_BAD_EVENT)
-    state = case_state(case)
+    state = case_state(case, contact=cases.contact_of(case))
     if as_json:
         typer.echo(json.dumps({"as_of": when, **state}, ensure_ascii=False, indent=2))
     else:

@@ -1,8 +1,9 @@
 """How one case's state looks: as JSON-ready values and as terminal tables.
 
 The consumer's contact details are masked (个人信息保护法): the state of a case
-is what an auditor or handler reviews, and the raw contact stays in the
-event store.
+is what an auditor or handler reviews. The case holds the contact sealed; the
+caller opens it (``ComplaintCases.contact_of``) and passes it in, None once
+the consumer's data has been erased (shown as ``[erased]``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.masking import mask_email, mask_name, mask_phone
+from complaint_events.domain.complaint import Contact
+from complaint_events.domain.masking import ERASED, mask_email, mask_name, mask_phone
 
 _FACTS: Final = (
     "status",
@@ -65,12 +67,15 @@ _LISTS: Final = (
 )
 
 
-def case_state(case: ComplaintCase) -> dict[str, Any]:
-    """The case's state in JSON-ready values (times ISO 8601, money as decimal strings)."""
+def case_state(case: ComplaintCase, *, contact: Contact | None) -> dict[str, Any]:
+    """The case's state in JSON-ready values (times ISO 8601, money as decimal strings).
+
+    ``contact`` is the case's contact opened from its sealed form (None: erased).
+    """
     state: dict[str, Any] = {"case_id": str(case.id), "version": case.version}
     for name in (*_FACTS, *_RECORDS, *_LISTS):
         state[name] = _plain(getattr(case, name, None))
-    state["contact"] = _masked_contact(case.contact)
+    state["contact"] = _masked_contact(contact)
     state["deadlines"] = [
         _plain(
             {
@@ -125,16 +130,18 @@ def case_tables(state: Mapping[str, Any], as_of: str) -> Group:
     return Group(facts, deadlines, decisions)
 
 
-def _masked_contact(contact: Mapping[str, Any]) -> dict[str, str | None]:
-    def masked(key: str, mask: Any) -> str | None:
-        value = contact.get(key)
-        return mask(value) if isinstance(value, str) and value else None
+def _masked_contact(contact: Contact | None) -> dict[str, str | None]:
+    if contact is None:
+        return dict.fromkeys(("name", "phone", "email", "address"), ERASED)
+
+    def masked(value: str | None, mask: Any) -> str | None:
+        return mask(value) if value else None
 
     return {
-        "name": masked("name", mask_name),
-        "phone": masked("phone", mask_phone),
-        "email": masked("email", mask_email),
-        "address": "(withheld)" if contact.get("address") else None,
+        "name": masked(contact.name, mask_name),
+        "phone": masked(contact.phone, mask_phone),
+        "email": masked(contact.email, mask_email),
+        "address": "(withheld)" if contact.address else None,
     }
 
 

@@ -18,11 +18,14 @@ from rich.console import Console
 from complaint_events import __version__
 from complaint_events.application.cases import CaseNotFoundError
 from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.cli.adapters_cmd import adapters_app
 from complaint_events.cli.analytics_cmd import analytics_app
+from complaint_events.cli.api_cmd import api_app
 from complaint_events.cli.audit_cmd import audit_app
 from complaint_events.cli.case_show_cmd import case_show
 from complaint_events.cli.health_cmd import health
 from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt
+from complaint_events.cli.privacy_cmd import privacy_app
 from complaint_events.cli.projections_cmd import projections_app
 from complaint_events.cli.render import history_table
 from complaint_events.cli.schemas_cmd import schemas_app
@@ -48,8 +51,11 @@ app.add_typer(audit_app, name="audit")
 case_app.command("show")(case_show)
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(projections_app, name="projections")
+app.add_typer(privacy_app, name="privacy")
 app.command("health")(health)
 app.command("worker")(worker)
+app.add_typer(api_app, name="api")
+app.add_typer(adapters_app, name="adapters")
 
 console = Console()
 err = Console(stderr=True)

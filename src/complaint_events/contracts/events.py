@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, Final
+from typing import Annotated, Any, ClassVar, Final, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -179,6 +179,34 @@ class ContactV1(WireModel):
     address: str | None = personal()
 
 
+SEALED_CONTACT_FORM: Final = "v1"
+"""Marker of a contact sealed under its consumer's key (AES-256-GCM; see
+:mod:`complaint_events.application.personal_data`)."""
+
+
+class SealedContactV1(WireModel):
+    """The consumer's contact, encrypted under a per-consumer key (crypto-shredding).
+
+    Only the platform can open it, and only until the consumer's key is erased
+    (个人信息保护法 Art. 47): from then on it is unreadable wherever a copy lives.
+    """
+
+    sealed: Literal["v1"] = Field(description="Form of the sealing: AES-256-GCM, v1")
+    key_id: str = Field(min_length=1, description="Whose key sealed it: the consumer id")
+    nonce: str = Field(min_length=1, description="96-bit nonce, base64")
+    ciphertext: str = Field(
+        min_length=1,
+        description="AES-GCM ciphertext and tag (base64) of the contact's JSON "
+        "{name, phone, email, address}; associated data: the key id",
+        json_schema_extra=PERSONAL_DATA,
+    )
+
+
+def is_sealed_contact(value: object) -> bool:
+    """Whether a stored contact record is sealed (or the plaintext of older events)."""
+    return isinstance(value, Mapping) and "sealed" in value
+
+
 # ------------------------------------------------------------------ intake
 
 
@@ -211,6 +239,46 @@ class ComplaintFiledV1(PayloadModel):
     language: str
     problem_key: str = Field(description="Same consumer + order + SKU + category: spots duplicates")
     acknowledgement_deadline: DeadlineV1
+
+
+class ComplaintFiledV2(PayloadModel):
+    """A case opened; the consumer's contact travels sealed under their key.
+
+    Breaking for readers of V1 (``contact`` changed type): events stored before
+    contacts were sealed are still published as V1, exactly as they were hashed.
+    """
+
+    event_type: ClassVar[str] = "ComplaintFiled"
+    schema_version: ClassVar[int] = 2
+
+    channel: Channel
+    channel_ref: str
+    received_at: AwareDatetime
+    consumer_id: str
+    contact: SealedContactV1 = personal()
+    order_id: str
+    merchant_id: str
+    sku: str
+    product_name: str
+    product_spec: str
+    product_type: str | None
+    purchase_date: date | None
+    delivered_on: date | None
+    price: Money
+    quantity: int = Field(ge=1)
+    description: str
+    evidence: list[EvidenceRefV1]
+    demand: Demand
+    category: ProblemCategory
+    safety_flags: list[SafetyFlag]
+    language: str
+    problem_key: str = Field(description="Same consumer + order + SKU + category: spots duplicates")
+    acknowledgement_deadline: DeadlineV1
+
+
+AnyComplaintFiled = ComplaintFiledV1 | ComplaintFiledV2
+"""``ComplaintFiled`` at any schema version: what a reader of the topic must accept
+(the facts are the same; only the contact's form differs)."""
 
 
 class CaseTriagedV1(PayloadModel):
@@ -565,6 +633,7 @@ class BatchSpotCheckResultRecordedV1(PayloadModel):
 
 ALL_EVENT_MODELS: Final[tuple[type[PayloadModel], ...]] = (
     ComplaintFiledV1,
+    ComplaintFiledV2,
     CaseTriagedV1,
     CaseAssignedV1,
     DuplicateSubmissionRecordedV1,

@@ -6,6 +6,10 @@ and validates its payload with the event's current contract.  A domain event
 whose type has no contract, or which carries a field its contract does not
 describe, is refused with :class:`ContractError`: the domain and the contract
 must change together (and a breaking change needs a new schema version).
+
+Old stored events are published in the form they were stored and hashed in:
+a ``ComplaintFiled`` whose contact predates sealing goes out as schema version
+1, so its hash still verifies (stored events are never rewritten).
 """
 
 from __future__ import annotations
@@ -14,10 +18,15 @@ from collections.abc import Mapping
 from typing import Any, Final
 from uuid import UUID
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from complaint_events.contracts.envelope import EventEnvelope, event_id_for
-from complaint_events.contracts.events import EVENT_PAYLOADS, ContractError
+from complaint_events.contracts.events import (
+    EVENT_PAYLOADS,
+    ComplaintFiledV1,
+    ContractError,
+    is_sealed_contact,
+)
 
 __all__ = ["ContractError", "from_json_bytes", "to_envelope", "to_json_bytes"]
 
@@ -37,8 +46,8 @@ def to_envelope(domain_event: object) -> EventEnvelope:
             f"domain event {event_type!r} has no wire contract; add a payload model "
             "to complaint_events.contracts.events and regenerate the schemas"
         )
-    version, model = EVENT_PAYLOADS[event_type]
     attributes = _attributes(domain_event)
+    version, model = _contract_for(event_type, attributes)
     case_id = attributes.get("originator_id")
     sequence = attributes.get("originator_version")
     timestamp = attributes.get("timestamp")
@@ -90,6 +99,14 @@ def from_json_bytes(data: bytes) -> EventEnvelope:
         return EventEnvelope.model_validate_json(data)
     except ValidationError as error:
         raise ContractError(f"not a valid complaint event message:\n{error}") from error
+
+
+def _contract_for(event_type: str, attributes: Mapping[str, Any]) -> tuple[int, type[BaseModel]]:
+    """The (schema version, model) to publish this stored event with."""
+    if event_type == "ComplaintFiled" and not is_sealed_contact(attributes.get("contact")):
+        # Filed before contacts were sealed: published (and hashed) as V1, plaintext.
+        return ComplaintFiledV1.schema_version, ComplaintFiledV1
+    return EVENT_PAYLOADS[event_type]
 
 
 def _attributes(domain_event: object) -> dict[str, Any]:

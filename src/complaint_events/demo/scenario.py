@@ -20,7 +20,7 @@ from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails
 from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.domain.masking import mask_name, mask_phone, scrub_text
+from complaint_events.domain.masking import scrub_text
 from complaint_events.domain.rules.liability import LiabilityFacts, suggest_liability
 from complaint_events.domain.rules.liability import testing_cost_payer as cost_payer
 from complaint_events.domain.rules.remedies import RemedyFacts, recommend_remedy
@@ -278,13 +278,16 @@ def _expire(case: ComplaintCase, deadline_id: str, by: Acting, policy: DeadlineP
 
 
 def _merchant_summary(case: ComplaintCase) -> dict[str, object]:
-    """What the merchant may see (个人信息保护法): no consumer identity, masked contact."""
+    """What the merchant is sent (个人信息保护法): no consumer identity, no contact.
+
+    The summary is stored in the event for good, so it holds no personal data,
+    not even masked: the masked contact is shown at read time, from the sealed
+    contact, and disappears with it when the consumer's data is erased.
+    """
     return {
         "order_id": case.order_id,
         "sku": case.sku,
         "product_name": case.product_name,
         "complaint": scrub_text(case.description),
         "evidence": [e["uri"] for e in case.evidence],
-        "consumer_name": mask_name(str(case.contact["name"])),
-        "consumer_phone": mask_phone(str(case.contact["phone"])) if case.contact["phone"] else None,
     }

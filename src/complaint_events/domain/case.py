@@ -96,12 +96,9 @@ class ComplaintCase(Aggregate):
             channel_ref=details.channel_ref,
             received_at=details.received_at,
             consumer_id=details.consumer_id,
-            contact={
-                "name": details.contact.name,
-                "phone": details.contact.phone,
-                "email": details.contact.email,
-                "address": details.contact.address,
-            },
+            # Sealed by the application before filing (see application.personal_data);
+            # the case keeps it as an opaque record and never reads it.
+            contact=details.contact.to_record(),
             order_id=details.order_id,
             merchant_id=details.merchant_id,
             sku=details.sku,

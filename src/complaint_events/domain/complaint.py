@@ -33,6 +33,39 @@ class Contact:
     email: str | None = None
     address: str | None = None
 
+    def to_record(self) -> dict[str, str | None]:
+        """The contact in clear, as events filed before sealing hold it."""
+        return {
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "address": self.address,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SealedContact:
+    """The consumer's contact encrypted under their own key: what a case stores.
+
+    The case never needs the contact in clear; the application seals it before
+    filing and opens it for the people allowed to read it. Destroying the key
+    (erasure after the retention period) makes every copy unreadable.
+    """
+
+    key_id: str
+    nonce: str
+    ciphertext: str
+    form: str = "v1"
+
+    def to_record(self) -> dict[str, str]:
+        """The sealed contact as events hold it (``SealedContactV1`` on the wire)."""
+        return {
+            "sealed": self.form,
+            "key_id": self.key_id,
+            "nonce": self.nonce,
+            "ciphertext": self.ciphertext,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class ComplaintDetails:
@@ -42,7 +75,7 @@ class ComplaintDetails:
     channel_ref: str
     received_at: datetime
     consumer_id: str
-    contact: Contact
+    contact: Contact | SealedContact
     order_id: str
     merchant_id: str
     sku: str

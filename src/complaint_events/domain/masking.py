@@ -6,6 +6,10 @@ and phone (``183****2807``), an address only when a return or exchange must be
 shipped, and never ID numbers, payment accounts, e-mail addresses or medical data.
 Free text written by the consumer is scrubbed of the numbers and addresses people
 paste into it.
+
+The contact is stored sealed (:mod:`complaint_events.application.personal_data`):
+open it first, then mask it; once the consumer's data has been erased there is
+nothing to mask and the merchant sees :data:`ERASED`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from complaint_events.domain.complaint import Contact
+
 MASK: Final = "*"
+ERASED: Final = "[erased]"
+"""What is shown in place of personal data whose key has been erased."""
 
 # A mainland mobile number: 11 digits starting 13-19, optionally after +86 / 0086,
 # with spaces or hyphens between the groups (183-1234-2807).
@@ -116,12 +124,17 @@ def scrub_text(text: str) -> str:
     return _PERSONAL_DATA.sub(_mask_match, text)
 
 
-def mask_contact(contact: ConsumerContact, *, return_needed: bool) -> MaskedContact:
+def mask_contact(
+    contact: ConsumerContact | Contact | None, *, return_needed: bool
+) -> MaskedContact:
     """The consumer as a merchant may see them (PIPL Art. 6, data minimisation).
 
     The address is shown only when goods must be shipped between them (a return
     or an exchange); it is then shown whole, because a courier needs all of it.
+    ``None`` is an erased contact: the name reads :data:`ERASED`, nothing else shows.
     """
+    if contact is None:
+        return MaskedContact(name=ERASED, phone=None, address=None)
     return MaskedContact(
         name=mask_name(contact.name),
         phone=None if contact.phone is None else mask_phone(contact.phone),

@@ -26,7 +26,7 @@ from uuid import UUID, uuid5
 
 from complaint_events.contracts.commands import AcknowledgeV1, CommandEnvelopeV1
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.contracts.events import ComplaintFiledV1
+from complaint_events.contracts.events import AnyComplaintFiled
 from complaint_events.contracts.notifications import Language, NotificationKind, NotificationV1
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.rules.triage import shows_distress
@@ -198,7 +198,7 @@ _WORDING: Final[Mapping[Language, _Wording]] = {
 
 
 def render_acknowledgement(
-    *, case_id: UUID, filed: ComplaintFiledV1, policy: DeadlinePolicy, now: datetime
+    *, case_id: UUID, filed: AnyComplaintFiled, policy: DeadlinePolicy, now: datetime
 ) -> NotificationV1:
     """The acknowledgement of the complaint ``filed`` opened as case ``case_id``."""
     language = notification_language(filed.language)
@@ -249,7 +249,7 @@ def case_reference(case_id: UUID) -> str:
     return case_id.hex[:8].upper()
 
 
-def _is_safety_case(filed: ComplaintFiledV1) -> bool:
+def _is_safety_case(filed: AnyComplaintFiled) -> bool:
     # Every safety flag (injury, fire, shock, food illness, child safety) puts a person
     # at risk, as does a food-safety complaint without one: prioritise, maybe test.
     return bool(filed.safety_flags) or filed.category is ProblemCategory.FOOD_SAFETY
@@ -317,7 +317,7 @@ def acknowledge(
     if event.event_type != "ComplaintFiled":
         return None
     filed = event.typed_payload()
-    if not isinstance(filed, ComplaintFiledV1):
+    if not isinstance(filed, AnyComplaintFiled):
         return None
     note = render_acknowledgement(case_id=event.case_id, filed=filed, policy=policy, now=now)
     command = issue(

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
+from complaint_events.adapters.command_results import CommandResults
 from complaint_events.application.cases import (
     CaseCommand,
     CaseNotFoundError,
@@ -97,9 +98,13 @@ def _plain(value: object) -> Any:
 class CommandProcessor:
     """Applies batches of command messages to the case store."""
 
-    def __init__(self, cases: ComplaintCases, clock: Clock) -> None:
+    def __init__(
+        self, cases: ComplaintCases, clock: Clock, results: CommandResults | None = None
+    ) -> None:
         self.cases = cases
         self.clock = clock
+        # Where outcomes are also recorded for the HTTP API's status endpoint, if anywhere.
+        self.results = results
 
     def process(self, messages: Sequence[Incoming]) -> CommandBatchReport:
         report = CommandBatchReport()
@@ -138,6 +143,8 @@ class CommandProcessor:
         outcomes = self.cases.apply_commands([c for _, c in commands])
         for (command, _), outcome in zip(commands, outcomes, strict=True):
             report.results.append(_result(command, outcome, now))
+        if self.results is not None:
+            self.results.record(report.results)
         return report
 
 

@@ -205,12 +205,29 @@ class DeadlineSchedule:
         new = _checked(case_id, pendings)
         old = self._pending.pop(case_id, ())
         old_times, new_times = _action_times(old), _action_times(new)
+        old_due = {p.deadline_id: p.due_at for p in old}
         for (deadline_id, action), at in old_times.items():
             if new_times.get((deadline_id, action)) != at:
                 self._sent.pop((case_id, deadline_id, action), None)
         for (deadline_id, action), at in new_times.items():
             if old_times.get((deadline_id, action)) != at:
                 heapq.heappush(self._heap, (at, case_id, deadline_id, action))
+        for pending in new:
+            # A reminder that keeps its time while its deadline becomes due later
+            # may have lost its entry, dropped as overtaken by the expiry, and
+            # may no longer be overtaken: give it one again (should its entry
+            # still be in the heap, the second one is skipped as stale).
+            key = (pending.deadline_id, Action.REMIND)
+            if (
+                key in old_times
+                and new_times.get(key) == old_times[key]
+                and pending.due_at > old_due[pending.deadline_id]
+            ):
+                fire_at = self._fire_at(case_id, pending, Action.REMIND)
+                if fire_at is not None:
+                    heapq.heappush(
+                        self._heap, (fire_at, case_id, pending.deadline_id, Action.REMIND)
+                    )
         if new:
             self._pending[case_id] = new
         self._count += len(new) - len(old)

@@ -20,7 +20,7 @@ from complaint_events.contracts.commands import (
     TriageV1,
 )
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.contracts.events import ComplaintFiledV1
+from complaint_events.contracts.events import AnyComplaintFiled
 from complaint_events.domain.rules.references import PLATFORM_TESTING_COST
 from complaint_events.domain.rules.triage import TriageDecision, TriageFacts, triage
 from complaint_events.processing.issuing import issue
@@ -29,7 +29,7 @@ ACTOR = "system:router"
 SPOT_CHECK_LAB = "platform-designated laboratory"
 
 
-def decide(filed: ComplaintFiledV1) -> TriageDecision:
+def decide(filed: AnyComplaintFiled) -> TriageDecision:
     """The triage decision for a filed complaint, judged on the day it was received."""
     facts = TriageFacts(
         category=filed.category,
@@ -46,7 +46,7 @@ def decide(filed: ComplaintFiledV1) -> TriageDecision:
 def route(event: EventEnvelope, now: datetime) -> list[CommandEnvelopeV1]:
     """The commands that route a newly filed case (none for any other event)."""
     filed = event.typed_payload()
-    if not isinstance(filed, ComplaintFiledV1):
+    if not isinstance(filed, AnyComplaintFiled):
         return []
     decision = decide(filed)
     steps: list[tuple[str, CommandPayload]] = [

@@ -6,10 +6,13 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
 from audit_support import IN_MEMORY, chained_case, documents
+from complaint_events.adapters import consumer_keys
+from complaint_events.application import personal_data
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.contracts.hash_chain import (
     GENESIS_HASH,
@@ -72,7 +75,11 @@ def test_the_published_message_carries_the_same_hash_as_the_stored_event(
         assert from_json_bytes(to_json_bytes(envelope)) == envelope
 
 
-def test_the_same_case_recorded_twice_hashes_the_same() -> None:
+def test_the_same_case_recorded_twice_hashes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sealing the contact draws a fresh key and nonce; fixed, recording is deterministic.
+    monkeypatch.setattr(personal_data, "new_key", lambda: bytes(32))
+    monkeypatch.setattr(consumer_keys, "new_key", lambda: bytes(32))
+    monkeypatch.setattr(personal_data, "os", SimpleNamespace(urandom=bytes))
     hashes = []
     for _ in range(2):
         app = ComplaintCases(env=IN_MEMORY)

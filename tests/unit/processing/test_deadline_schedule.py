@@ -200,6 +200,22 @@ def test_a_reminder_in_flight_is_not_resent_once_the_deadline_is_due() -> None:
     assert schedule.due(at(60)) == [expire(evidence)]
 
 
+def test_a_reminder_overtaken_by_its_expiry_is_due_again_once_the_deadline_is_due_later() -> None:
+    # Found by the brute-force comparison below: the reminder keeps its time,
+    # so it kept no heap entry, though its old one had been dropped as overtaken.
+    refund = PendingDeadline(CASE, "refund@3", K.REFUND, at(0), at(0) - 80 * MIN)
+    schedule = DeadlineSchedule(resend_after=MIN)
+    schedule.replace(CASE, [refund])
+    assert schedule.due(at(0) + 5 * MIN) == [expire(refund)]  # the reminder is overtaken
+
+    later = replace(refund, due_at=at(0) + 6 * MIN)  # same reminder time, due later
+    schedule.replace(CASE, [later])
+
+    assert schedule.next_due_at() == later.remind_at  # as a schedule loaded afresh says
+    assert schedule.due(at(0) + 5 * MIN) == [remind(later)]
+    assert schedule.due(at(0) + 6 * MIN) == [expire(later)]
+
+
 def test_resend_after_must_be_positive() -> None:
     with pytest.raises(ValueError, match="resend_after"):
         DeadlineSchedule(resend_after=timedelta(0))

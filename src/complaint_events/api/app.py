@@ -1,0 +1,109 @@
+"""The HTTP API's composition root: ``create_app(settings)`` wires every adapter once.
+
+``app.state`` holds what the routes depend on (see :mod:`complaint_events.api.deps`):
+``settings``, ``clock``, ``tokens`` (:class:`TokenRegistry`), ``bus`` (Kafka),
+``cases`` (the event store), ``db`` (a PostgreSQL pool for the read models;
+``None`` in embedded mode), ``idempotency``, ``issued`` and ``results`` (the
+API's own records and the command processor's outcomes). Tests pass their own
+clock, bus or tokens; everything else follows from the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from complaint_events import __version__
+from complaint_events.adapters.command_results import (
+    InMemoryCommandResults,
+    PostgresCommandResults,
+)
+from complaint_events.api.auth import TokenRegistry
+from complaint_events.api.bus import Bus, KafkaBus
+from complaint_events.api.database import Database
+from complaint_events.api.idempotency import InMemoryIdempotencyStore, PostgresIdempotencyStore
+from complaint_events.api.issued_commands import InMemoryIssuedCommands, PostgresIssuedCommands
+from complaint_events.api.routes_command_status import router as command_status_router
+from complaint_events.api.routes_handler_actions import router as handler_actions_router
+from complaint_events.api.routes_intake import router as intake_router
+from complaint_events.api.routes_party_actions import router as party_actions_router
+from complaint_events.api.routes_queries import router as queries_router
+from complaint_events.api.routes_suggestions import router as suggestions_router
+from complaint_events.bootstrap import build_cases
+from complaint_events.clock import Clock, clock_from_spec
+from complaint_events.settings import Settings
+
+DESCRIPTION = """\
+The complaint workflow over HTTP. Send `Authorization: Bearer <token>`; a token
+maps to `consumer:<id>`, `merchant:<id>`, `handler:<id>`, `auditor:<id>` or
+`adapter:<id>`. Actions are published as commands and answered `202` with the
+command id; `GET /v1/commands/{id}` gives the outcome. A case the caller may not
+see answers `404`, like an unknown one.
+"""
+
+
+class Health(BaseModel):
+    """The API process is up (it does not check Kafka or PostgreSQL)."""
+
+    status: str
+    version: str
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    bus: Bus | None = None,
+    tokens: TokenRegistry | None = None,
+) -> FastAPI:
+    """The FastAPI application on the configured backends."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.bus.close()
+        if app.state.db is not None:
+            app.state.db.close()
+
+    app = FastAPI(
+        title="complaint-events",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or clock_from_spec(settings.clock)
+    app.state.tokens = tokens or TokenRegistry.from_config(
+        settings.api_tokens, settings.api_tokens_file
+    )
+    app.state.bus = bus or KafkaBus(settings)
+    app.state.cases = build_cases(settings)
+    if settings.store == "postgres":
+        db = Database(settings.postgres_dsn)
+        app.state.db = db
+        app.state.idempotency = PostgresIdempotencyStore(db)
+        app.state.issued = PostgresIssuedCommands(db)
+        app.state.results = PostgresCommandResults(settings.postgres_dsn)
+    else:
+        app.state.db = None
+        app.state.idempotency = InMemoryIdempotencyStore()
+        app.state.issued = InMemoryIssuedCommands()
+        app.state.results = InMemoryCommandResults()
+
+    @app.get("/healthz", tags=["health"], summary="Is the API up?")
+    def healthz() -> Health:
+        return Health(status="ok", version=__version__)
+
+    for router in (
+        intake_router,
+        handler_actions_router,
+        suggestions_router,
+        party_actions_router,
+        command_status_router,
+        queries_router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,253 @@
+"""Erasure on the real stack: the contact never in clear anywhere, unreadable once erased.
+
+A consumer's case is filed, worked and closed on PostgreSQL, relayed to Kafka
+and projected into the read models. Their personal data appears in clear in
+none of them; a handler can still read it. Erasure is refused within the
+retention period and done after it: the contact is gone everywhere, while the
+history, the read models, the audit chain and the analytics report are intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+import pytest
+from psycopg import sql
+from typer.testing import CliRunner, Result
+
+from analytics.job import AnalyticsJob, JobOptions
+from audit_support import assess_and_decide, handler
+from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.erasure import ErasureRefusedError, erase_consumer
+from complaint_events.application.personal_data import open_contact
+from complaint_events.audit.sources import store_case_ids, verify_store
+from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.cli.main import app
+from complaint_events.clock import FileClock, SimulatedClock
+from complaint_events.domain.acting import Acting
+from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.complaint import ComplaintDetails, Contact
+from complaint_events.domain.deadlines import DeadlinePolicy
+from complaint_events.domain.values import Channel, Demand, ProblemCategory, ResolutionCode
+from complaint_events.settings import EVENTS_TOPIC, Settings
+from projections.catalog import ALL_PROJECTIONS
+from projections.rebuild import rebuild
+from stack_support import T0, read_topic
+
+pytestmark = pytest.mark.integration
+
+CONTACT = Contact("林小明", "18312342807", "lin@example.com", "文三路88号")
+PERSONAL = ("林小明", "18312342807", "lin@example.com", "文三路88号")
+CLOSED_AT = T0 + timedelta(hours=6)
+RETENTION = timedelta(days=1095)
+
+
+def filing(consumer_id: str, ref: str, contact: Contact) -> ComplaintDetails:
+    return ComplaintDetails(
+        channel=Channel.WEB,
+        channel_ref=ref,
+        received_at=T0,
+        consumer_id=consumer_id,
+        contact=contact,
+        order_id=f"O-{ref}",
+        merchant_id="m-1",
+        sku="SKU-KETTLE",
+        product_name="kettle",
+        description="the kettle leaks at the seam",
+        demand=Demand.RETURN,
+        category=ProblemCategory.QUALITY_DEFECT,
+        price=Decimal("99.00"),
+    )
+
+
+def settle(case: ComplaintCase) -> None:
+    """Accepted by the consumer, refunded, closed."""
+    case.accept_remedy(Acting("consumer:c-1", T0 + timedelta(hours=4)))
+    case.execute_remedy(Decimal("99.00"), "refund-1", handler(5))
+    case.close(ResolutionCode.REMEDY_EXECUTED, "refunded", handler(6), DeadlinePolicy())
+
+
+@dataclass
+class World:
+    settings: Settings
+    cases: ComplaintCases
+    case_id: UUID
+    clock_file: Path
+
+    @property
+    def topic(self) -> str:
+        return self.settings.topic(EVENTS_TOPIC)
+
+    def cli(self, *args: str, now: datetime) -> Result:
+        FileClock.write(self.clock_file, now)
+        return CliRunner().invoke(
+            app,
+            list(args),
+            env={
+                "COMPLAINTS_STORE": "postgres",
+                "COMPLAINTS_POSTGRES_DSN": self.settings.postgres_dsn,
+                "COMPLAINTS_KAFKA_BOOTSTRAP": self.settings.kafka_bootstrap,
+                "COMPLAINTS_TOPIC_PREFIX": self.settings.topic_prefix,
+                "COMPLAINTS_CLOCK": f"file:{self.clock_file}",
+                "COLUMNS": "200",
+            },
+        )
+
+    def relay_and_project(self) -> None:
+        relay = build_relay(self.settings, self.cases)
+        relay.start()
+        while relay.run_once():
+            pass
+        relay.producer.close()
+        rebuild(
+            self.settings.postgres_dsn, self.settings.kafka_bootstrap, self.topic, ALL_PROJECTIONS
+        )
+
+    def store_rows(self) -> list[bytes]:
+        with psycopg.connect(self.settings.postgres_dsn) as conn:
+            return [bytes(r[0]) for r in conn.execute("SELECT state FROM complaints_events")]
+
+    def topic_values(self) -> list[bytes]:
+        return [
+            value for _key, _headers, value in read_topic(self.settings.kafka_bootstrap, self.topic)
+        ]
+
+    def read_model_rows(self) -> dict[str, list[str]]:
+        """Every row of every table but the event store's, as text."""
+        found: dict[str, list[str]] = {}
+        with psycopg.connect(self.settings.postgres_dsn) as conn:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    " AND tablename <> 'complaints_events'"
+                )
+            ]
+            for table in tables:
+                query = sql.SQL("SELECT t::text FROM {} AS t").format(sql.Identifier(table))
+                found[table] = [r[0] for r in conn.execute(query)]
+        return found
+
+
+def leaks(data: bytes) -> list[str]:
+    """The personal values found in ``data``, as UTF-8 or as JSON \\u escapes."""
+    return [
+        value
+        for value in PERSONAL
+        if value.encode() in data or json.dumps(value)[1:-1].encode() in data
+    ]
+
+
+@pytest.fixture
+def world(stack_settings: Settings, tmp_path: Path) -> Iterator[World]:
+    ensure_topics(stack_settings)
+    cases = build_cases(stack_settings)
+    case_id = cases.file_complaint(
+        filing("c-1", "web-1", CONTACT), Acting("adapter:web", T0)
+    ).case_id
+    cases.file_complaint(
+        filing("c-2", "web-2", Contact("Wang Fang", "13912345678")), Acting("adapter:web", T0)
+    )
+    cases.act(
+        case_id,
+        lambda c: c.acknowledge(
+            notification_id="n-1", language="zh", soothing=False, by=handler(1)
+        ),
+    )
+    cases.act(case_id, assess_and_decide)
+    cases.act(case_id, settle)
+    built = World(stack_settings, cases, case_id, tmp_path / "clock")
+    built.relay_and_project()
+    yield built
+    cases.close()
+
+
+def analytics_filed(world: World, out: Path) -> int:
+    AnalyticsJob(
+        world.settings,
+        JobOptions(out_dir=out, once=True, from_beginning=True),
+        clock=SimulatedClock(T0 + timedelta(days=10)),
+    ).run()
+    with (out / "sla_daily.csv").open(newline="") as f:
+        return sum(int(r["complaints_filed"]) for r in csv.DictReader(f))
+
+
+def test_personal_data_is_sealed_everywhere_and_erased_after_the_retention_period(
+    world: World, tmp_path: Path
+) -> None:
+    cases, case_id = world.cases, world.case_id
+    # ---- before erasure: ciphertext everywhere, readable by a handler
+    assert cases.get_case(case_id).status == "closed"
+    rows = world.store_rows()
+    assert rows
+    assert [leaks(r) for r in rows if leaks(r)] == []
+    values = world.topic_values()
+    assert len(values) == len(rows) - 2  # the problem-index aggregates are not published
+    assert [leaks(v) for v in values if leaks(v)] == []
+    read_models = world.read_model_rows()
+    assert read_models["case_timeline"]
+    for table, texts in read_models.items():
+        assert [t for t in texts if leaks(t.encode())] == [], table
+    assert open_contact(cases.get_case(case_id).contact, cases.keys) == CONTACT
+    shown = world.cli("privacy", "show", "c-1", "--json", now=CLOSED_AT)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["contact"] == CONTACT.to_record()
+    case_shown = json.loads(world.cli("case", "show", str(case_id), "--json", now=CLOSED_AT).output)
+    assert case_shown["contact"]["name"] == "林**"
+    history = [e.__dict__ for e in cases.history(case_id)]
+    filed_before = analytics_filed(world, tmp_path / "before")
+    assert filed_before == 2
+
+    # ---- within the retention period: refused, with the date it becomes allowed
+    allowed_from = CLOSED_AT + RETENTION
+    with pytest.raises(ErasureRefusedError) as refused:
+        erase_consumer(cases, "c-1", allowed_from - timedelta(days=1), RETENTION)
+    assert refused.value.allowed_from == allowed_from
+    early = world.cli("privacy", "erase", "c-1", now=allowed_from - timedelta(days=1))
+    assert early.exit_code == 1, early.output
+    assert "cannot be erased yet" in early.output
+    assert cases.keys.get("c-1") is not None
+
+    # ---- after it: erased
+    done = world.cli("privacy", "erase", "c-1", "--actor", "handler:h1", now=allowed_from)
+    assert done.exit_code == 0, done.output
+    assert "erased" in done.output
+
+    assert cases.keys.get("c-1") is None
+    case = cases.get_case(case_id)
+    assert open_contact(case.contact, cases.keys) is None
+    assert cases.contact_of(cases.get_case(world.cases.case_ids_of_consumer("c-2")[0])) is not None
+    shown = world.cli("privacy", "show", "c-1", "--json", now=allowed_from)
+    assert json.loads(shown.output)["contact"] == "[erased]"
+    assert json.loads(shown.output)["erasures"][0]["actor"] == "handler:h1"
+    case_shown = json.loads(
+        world.cli("case", "show", str(case_id), "--json", now=allowed_from).output
+    )
+    assert case_shown["contact"]["name"] == "[erased]"
+    assert case_shown["status"] == "closed"
+    with psycopg.connect(world.settings.postgres_dsn) as conn:
+        key, erased_at = conn.execute(
+            "SELECT key, erased_at FROM consumer_keys WHERE consumer_id = 'c-1'"
+        ).fetchone()  # type: ignore[misc]
+        assert key is None
+        assert erased_at == allowed_from.astimezone(UTC)
+        assert conn.execute("SELECT count(*) FROM personal_data_erasures").fetchone() == (1,)
+
+    # History, read models, audit chain and analytics are untouched.
+    assert [e.__dict__ for e in cases.history(case_id)] == history
+    assert world.read_model_rows()["case_timeline"] == read_models["case_timeline"]
+    world.relay_and_project()  # a rebuild from offset zero still works
+    assert world.read_model_rows()["case_summary"] == read_models["case_summary"]
+    assert verify_store(cases, store_case_ids(cases)).ok
+    audit = world.cli("audit", "verify", "--all", now=allowed_from)
+    assert audit.exit_code == 0, audit.output
+    assert analytics_filed(world, tmp_path / "after") == filed_before
