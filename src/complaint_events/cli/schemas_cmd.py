@@ -1,4 +1,8 @@
-"""``complaint-events schemas``: generate and check the JSON Schema files of the wire contracts."""
+"""``complaint-events schemas``: generate and check the JSON Schema files of the wire contracts.
+
+The AsyncAPI document of every topic (``schemas/asyncapi.yaml``) is generated and
+checked with them.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ from typing import Annotated
 
 import typer
 
+from complaint_events.contracts import asyncapi
 from complaint_events.contracts.schema_files import BreakingSchemaChangeError, check, generate
 
 schemas_app = typer.Typer(
-    help="Generate the JSON Schema files in schemas/ from the contract models, or check "
-    "that the committed files match the code and that no change breaks an old consumer.",
+    help="Generate the JSON Schema files and the AsyncAPI document (asyncapi.yaml) in "
+    "schemas/ from the contract models, or check that the committed files match the code "
+    "and that no change breaks an old consumer.",
     no_args_is_help=True,
 )
 
@@ -41,24 +47,28 @@ def _schemas_dir(given: Path | None) -> Path:
 
 @schemas_app.command("generate")
 def generate_command(schemas_dir: DirOption = None) -> None:
-    """Write one schema file per message and version; refuse a breaking change."""
+    """Write a schema file per message and version, and asyncapi.yaml; refuse a breaking change."""
     target = _schemas_dir(schemas_dir)
     try:
         written = generate(target)
     except BreakingSchemaChangeError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(f"{len(written)} schema files up to date in {target}")
+    document = asyncapi.write(target)
+    typer.echo(f"{len(written)} schema files and {document.name} up to date in {target}")
 
 
 @schemas_app.command("check")
 def check_command(schemas_dir: DirOption = None) -> None:
     """Fail (exit 1) when a committed schema is missing, stale, orphaned or broken by the code."""
     target = _schemas_dir(schemas_dir)
-    problems = check(target)
+    problems = check(target) + asyncapi.check(target)
     if problems:
         typer.echo(f"{len(problems)} schema problem(s) in {target}:", err=True)
         for problem in problems:
             typer.echo(f"  - {problem}", err=True)
         raise typer.Exit(code=1)
-    typer.echo(f"OK: schemas in {target} match the contracts, no breaking changes")
+    typer.echo(
+        f"OK: schemas and {asyncapi.DOCUMENT_NAME} in {target} match the contracts, "
+        "no breaking changes"
+    )
