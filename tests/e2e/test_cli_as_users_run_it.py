@@ -28,11 +28,11 @@ def test_help_lists_the_commands() -> None:
         assert re.search(rf"│ {command}\s", result.stdout), command
 
 
-def test_embedded_demo_plays_the_sample_cases_and_their_histories_read_back(
+def test_demo_samples_plays_the_sample_cases_and_their_histories_read_back(
     tmp_path: Path,
 ) -> None:
     store = tmp_path / "demo.sqlite"
-    result = run("demo", "--sqlite-path", str(store))
+    result = run("demo-samples", "--sqlite-path", str(store))
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "duplicate of (matched on problem)" in out

@@ -9,7 +9,8 @@ the store or the topic shows (``complaint-events audit verify CASE``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -97,6 +98,37 @@ def verify_dossier(dossier: object) -> VerifyReport:
         if problem is not None:
             return VerifyReport(report.checked, (problem,), report.chains)
     return report
+
+
+def verify_event_log(lines: Iterable[str]) -> VerifyReport:
+    """Check an event log: JSONL, one published envelope a line, of many cases.
+
+    Each case's events must chain in the order they appear. Unlike a dossier, an
+    event log declares no chain heads, so events missing from the end of a case
+    go unnoticed here: compare the heads with ``audit verify CASE``.
+    """
+    verifier = ChainVerifier()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DossierError(f"line {number} is not JSON ({error})") from None
+        if not isinstance(document, Mapping):
+            raise DossierError(f"line {number} is not an event envelope")
+        verifier.feed(document, f"line {number}")
+    return verifier.report()
+
+
+def is_event_log(text: str) -> bool:
+    """Whether ``text`` looks like a JSONL event log rather than one dossier document."""
+    first = text.lstrip().split("\n", 1)[0]
+    try:
+        document = json.loads(first)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(document, Mapping) and "format" not in document and "case_id" in document
 
 
 def _head_problem(case_id: str, chain: Sequence[str], head: Mapping[str, Any]) -> Problem | None:

@@ -25,7 +25,13 @@ from rich.table import Table
 
 from complaint_events import __version__
 from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
-from complaint_events.audit.dossier import DossierError, build_dossier, verify_dossier
+from complaint_events.audit.dossier import (
+    DossierError,
+    build_dossier,
+    is_event_log,
+    verify_dossier,
+    verify_event_log,
+)
 from complaint_events.audit.history import history_rows
 from complaint_events.audit.sources import (
     TopicNotFoundError,
@@ -235,7 +241,10 @@ def _print_outcome(problems: list[Problem], head: dict[str, Any] | None) -> None
 
 def _verify_file(path: Path, as_json: bool) -> None:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if is_event_log(text):
+            _verify_event_log(path, text, as_json)
+        document = json.loads(text)
         report = verify_dossier(document)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, DossierError) as error:
         fail(f"cannot read the dossier {path}: {error}", EXIT_USAGE)
@@ -253,6 +262,24 @@ def _verify_file(path: Path, as_json: bool) -> None:
         _print_outcome(list(report.problems), head if isinstance(head, dict) else None)
         if report.ok:
             out.print("compare the chain head with: complaint-events audit verify CASE")
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_BAD_EVENT)
+
+
+def _verify_event_log(path: Path, text: str, as_json: bool) -> NoReturn:
+    """Check a JSONL event log (one envelope a line, many cases), e.g. the demo's."""
+    report = verify_event_log(text.splitlines())
+    if as_json:
+        document = {
+            "ok": report.ok,
+            "cases": report.cases,
+            "events": report.checked,
+            "first_problem": asdict(report.first_problem) if report.first_problem else None,
+            "problems": [asdict(p) for p in report.problems],
+        }
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        out.print(f"event log {path}: {report.checked} event(s) of {report.cases} case(s)")
+        _print_outcome(list(report.problems), None)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_BAD_EVENT)
 
 

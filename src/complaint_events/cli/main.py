@@ -23,6 +23,7 @@ from complaint_events.cli.analytics_cmd import analytics_app
 from complaint_events.cli.api_cmd import api_app
 from complaint_events.cli.audit_cmd import audit_app
 from complaint_events.cli.case_show_cmd import case_show
+from complaint_events.cli.demo_cmd import demo
 from complaint_events.cli.health_cmd import health
 from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt
 from complaint_events.cli.privacy_cmd import privacy_app
@@ -54,6 +55,7 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(privacy_app, name="privacy")
 app.command("health")(health)
 app.command("worker")(worker)
+app.command("demo")(demo)
 app.add_typer(api_app, name="api")
 app.add_typer(adapters_app, name="adapters")
 
@@ -97,8 +99,8 @@ def version() -> None:
     console.print(__version__)
 
 
-@app.command()
-def demo(
+@app.command("demo-samples")
+def demo_samples(
     store: StoreOpt = None,
     postgres: DsnOpt = None,
     sqlite_path: Annotated[
@@ -106,7 +108,7 @@ def demo(
         typer.Option("--sqlite-path", help="SQLite file (default: a fresh temporary file)."),
     ] = None,
 ) -> None:
-    """File sample complaints (embedded: SQLite, simulated clock); print their histories."""
+    """Play three hand-written sample cases (embedded); print their histories."""
     path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
     settings = _settings(store, postgres, sqlite_path=path)
     cases = build_cases(settings)

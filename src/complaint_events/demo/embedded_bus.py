@@ -1,0 +1,358 @@
+"""The in-process bus of embedded mode: the Kafka deployment's processors, without Kafka.
+
+It follows the event store's notification log as the relay does, turns each
+stored case event into the envelope the relay would publish, and hands it, in
+order, to the same processor logic the workers run: the router, the
+acknowledgement, the deadline keeper's schedule and the batch-quality
+detector. The commands they issue go through the command processor, like the
+commands the API sends; :meth:`EmbeddedBus.settle` repeats until nothing new
+happens. Time is the simulated clock's: :meth:`EmbeddedBus.advance_to` moves it
+forward, firing each deadline reminder and expiry at the moment it falls due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from complaint_events.application import sku_alerts
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.clock import SimulatedClock
+from complaint_events.contracts.commands import (
+    CommandEnvelopeV1,
+    CommandPayload,
+    CommandResultV1,
+    ExpireDeadlineV1,
+    LinkBatchAlertV1,
+    RecordSpotCheckResultV1,
+    SendReminderV1,
+)
+from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.notifications import NotificationV1
+from complaint_events.contracts.translator import to_envelope, to_json_bytes
+from complaint_events.domain.acting import Acting
+from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.sku_quality import alert_id_of_scope
+from complaint_events.domain.values import Party, SpotCheckOutcome
+from complaint_events.processing import router
+from complaint_events.processing.acknowledgement import acknowledge
+from complaint_events.processing.batch_window import (
+    BatchPolicy,
+    LinkToBatchAlert,
+    RaiseBatchAlert,
+    SkuWindow,
+    record,
+)
+from complaint_events.processing.command_processor import CommandProcessor
+from complaint_events.processing.deadline_schedule import (
+    Action,
+    DeadlineSchedule,
+    DueAction,
+    PendingDeadline,
+    pending_from_case,
+)
+from complaint_events.processing.intake_processor import IntakeBatchReport, IntakeProcessor
+from complaint_events.processing.issuing import issue, to_bytes
+from complaint_events.processing.messages import Incoming
+
+KEEPER = "system:deadline-keeper"
+BATCH_DETECTOR = "system:batch-quality"
+_CASE_TOPIC_PREFIX = f"{ComplaintCase.__module__}:ComplaintCase."
+_NOTIFICATIONS_PER_READ = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A time when the notification gateway is down: acknowledgements wait until it is back."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class BusLog:
+    """Everything that crossed the bus, for the report."""
+
+    envelopes: list[EventEnvelope] = field(default_factory=list)
+    notifications: list[NotificationV1] = field(default_factory=list)
+    results: list[CommandResultV1] = field(default_factory=list)
+    dead_letters: int = 0
+    duplicates: int = 0
+    batch_alerts: list[RaiseBatchAlert] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[CommandResultV1]:
+        return [r for r in self.results if r.outcome == "rejected"]
+
+
+class EmbeddedBus:
+    """Intake queue, command queue, event dispatch and the simulated clock, in one process."""
+
+    def __init__(
+        self,
+        cases: ComplaintCases,
+        clock: SimulatedClock,
+        batch_policy: BatchPolicy,
+        outages: Sequence[Outage] = (),
+    ) -> None:
+        self.cases = cases
+        self.clock = clock
+        self.batch_policy = batch_policy
+        self.outages = tuple(outages)
+        self.intake = IntakeProcessor(cases, clock)
+        self.commands = CommandProcessor(cases, clock)
+        self.schedule = DeadlineSchedule()
+        self.windows: dict[str, SkuWindow] = {}
+        self.log = BusLog()
+        self.listeners: list[Callable[[EventEnvelope], None]] = []
+        self._position = 0
+        self._queue: list[CommandEnvelopeV1] = []
+        self._held: list[CommandEnvelopeV1] = []  # acknowledgements waiting out an outage
+
+    # ------------------------------------------------------------------ inputs
+
+    def file(self, messages: Iterable[IntakeMessageV1]) -> IntakeBatchReport:
+        """Put intake messages on the intake queue and let everything they cause happen."""
+        report = self.intake.process([Incoming(value=to_bytes(m)) for m in messages])
+        self.log.dead_letters += len(report.dead_letters)
+        self.log.duplicates += report.duplicates
+        self.settle()
+        return report
+
+    def send(self, commands: Iterable[CommandEnvelopeV1]) -> None:
+        """Put commands on the command queue (as the API would) and let them take effect."""
+        self._queue.extend(commands)
+        self.settle()
+
+    def advance_to(self, moment: datetime) -> None:
+        """Move the clock to ``moment``, firing each due reminder and expiry on time."""
+        while True:
+            self._release_held()
+            due_at = self.schedule.next_due_at()
+            wake = self._next_outage_end()
+            nxt = min((t for t in (due_at, wake) if t is not None), default=None)
+            if nxt is None or nxt > moment:
+                break
+            if nxt > self.clock.now():
+                self.clock.set(nxt)
+            self._tick()
+            if self.clock.now() >= moment:
+                break
+        if moment > self.clock.now():
+            self.clock.set(moment)
+        self._release_held()
+        self._tick()
+
+    # ---------------------------------------------------------------- the loop
+
+    def settle(self) -> None:
+        """Dispatch new events and apply the commands they cause, until quiet."""
+        while True:
+            envelopes = self._read_new_events()
+            for envelope in envelopes:
+                self._dispatch(envelope)
+            if not self._queue:
+                if not envelopes:
+                    return
+                continue
+            batch, self._queue = self._queue, []
+            report = self.commands.process([Incoming(value=to_bytes(c)) for c in batch])
+            self.log.results.extend(report.results)
+            self.log.dead_letters += len(report.dead_letters)
+
+    def _read_new_events(self) -> list[EventEnvelope]:
+        envelopes: list[EventEnvelope] = []
+        while True:
+            notifications = self.cases.recorder.select_notifications(
+                start=self._position, limit=_NOTIFICATIONS_PER_READ, inclusive_of_start=False
+            )
+            if not notifications:
+                return envelopes
+            envelopes.extend(
+                to_envelope(self.cases.mapper.to_domain_event(n))
+                for n in notifications
+                if n.topic.startswith(_CASE_TOPIC_PREFIX)
+            )
+            self._position = notifications[-1].id
+
+    def _dispatch(self, envelope: EventEnvelope) -> None:
+        # Through the wire form, as a consumer of the events topic would see it.
+        envelope = EventEnvelope.model_validate_json(to_json_bytes(envelope))
+        self.log.envelopes.append(envelope)
+        now = self.clock.now()
+        self._queue.extend(router.route(envelope, now))
+        decided = acknowledge(envelope, self.cases.policy, now)
+        if decided is not None:
+            note, command = decided
+            if self._in_outage(now):
+                self._held.append(command)
+            else:
+                self.log.notifications.append(note)
+                self._queue.append(command)
+        self._track_deadlines(envelope.case_id)
+        self._batch_quality(envelope)
+        for listener in self.listeners:
+            listener(envelope)
+
+    # ---------------------------------------------------------- deadline keeper
+
+    def _track_deadlines(self, case_id: UUID) -> None:
+        self.schedule.replace(case_id, self._pendings(case_id))
+
+    def _pendings(self, case_id: UUID) -> tuple[PendingDeadline, ...]:
+        case = self.cases.get_case(case_id)
+        return pending_from_case(case_id, case.deadlines.values())
+
+    def _tick(self) -> None:
+        """What the keeper's timer does: issue every reminder and expiry due now."""
+        now = self.clock.now()
+        first = self.schedule.due(now)
+        if not first:
+            self.settle()
+            return
+        fresh = {d.case_id: self._pendings(d.case_id) for d in first}
+        for case_id, pendings in fresh.items():
+            self.schedule.replace(case_id, pendings)
+        due = [d for d in first if _still_due(fresh[d.case_id], d, now)]
+        due += self.schedule.due(now)
+        self._queue.extend(_deadline_command(d, now) for d in due)
+        self.settle()
+
+    # ---------------------------------------------------- acknowledgement outage
+
+    def _in_outage(self, at: datetime) -> bool:
+        return any(o.start <= at < o.end for o in self.outages)
+
+    def _next_outage_end(self) -> datetime | None:
+        if not self._held:
+            return None
+        ends = [o.end for o in self.outages if o.end > self.clock.now()]
+        return min(ends) if ends else self.clock.now()
+
+    def _release_held(self) -> None:
+        if self._held and not self._in_outage(self.clock.now()):
+            held, self._held = self._held, []
+            now = self.clock.now()
+            for command in held:
+                # Rendered again now: the notification says what holds from now on.
+                self._queue.append(command.model_copy(update={"issued_at": now}))
+            self.settle()
+
+    # ------------------------------------------------------ batch-quality detector
+
+    def _batch_quality(self, envelope: EventEnvelope) -> None:
+        if envelope.event_type == "ComplaintFiled":
+            sku = str(envelope.payload["sku"])
+            before = self.windows.get(sku, SkuWindow())
+            after, decision = record(
+                before, envelope.case_id, envelope.recorded_at, sku, self.batch_policy
+            )
+            self.windows[sku] = after
+            if isinstance(decision, RaiseBatchAlert | LinkToBatchAlert):
+                self._alert(decision)
+        elif envelope.event_type == "SpotCheckResultRecorded":
+            self._pass_on_result(envelope)
+
+    def _alert(self, decision: RaiseBatchAlert | LinkToBatchAlert) -> None:
+        now = self.clock.now()
+        by = Acting(BATCH_DETECTOR, now, correlation_id=f"batch:{decision.alert_id}")
+        if isinstance(decision, RaiseBatchAlert):
+            sku_alerts.record_alert(self.cases, decision, by)
+            self.log.batch_alerts.append(decision)
+            to_link = list(decision.case_ids)
+        else:
+            sku_alerts.link_case(self.cases, decision.sku, decision.alert_id, decision.case_id, by)
+            to_link = [decision.case_id]
+        self._queue.extend(
+            issue(
+                case_id,
+                LinkBatchAlertV1(alert_id=decision.alert_id, sku=decision.sku),
+                purpose=f"batch:{decision.alert_id}:link",
+                actor=BATCH_DETECTOR,
+                issued_at=now,
+                correlation_id=by.correlation_id,
+                reason=f"{decision.sku}: batch-quality alert {decision.alert_id}",
+            )
+            for case_id in to_link
+        )
+
+    def _pass_on_result(self, event: EventEnvelope) -> None:
+        """A failed batch spot check recorded on one linked case reaches all the others."""
+        alert_id = alert_id_of_scope(event.payload.get("scope"))
+        if alert_id is None or event.payload.get("outcome") != SpotCheckOutcome.DEFECT_CONFIRMED:
+            return
+        now = self.clock.now()
+        sku = self.cases.get_case(event.case_id).sku
+        by = Acting(
+            BATCH_DETECTOR,
+            now,
+            correlation_id=f"batch:{alert_id}",
+            causation_id=str(event.event_id),
+        )
+        alert = sku_alerts.record_alert_result(
+            self.cases,
+            sku,
+            alert_id,
+            outcome=str(event.payload["outcome"]),
+            report_ref=str(event.payload["report_ref"]),
+            case_id=event.case_id,
+            by=by,
+        )
+        if alert.result is None or alert.result.case_id != event.case_id:
+            return
+        payload = RecordSpotCheckResultV1(
+            outcome=SpotCheckOutcome.DEFECT_CONFIRMED,
+            report_ref=str(event.payload["report_ref"]),
+            findings=str(event.payload.get("findings", "")),
+            cost_payer=Party(str(event.payload.get("cost_payer", Party.MERCHANT.value))),
+        )
+        self._queue.extend(
+            issue(
+                case_id,
+                payload,
+                purpose=f"batch:{alert_id}:result",
+                actor=BATCH_DETECTOR,
+                issued_at=now,
+                correlation_id=by.correlation_id,
+                reason=f"batch spot check {event.payload['report_ref']} of alert {alert_id}",
+            )
+            for case_id in alert.case_ids
+            if case_id != event.case_id and self._awaits_batch_result(case_id, alert_id)
+        )
+
+    def _awaits_batch_result(self, case_id: UUID, alert_id: str) -> bool:
+        checks = self.cases.get_case(case_id).spot_checks
+        return (
+            bool(checks)
+            and checks[-1]["outcome"] is None
+            and alert_id_of_scope(checks[-1]["scope"]) == alert_id
+        )
+
+
+def _still_due(pendings: tuple[PendingDeadline, ...], due: DueAction, now: datetime) -> bool:
+    for pending in pendings:
+        if pending.deadline_id != due.deadline_id:
+            continue
+        if due.action is Action.EXPIRE:
+            return pending.due_at <= now
+        return not pending.reminded and pending.remind_at is not None and pending.remind_at <= now
+    return False
+
+
+def _deadline_command(due: DueAction, now: datetime) -> CommandEnvelopeV1:
+    payload: CommandPayload
+    if due.action is Action.EXPIRE:
+        payload = ExpireDeadlineV1(deadline_id=due.deadline_id)
+    else:
+        payload = SendReminderV1(deadline_id=due.deadline_id)
+    return issue(
+        due.case_id,
+        payload,
+        purpose=f"deadline:{due.deadline_id}:{due.action.value}",
+        actor=KEEPER,
+        issued_at=now,
+        reason=f"{due.kind.value} deadline {due.deadline_id} due at {due.due_at.isoformat()}",
+    )
