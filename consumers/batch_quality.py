@@ -18,12 +18,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from complaint_events.application import sku_alerts
-from complaint_events.contracts.commands import LinkBatchAlertV1, RecordSpotCheckResultV1
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.domain.acting import Acting
-from complaint_events.domain.sku_quality import alert_id_of_scope
-from complaint_events.domain.values import Party, SpotCheckOutcome
+from complaint_events.processing.batch_alerts import alert_commands, passed_on_results
 from complaint_events.processing.batch_window import (
     BatchPolicy,
     LinkToBatchAlert,
@@ -31,14 +27,13 @@ from complaint_events.processing.batch_window import (
     SkuWindow,
     record,
 )
-from complaint_events.processing.issuing import as_outgoing, issue
+from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Outgoing, dead_letter
 from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from consumers.runtime import Runtime, incoming
 
 log = logging.getLogger("complaint_events.worker.batch-quality")
 
-ACTOR = "system:batch-quality"
 BY_SKU_TOPIC = "complaints.batch-quality.by-sku.v1"
 
 
@@ -101,100 +96,35 @@ def register(rt: Runtime) -> None:
         if isinstance(decision, RaiseBatchAlert | LinkToBatchAlert):
             # The alert and the links first, the window after: killed in between, the
             # replay decides the same alert (same id) again instead of forgetting it.
-            commands = await rt.blocking("batch-quality", _alert, rt, decision, filed_at)
+            commands = await rt.blocking("batch-quality", _alert, rt, decision)
             await rt.send(commands)
         if after != before:
             windows[sku] = after.to_value()
 
 
-def _alert(
-    rt: Runtime, decision: RaiseBatchAlert | LinkToBatchAlert, at: datetime
-) -> list[Outgoing]:
+def _alert(rt: Runtime, decision: RaiseBatchAlert | LinkToBatchAlert) -> list[Outgoing]:
     """Record the alert (or the new link) on the SKU; link the case(s) to it."""
-    now = rt.clock.now()
-    by = Acting(ACTOR, now, correlation_id=f"batch:{decision.alert_id}")
+    commands = alert_commands(rt.cases, decision, rt.clock.now())
     if isinstance(decision, RaiseBatchAlert):
-        sku_alerts.record_alert(rt.cases, decision, by)
-        to_link = list(decision.case_ids)
         log.warning(
             "batch-quality: alert %s on SKU %s: %d complaints within %s; spot check ordered",
             decision.alert_id,
             decision.sku,
-            len(to_link),
+            len(commands),
             decision.window,
         )
     else:
-        sku_alerts.link_case(rt.cases, decision.sku, decision.alert_id, decision.case_id, by)
-        to_link = [decision.case_id]
         log.info("batch-quality: case %s linked to alert %s", decision.case_id, decision.alert_id)
-    return [
-        as_outgoing(
-            issue(
-                case_id,
-                LinkBatchAlertV1(alert_id=decision.alert_id, sku=decision.sku),
-                purpose=f"batch:{decision.alert_id}:link",
-                actor=ACTOR,
-                issued_at=now,
-                correlation_id=by.correlation_id,
-                reason=f"{decision.sku}: batch-quality alert {decision.alert_id}",
-            )
-        )
-        for case_id in to_link
-    ]
+    return [as_outgoing(c) for c in commands]
 
 
 def _pass_on_result(rt: Runtime, event: EventEnvelope) -> list[Outgoing]:
     """A failed batch spot check recorded on one linked case reaches all the others."""
-    alert_id = alert_id_of_scope(event.payload.get("scope"))
-    if alert_id is None or event.payload.get("outcome") != SpotCheckOutcome.DEFECT_CONFIRMED:
-        return []
-    now = rt.clock.now()
-    sku = rt.cases.get_case(event.case_id).sku
-    by = Acting(ACTOR, now, correlation_id=f"batch:{alert_id}", causation_id=str(event.event_id))
-    alert = sku_alerts.record_alert_result(
-        rt.cases,
-        sku,
-        alert_id,
-        outcome=str(event.payload["outcome"]),
-        report_ref=str(event.payload["report_ref"]),
-        case_id=event.case_id,
-        by=by,
-    )
-    if alert.result is None or alert.result.case_id != event.case_id:
-        return []  # a copy this detector passed on, coming back: nothing more to do
-    payload = RecordSpotCheckResultV1(
-        outcome=SpotCheckOutcome.DEFECT_CONFIRMED,
-        report_ref=str(event.payload["report_ref"]),
-        findings=str(event.payload.get("findings", "")),
-        cost_payer=Party(str(event.payload.get("cost_payer", Party.MERCHANT.value))),
-    )
-    log.warning(
-        "batch-quality: alert %s failed its spot check; passing the result to %d cases",
-        alert_id,
-        len(alert.case_ids) - 1,
-    )
-    return [
-        as_outgoing(
-            issue(
-                case_id,
-                payload,
-                purpose=f"batch:{alert_id}:result",
-                actor=ACTOR,
-                issued_at=now,
-                correlation_id=by.correlation_id,
-                reason=f"batch spot check {event.payload['report_ref']} of alert {alert_id}",
-            )
+    commands = passed_on_results(rt.cases, event, rt.clock.now())
+    if commands:
+        log.warning(
+            "batch-quality: %s failed its batch spot check; passing the result to %d cases",
+            event.case_id,
+            len(commands),
         )
-        for case_id in alert.case_ids
-        if case_id != event.case_id and _awaits_batch_result(rt, case_id, alert_id)
-    ]
-
-
-def _awaits_batch_result(rt: Runtime, case_id: UUID, alert_id: str) -> bool:
-    """Whether the case's running spot check is the batch's (not a test of its own unit)."""
-    checks = rt.cases.get_case(case_id).spot_checks
-    return (
-        bool(checks)
-        and checks[-1]["outcome"] is None
-        and (alert_id_of_scope(checks[-1]["scope"]) == alert_id)
-    )
+    return [as_outgoing(c) for c in commands]

@@ -14,29 +14,24 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from complaint_events.contracts.commands import CommandPayload, ExpireDeadlineV1, SendReminderV1
 from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.processing.deadline_firing import confirm_due, deadline_command, pendings_of
 from complaint_events.processing.deadline_schedule import (
     Action,
     DeadlineSchedule,
-    DueAction,
-    PendingDeadline,
-    pending_from_case,
     pendings_from_table_value,
     table_value,
 )
-from complaint_events.processing.issuing import as_outgoing, issue
+from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Outgoing
 from complaint_events.settings import EVENTS_TOPIC
 from consumers.runtime import Runtime
 
 log = logging.getLogger("complaint_events.worker.deadlines")
 
-ACTOR = "system:deadline-keeper"
 MAX_PER_TICK = 5000
 
 
@@ -59,10 +54,6 @@ def register(rt: Runtime) -> None:
 
     table.on_recover(rebuild)
 
-    def pending_of(case_id: UUID) -> Any:
-        case = rt.cases.get_case(case_id)
-        return pending_from_case(case_id, case.deadlines.values())
-
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="deadlines")
     async def deadlines(stream: Any) -> None:
         report = _Progress()
@@ -72,16 +63,14 @@ def register(rt: Runtime) -> None:
 
     async def track(envelope: EventEnvelope) -> list[Outgoing]:
         """Note the case's pending deadlines as they stand in the store now."""
-        pendings = await rt.blocking("deadlines", pending_of, envelope.case_id)
+        found = await rt.blocking("deadlines", pendings_of, rt.cases, [envelope.case_id])
+        pendings = found[envelope.case_id]
         key = str(envelope.case_id)
         value = table_value(pendings)
         if table.get(key) != value:
             table[key] = value
         schedule.replace(envelope.case_id, pendings)
         return []
-
-    def pendings_of(case_ids: set[UUID]) -> dict[UUID, tuple[PendingDeadline, ...]]:
-        return {case_id: pending_of(case_id) for case_id in case_ids}
 
     @rt.app.timer(rt.settings.deadline_tick)
     async def tick() -> None:
@@ -93,30 +82,17 @@ def register(rt: Runtime) -> None:
         # missed a case's latest events (a worker killed between its offset commit
         # and its changelog write), and must not fire a stale deadline in place of
         # the case's real one.
-        fresh = await rt.blocking("deadlines", pendings_of, {d.case_id for d in first})
-        for case_id, pendings in fresh.items():
-            schedule.replace(case_id, pendings)
-        due = [d for d in first if _still_due(fresh[d.case_id], d, now)]
-        due += schedule.due(now, limit=MAX_PER_TICK)
+        fresh = await rt.blocking("deadlines", pendings_of, rt.cases, {d.case_id for d in first})
+        due = confirm_due(schedule, first, fresh, now, limit=MAX_PER_TICK)
         if not due:
             return
-        await rt.send(as_outgoing(_command(d, now)) for d in due)
+        await rt.send(as_outgoing(deadline_command(d, now)) for d in due)
         log.info(
             "deadlines: at %s sent %d expiries and %d reminders",
             now.isoformat(),
             sum(1 for d in due if d.action is Action.EXPIRE),
             sum(1 for d in due if d.action is Action.REMIND),
         )
-
-
-def _still_due(pendings: tuple[PendingDeadline, ...], due: DueAction, now: datetime) -> bool:
-    for pending in pendings:
-        if pending.deadline_id != due.deadline_id:
-            continue
-        if due.action is Action.EXPIRE:
-            return pending.due_at <= now
-        return not pending.reminded and pending.remind_at is not None and pending.remind_at <= now
-    return False
 
 
 class _Progress:
@@ -136,19 +112,3 @@ class _Progress:
                 schedule.cases(),
             )
             self.events, self.last = 0, time.monotonic()
-
-
-def _command(due: DueAction, now: Any) -> Any:
-    payload: CommandPayload
-    if due.action is Action.EXPIRE:
-        payload = ExpireDeadlineV1(deadline_id=due.deadline_id)
-    else:
-        payload = SendReminderV1(deadline_id=due.deadline_id)
-    return issue(
-        due.case_id,
-        payload,
-        purpose=f"deadline:{due.deadline_id}:{due.action.value}",
-        actor=ACTOR,
-        issued_at=now,
-        reason=f"{due.kind.value} deadline {due.deadline_id} due at {due.due_at.isoformat()}",
-    )

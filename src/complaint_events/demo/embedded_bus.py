@@ -17,28 +17,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from complaint_events.application import sku_alerts
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.clock import SimulatedClock
 from complaint_events.contracts.commands import (
     CommandEnvelopeV1,
-    CommandPayload,
     CommandResultV1,
-    ExpireDeadlineV1,
-    LinkBatchAlertV1,
-    RecordSpotCheckResultV1,
-    SendReminderV1,
 )
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
-from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.sku_quality import alert_id_of_scope
-from complaint_events.domain.values import Party, SpotCheckOutcome
 from complaint_events.processing import router
 from complaint_events.processing.acknowledgement import acknowledge
+from complaint_events.processing.batch_alerts import alert_commands, passed_on_results
 from complaint_events.processing.batch_window import (
     BatchPolicy,
     LinkToBatchAlert,
@@ -47,19 +39,14 @@ from complaint_events.processing.batch_window import (
     record,
 )
 from complaint_events.processing.command_processor import CommandProcessor
+from complaint_events.processing.deadline_firing import fire, pendings_of
 from complaint_events.processing.deadline_schedule import (
-    Action,
     DeadlineSchedule,
-    DueAction,
-    PendingDeadline,
-    pending_from_case,
 )
 from complaint_events.processing.intake_processor import IntakeBatchReport, IntakeProcessor
-from complaint_events.processing.issuing import issue, to_bytes
+from complaint_events.processing.issuing import to_bytes
 from complaint_events.processing.messages import Incoming
 
-KEEPER = "system:deadline-keeper"
-BATCH_DETECTOR = "system:batch-quality"
 _CASE_TOPIC_PREFIX = f"{ComplaintCase.__module__}:ComplaintCase."
 _NOTIFICATIONS_PER_READ = 1000
 
@@ -200,25 +187,13 @@ class EmbeddedBus:
     # ---------------------------------------------------------- deadline keeper
 
     def _track_deadlines(self, case_id: UUID) -> None:
-        self.schedule.replace(case_id, self._pendings(case_id))
-
-    def _pendings(self, case_id: UUID) -> tuple[PendingDeadline, ...]:
-        case = self.cases.get_case(case_id)
-        return pending_from_case(case_id, case.deadlines.values())
+        self.schedule.replace(case_id, pendings_of(self.cases, [case_id])[case_id])
 
     def _tick(self) -> None:
         """What the keeper's timer does: issue every reminder and expiry due now."""
-        now = self.clock.now()
-        first = self.schedule.due(now)
-        if not first:
-            self.settle()
-            return
-        fresh = {d.case_id: self._pendings(d.case_id) for d in first}
-        for case_id, pendings in fresh.items():
-            self.schedule.replace(case_id, pendings)
-        due = [d for d in first if _still_due(fresh[d.case_id], d, now)]
-        due += self.schedule.due(now)
-        self._queue.extend(_deadline_command(d, now) for d in due)
+        self._queue.extend(
+            fire(self.schedule, self.clock.now(), lambda ids: pendings_of(self.cases, ids))
+        )
         self.settle()
 
     # ---------------------------------------------------- acknowledgement outage
@@ -257,102 +232,10 @@ class EmbeddedBus:
             self._pass_on_result(envelope)
 
     def _alert(self, decision: RaiseBatchAlert | LinkToBatchAlert) -> None:
-        now = self.clock.now()
-        by = Acting(BATCH_DETECTOR, now, correlation_id=f"batch:{decision.alert_id}")
         if isinstance(decision, RaiseBatchAlert):
-            sku_alerts.record_alert(self.cases, decision, by)
             self.log.batch_alerts.append(decision)
-            to_link = list(decision.case_ids)
-        else:
-            sku_alerts.link_case(self.cases, decision.sku, decision.alert_id, decision.case_id, by)
-            to_link = [decision.case_id]
-        self._queue.extend(
-            issue(
-                case_id,
-                LinkBatchAlertV1(alert_id=decision.alert_id, sku=decision.sku),
-                purpose=f"batch:{decision.alert_id}:link",
-                actor=BATCH_DETECTOR,
-                issued_at=now,
-                correlation_id=by.correlation_id,
-                reason=f"{decision.sku}: batch-quality alert {decision.alert_id}",
-            )
-            for case_id in to_link
-        )
+        self._queue.extend(alert_commands(self.cases, decision, self.clock.now()))
 
     def _pass_on_result(self, event: EventEnvelope) -> None:
         """A failed batch spot check recorded on one linked case reaches all the others."""
-        alert_id = alert_id_of_scope(event.payload.get("scope"))
-        if alert_id is None or event.payload.get("outcome") != SpotCheckOutcome.DEFECT_CONFIRMED:
-            return
-        now = self.clock.now()
-        sku = self.cases.get_case(event.case_id).sku
-        by = Acting(
-            BATCH_DETECTOR,
-            now,
-            correlation_id=f"batch:{alert_id}",
-            causation_id=str(event.event_id),
-        )
-        alert = sku_alerts.record_alert_result(
-            self.cases,
-            sku,
-            alert_id,
-            outcome=str(event.payload["outcome"]),
-            report_ref=str(event.payload["report_ref"]),
-            case_id=event.case_id,
-            by=by,
-        )
-        if alert.result is None or alert.result.case_id != event.case_id:
-            return
-        payload = RecordSpotCheckResultV1(
-            outcome=SpotCheckOutcome.DEFECT_CONFIRMED,
-            report_ref=str(event.payload["report_ref"]),
-            findings=str(event.payload.get("findings", "")),
-            cost_payer=Party(str(event.payload.get("cost_payer", Party.MERCHANT.value))),
-        )
-        self._queue.extend(
-            issue(
-                case_id,
-                payload,
-                purpose=f"batch:{alert_id}:result",
-                actor=BATCH_DETECTOR,
-                issued_at=now,
-                correlation_id=by.correlation_id,
-                reason=f"batch spot check {event.payload['report_ref']} of alert {alert_id}",
-            )
-            for case_id in alert.case_ids
-            if case_id != event.case_id and self._awaits_batch_result(case_id, alert_id)
-        )
-
-    def _awaits_batch_result(self, case_id: UUID, alert_id: str) -> bool:
-        checks = self.cases.get_case(case_id).spot_checks
-        return (
-            bool(checks)
-            and checks[-1]["outcome"] is None
-            and alert_id_of_scope(checks[-1]["scope"]) == alert_id
-        )
-
-
-def _still_due(pendings: tuple[PendingDeadline, ...], due: DueAction, now: datetime) -> bool:
-    for pending in pendings:
-        if pending.deadline_id != due.deadline_id:
-            continue
-        if due.action is Action.EXPIRE:
-            return pending.due_at <= now
-        return not pending.reminded and pending.remind_at is not None and pending.remind_at <= now
-    return False
-
-
-def _deadline_command(due: DueAction, now: datetime) -> CommandEnvelopeV1:
-    payload: CommandPayload
-    if due.action is Action.EXPIRE:
-        payload = ExpireDeadlineV1(deadline_id=due.deadline_id)
-    else:
-        payload = SendReminderV1(deadline_id=due.deadline_id)
-    return issue(
-        due.case_id,
-        payload,
-        purpose=f"deadline:{due.deadline_id}:{due.action.value}",
-        actor=KEEPER,
-        issued_at=now,
-        reason=f"{due.kind.value} deadline {due.deadline_id} due at {due.due_at.isoformat()}",
-    )
+        self._queue.extend(passed_on_results(self.cases, event, self.clock.now()))

@@ -11,6 +11,7 @@ when it carries a usable command id, a rejection tells its sender why).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
@@ -73,13 +74,19 @@ def case_call(
     method = getattr(ComplaintCase, command.command_type)
     payload = command.typed_payload()
     arguments = {name: _plain(getattr(payload, name)) for name in type(payload).model_fields}
-    if "policy" in inspect.signature(method).parameters:
+    if _takes_policy(command.command_type):
         arguments["policy"] = policy
 
     def call(case: ComplaintCase) -> object:
         return method(case, **arguments, by=by)
 
     return call
+
+
+@functools.cache
+def _takes_policy(command_type: str) -> bool:
+    """Whether the case method needs the deadline policy (read once per command type)."""
+    return "policy" in inspect.signature(getattr(ComplaintCase, command_type)).parameters
 
 
 def _plain(value: object) -> Any:
