@@ -17,100 +17,32 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from support import CLI, delete_topics, encoded_messages, fresh_database, stop_worker
 
 from complaint_events.adapters.kafka_topics import ensure_topics
-from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.settings import INTAKE_TOPIC, Settings
 
-CLI = Path(sys.executable).parent / "complaint-events"
 RESULTS = Path(__file__).resolve().parent / "results" / "intake_throughput.json"
 # eventsourcing's PostgreSQL recorder keeps the "complaints" application's events in
 # one table; the filing event's topic ends with the @event name of ComplaintCase.__init__.
 COUNT_FILED = "SELECT count(*) FROM complaints_events WHERE topic LIKE '%ComplaintFiled'"
 POLL_SECONDS = 0.2
 BATCH_LINE = re.compile(r"intake: (\d+) messages -> (\d+) cases opened.*\((\d+) ms\)")
-
-CHANNELS = ("web", "app", "chat", "hotline", "email", "social", "review")
-CATEGORIES = (
-    "quality_defect", "not_as_described", "counterfeit", "food_safety",
-    "damaged_in_transit", "after_sales_broken_promise", "no_reason_return", "other",
-)  # fmt: skip
-DEMANDS = ("refund", "return", "exchange", "repair", "compensation")
-PRODUCTS = (
-    ("电热水壶", "壶底漏水，通电后跳闸", "zh"),
-    ("蓝牙耳机", "左耳没有声音，充电仓无法充电", "zh"),
-    ("婴儿奶粉", "开罐后有结块和异味，宝宝喝后腹泻", "zh"),
-    ("运动鞋", "穿了两天鞋底开胶，与商品详情页描述不符", "zh"),
-    ("Phone charger", "The charger gets very hot and smells of burning plastic.", "en"),
-    ("羽绒服", "含绒量与吊牌不符，怀疑是假货", "zh"),
-    ("Blender", "Arrived with a cracked jar; the box was crushed in transit.", "en"),
-)
-NAMES = ("林小明", "王芳", "张伟", "李娜", "Chen Jie", "刘洋", "赵敏")
-
-
-def intake_message(n: int) -> dict[str, Any]:
-    """The n-th distinct, valid intake message: its own channel ref, consumer and order."""
-    channel = CHANNELS[n % len(CHANNELS)]
-    product, description, language = PRODUCTS[n % len(PRODUCTS)]
-    received = datetime(2026, 3, 1, 8, tzinfo=UTC) + timedelta(seconds=n)
-    bought = date(2026, 2, 1) + timedelta(days=n % 20)
-    message: dict[str, Any] = {
-        "channel": channel,
-        "channel_ref": f"{channel}-{n}",
-        "received_at": received.isoformat(),
-        "consumer": {
-            "consumer_id": f"c-{n}",
-            "name": NAMES[n % len(NAMES)],
-            "phone": f"183{n:08d}",
-        },
-        "order_id": f"o-{n}",
-        "merchant_id": f"m-{n % 97}",
-        "sku": f"sku-{n % 1013}",
-        "product_name": product,
-        "purchase_date": bought.isoformat(),
-        "delivered_on": (bought + timedelta(days=2)).isoformat(),
-        "price": f"{19 + n % 500}.{n % 100:02d}",
-        "quantity": 1 + n % 3,
-        "description": f"{description}（第{n}号投诉）",
-        "evidence": [{"kind": "photo", "uri": f"s3://evidence/{n}.jpg"}],
-        "demand": DEMANDS[n % len(DEMANDS)],
-        "category": CATEGORIES[n % len(CATEGORIES)],
-        "language": language,
-    }
-    if n % 50 == 0:
-        message["safety_flags"] = ["injury"]
-    return message
-
-
-def encoded_messages(count: int) -> list[tuple[bytes, bytes]]:
-    """(key, value) pairs, each checked against the intake contract so none is dead-lettered."""
-    pairs = []
-    for n in range(count):
-        message = intake_message(n)
-        value = json.dumps(message, ensure_ascii=False).encode()
-        intake = IntakeMessageV1.model_validate_json(value)
-        intake.to_details()
-        pairs.append((intake.kafka_key(), value))
-    return pairs
 
 
 @dataclass
@@ -134,37 +66,6 @@ class Figures:
     batch_ms_total: float  # time inside the processor, summed over batches
     measured_at: str
     host: str
-
-
-@contextmanager
-def fresh_database(admin_dsn: str, keep: bool) -> Iterator[str]:
-    """A new, empty database on the server of ``admin_dsn``; dropped afterwards unless kept."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info = conninfo_to_dict(admin_dsn)
-    info["dbname"] = name
-    try:
-        yield make_conninfo(**info)  # type: ignore[arg-type]
-    finally:
-        if keep:
-            print(f"kept database {name}")
-        else:
-            with psycopg.connect(admin_dsn, autocommit=True) as conn:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
-
-
-def delete_topics(bootstrap: str, prefix: str) -> None:
-    """Delete every topic of this run: the project's and faust's own (all carry the prefix)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-cleanup")
-    try:
-        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
-        if mine:
-            admin.delete_topics(mine)
-    finally:
-        admin.close()
 
 
 def produce(settings: Settings, pairs: list[tuple[bytes, bytes]]) -> float:
@@ -205,17 +106,6 @@ def start_worker(
         return subprocess.Popen(
             [str(CLI), "worker", "intake"], env=env, stdout=log, stderr=subprocess.STDOUT
         )
-
-
-def stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is not None:
-        return
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait(timeout=30)
 
 
 def count_filed(conn: psycopg.Connection[Any]) -> int:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from intake_throughput import delete_topics, fresh_database
+from support import delete_topics, fresh_database
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import CaseCommand
