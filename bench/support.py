@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,27 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait(timeout=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One measured figure, as ``bench/run_all.py`` prints it and writes it to JSON.
+
+    ``key`` is stable (``"ceiling.kafka_produce"``, ``"peer.end_to_end"``,
+    ``"ours.relay"`` …): the runner looks figures up by it to print the ratios.
+    """
+
+    key: str
+    label: str
+    value: float
+    unit: str  # "msg/s", "rows/s", "events/s", "cases/s", "ms", "MiB" …
+    note: str = ""
+
+
+def print_figures(title: str, figures: list[Figure]) -> None:
+    """The figures as an aligned table on stdout."""
+    print(f"\n{title}")
+    width = max((len(f.label) for f in figures), default=0)
+    for f in figures:
+        note = f"  ({f.note})" if f.note else ""
+        print(f"  {f.label:<{width}}  {f.value:>12,.1f} {f.unit}{note}")
