@@ -27,7 +27,7 @@ from consumers import (
     router,
 )
 from consumers.runtime import Runtime
-from consumers.topology import ALL, PROCESSORS, app_id, resolve
+from consumers.topology import app_id, app_name, resolve
 
 log = logging.getLogger("complaint_events.worker")
 
@@ -46,7 +46,7 @@ REGISTRARS: dict[str, Callable[[Runtime], None]] = {
 def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = None) -> faust.App:
     """A faust app running the named processors (``["all"]`` for every one)."""
     chosen = resolve(list(names))
-    name = ALL if set(chosen) == set(PROCESSORS) else "-and-".join(chosen)
+    name = app_name(chosen)
     session = timedelta(seconds=settings.kafka_session_timeout)
     datadir = settings.worker_data_dir / app_id(settings, name)
     datadir.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +61,7 @@ def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = No
         table_standby_replicas=0,
         broker_session_timeout=session.total_seconds(),
         broker_heartbeat_interval=max(session.total_seconds() / 5, 0.5),
+        broker_commit_interval=settings.kafka_commit_interval,
         consumer_auto_offset_reset="earliest",
         producer_compression_type="lz4",
         producer_acks=-1,

@@ -85,7 +85,7 @@ def check(
     }
     found: dict[str, ProcessorHealth] = {}
     if groups:
-        with _kafka_view(settings) as kafka:
+        with kafka_view(settings) as kafka:
             for name, group in groups.items():
                 found[name] = _consumer_health(kafka, settings, name, group, max_lag)
     if RELAY in selected:
@@ -98,7 +98,7 @@ def check(
 def _projections_health(settings: Settings, max_lag: int) -> ProcessorHealth:
     """The read models' lag: topic end offsets minus the positions stored with their rows."""
     topic = settings.topic(EVENTS_TOPIC)
-    with _kafka_view(settings) as kafka:
+    with kafka_view(settings) as kafka:
         tps = kafka.partitions(topic)
         ends = {tp.partition: end for tp, end in kafka.end_offsets(tps).items()}
     names = [p.name for p in ALL_PROJECTIONS]
@@ -125,8 +125,11 @@ def _projections_health(settings: Settings, max_lag: int) -> ProcessorHealth:
 
 
 @dataclass
-class _KafkaView:
-    """What the broker says about topics and consumer groups (group states cached)."""
+class KafkaView:
+    """What the broker says about topics and consumer groups (group states cached).
+
+    Open one with :func:`kafka_view`; it can be kept open for repeated checks.
+    """
 
     admin: Any  # kafka-python has no type hints
     consumer: Any
@@ -145,6 +148,13 @@ class _KafkaView:
         # -1 is how the broker says "no offset" for a partition it was asked about.
         return {tp: int(meta.offset) for tp, meta in offsets.items() if meta.offset >= 0}
 
+    def lag(self, group: str, topics: list[str]) -> int:
+        """Messages on ``topics`` that ``group`` has not committed yet (all, where none)."""
+        tps = [tp for topic in topics for tp in self.partitions(topic)]
+        ends = self.end_offsets(tps)
+        committed = self.committed(group)
+        return sum(max(0, ends[tp] - committed.get(tp, 0)) for tp in tps)
+
     def state(self, group: str) -> tuple[str, int]:
         """The group's state (``Dead`` when unknown) and how many members it has."""
         if group not in self._states:
@@ -157,7 +167,7 @@ class _KafkaView:
 
 
 @contextmanager
-def _kafka_view(settings: Settings) -> Iterator[_KafkaView]:
+def kafka_view(settings: Settings) -> Iterator[KafkaView]:
     bootstrap = settings.kafka_bootstrap
     clients: list[Any] = []
     try:
@@ -179,7 +189,7 @@ def _kafka_view(settings: Settings) -> Iterator[_KafkaView]:
                 bootstrap_timeout_ms=_TIMEOUT_MS,
             )
         )
-        yield _KafkaView(clients[0], clients[1])
+        yield KafkaView(clients[0], clients[1])
     except KafkaError as error:
         raise HealthCheckError(f"cannot reach Kafka at {bootstrap} ({error})") from error
     finally:
@@ -188,7 +198,7 @@ def _kafka_view(settings: Settings) -> Iterator[_KafkaView]:
 
 
 def _consumer_health(
-    kafka: _KafkaView, settings: Settings, name: str, group: str, max_lag: int
+    kafka: KafkaView, settings: Settings, name: str, group: str, max_lag: int
 ) -> ProcessorHealth:
     topics = [settings.topic(source) for source in PROCESSORS[name].sources]
     tps = [tp for topic in topics for tp in kafka.partitions(topic)]
@@ -228,7 +238,7 @@ def _consumer_health(
 
 
 def _consumer_detail(
-    kafka: _KafkaView, group: str, rows: list[LagRow], lag: int, max_lag: int
+    kafka: KafkaView, group: str, rows: list[LagRow], lag: int, max_lag: int
 ) -> str:
     notes: list[str] = []
     uncommitted = [row for row in rows if row.committed is None]
@@ -252,8 +262,13 @@ def _consumer_detail(
     return "; ".join(notes)
 
 
+def relay_position_name(settings: Settings) -> str:
+    """The name under which the relay keeps its position in the event store's database."""
+    return f"{RELAY}:{settings.topic(EVENTS_TOPIC)}"
+
+
 def _relay_health(settings: Settings, max_lag: int) -> ProcessorHealth:
-    position_name = f"{RELAY}:{settings.topic(EVENTS_TOPIC)}"
+    position_name = relay_position_name(settings)
     if settings.store != "postgres":
         return ProcessorHealth(
             RELAY,

@@ -33,7 +33,9 @@ def register(rt: Runtime) -> None:
         while not stop.is_set():
             try:
                 # A fresh relay after a failure re-reads what is already on the topic.
-                build_relay(rt.settings, rt.cases).run(stop, on_batch=report)
+                build_relay(rt.settings, rt.cases).run(
+                    stop, idle_wait=rt.settings.relay_idle_wait, on_batch=report
+                )
             except Exception:
                 log.exception("relay: failed; restarting in %.0f s", delay)
                 stop.wait(delay)

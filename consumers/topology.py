@@ -79,6 +79,11 @@ PROCESSORS: Final[dict[str, ProcessorSpec]] = {
 ALL: Final = "all"
 
 
+def app_name(chosen: list[str]) -> str:
+    """The name of a worker running the processors ``chosen`` (``all`` for every one)."""
+    return ALL if set(chosen) == set(PROCESSORS) else "-and-".join(chosen)
+
+
 def app_id(settings: Settings, name: str) -> str:
     """The faust app id, which is also the Kafka consumer group id, of a worker."""
     return f"{settings.topic_prefix}complaint-events-{name}"

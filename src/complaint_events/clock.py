@@ -66,7 +66,7 @@ class FileClock:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
         self._now: datetime | None = None
         self._lock = threading.Lock()
 
@@ -79,7 +79,7 @@ class FileClock:
                     f"clock file {self.path} does not exist; write an ISO timestamp into it "
                     "(e.g. 2026-01-05T09:00:00+00:00) or use COMPLAINTS_CLOCK=system"
                 ) from None
-            version = (stat.st_mtime_ns, stat.st_size)
+            version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
             if version != self._seen or self._now is None:
                 self._now = _parse_moment(self.path.read_text().strip(), self.path)
                 self._seen = version

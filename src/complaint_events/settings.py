@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         description='Clock overrides as JSON, e.g. {"acknowledgement": "PT12H"}.',
     )
     relay_batch_size: int = Field(500, ge=1, le=10_000)
+    relay_idle_wait: float = Field(
+        0.2, gt=0, le=60, description="Seconds the relay waits before looking again when idle."
+    )
     personal_data_retention: timedelta = Field(
         timedelta(days=1095),
         description="How long after a consumer's last case closed their personal data "
@@ -75,6 +78,13 @@ class Settings(BaseSettings):
     )
     kafka_session_timeout: float = Field(
         10.0, ge=1, description="Consumer group session timeout of the workers, in seconds."
+    )
+    kafka_commit_interval: float = Field(
+        2.8,
+        gt=0,
+        le=60,
+        description="Seconds between the workers' commits of consumed offsets (faust's "
+        "broker_commit_interval); lower means less to replay after a crash.",
     )
     worker_data_dir: Path = Field(
         Path(".complaint-events"), description="Local state of the faust workers."

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from complaint_events.demo.embedded import embedded_settings, play
+from complaint_events.demo.embedded import embedded_settings, play_embedded
 from complaint_events.demo.summary import summarise
 
 pytestmark = pytest.mark.e2e
@@ -70,13 +70,20 @@ def test_an_altered_event_in_the_log_is_found(tmp_path: Path) -> None:
 
 
 def test_the_same_seed_gives_the_same_case_outcomes(tmp_path: Path) -> None:
-    first = summarise(play(30, 7, embedded_settings(tmp_path / "a.sqlite")).log.envelopes)
-    second = summarise(play(30, 7, embedded_settings(tmp_path / "b.sqlite")).log.envelopes)
+    first = summarise(play_embedded(30, 7, embedded_settings(tmp_path / "a.sqlite")).log.envelopes)
+    second = summarise(play_embedded(30, 7, embedded_settings(tmp_path / "b.sqlite")).log.envelopes)
     assert first.outcomes == second.outcomes
     assert len(first.outcomes) == 30
 
 
-def test_the_real_stack_mode_is_not_there_yet() -> None:
-    result = run("demo", "--kafka", "127.0.0.1:9092")
-    assert result.returncode == 2
-    assert "not yet" in result.stderr
+def test_the_stack_mode_says_what_to_check_when_postgres_cannot_be_reached(tmp_path: Path) -> None:
+    result = run(
+        "demo",
+        "--postgres",
+        "host=127.0.0.1 port=1 user=nobody dbname=nothing",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "COMPLAINTS_POSTGRES_DSN" in result.stderr
+    assert not (tmp_path / "out" / "events.jsonl").exists()

@@ -1,9 +1,11 @@
-"""``complaint-events demo``: the whole workflow on a synthetic stream, embedded (no Kafka)."""
+"""``complaint-events demo``: the whole workflow on a synthetic stream, embedded or on the stack."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,14 +15,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from complaint_events.audit.dossier import verify_event_log
 from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt
-from complaint_events.demo.embedded import embedded_settings, play
+from complaint_events.demo.embedded import embedded_settings, play_embedded
+from complaint_events.demo.playing import DemoRun, OnProgress
 from complaint_events.demo.report import summary_table, write_report
 from complaint_events.demo.summary import summarise
+from complaint_events.settings import Settings
 
 console = Console()
 err = Console(stderr=True)
 
-EXIT_NOT_YET = 2
+EXIT_UNUSABLE = 2
+EXIT_STACK_FAILED = 1
 
 
 def demo(
@@ -32,39 +37,41 @@ def demo(
     store: StoreOpt = None,
     postgres: DsnOpt = None,
     kafka: KafkaOpt = None,
+    stack: Annotated[
+        bool,
+        typer.Option(
+            "--stack",
+            help="Run on the real stack (Kafka, PostgreSQL, the workers) found in the "
+            "environment; implied by --kafka, --postgres or --store postgres.",
+        ),
+    ] = False,
     sqlite_path: Annotated[
         Path | None,
         typer.Option("--sqlite-path", help="SQLite file (default: a fresh temporary file)."),
     ] = None,
 ) -> None:
-    """Play a synthetic complaint stream through the whole lifecycle, embedded.
+    """Play a synthetic complaint stream through the whole lifecycle.
 
-    SQLite event store, in-process bus, simulated clock: the same domain and
-    processor logic as the Kafka deployment, with no Kafka, PostgreSQL or Java.
-    Writes OUT/report.html (charts) and OUT/events.jsonl (the event log, which
-    'complaint-events audit verify --file' checks).
+    Embedded by default: SQLite event store, in-process bus, simulated clock; the
+    same domain and processor logic as the Kafka deployment, with no Kafka,
+    PostgreSQL or Java. With --stack (or --kafka/--postgres) the same scenario
+    runs on Apache Kafka and PostgreSQL through real 'complaint-events worker'
+    processes, in a fresh database and under a fresh topic prefix, and the cases
+    end the same way. Writes OUT/report.html (charts) and OUT/events.jsonl (the
+    event log, which 'complaint-events audit verify --file' checks).
     """
-    if kafka is not None or store == "postgres" or postgres is not None:
-        err.print("not yet: run the workers (see README Workers)")
-        raise typer.Exit(EXIT_NOT_YET)
-    path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
-    settings = embedded_settings(path)
-    console.print(
-        f"[bold]complaint-events demo[/] — {cases} complaints, seed {seed}; "
-        f"event store: sqlite ({path}); in-process bus; simulated clock"
-    )
+    on_stack = stack or kafka is not None or postgres is not None or store == "postgres"
     began = time.monotonic()
-    with Progress(
-        TextColumn("[bold]playing[/]"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%  simulated {task.fields[when]}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        task = progress.add_task("play", total=1.0, when="")
-        run = play(
-            cases, seed, settings, lambda f, when: progress.update(task, completed=f, when=when)
+    if on_stack:
+        run = _play_on_stack(cases, seed, out, _stack_settings(postgres, kafka))
+    else:
+        path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
+        console.print(
+            f"[bold]complaint-events demo[/] — {cases} complaints, seed {seed}; "
+            f"event store: sqlite ({path}); in-process bus; simulated clock"
+        )
+        run = _with_progress(
+            lambda progress: play_embedded(cases, seed, embedded_settings(path), progress)
         )
     wall = time.monotonic() - began
     summary = summarise(run.log.envelopes)
@@ -86,3 +93,56 @@ def demo(
         f"[green]done[/]: {summary.cases} cases in {wall:.1f} s; simulated "
         f"{run.started:%Y-%m-%d} to {run.ended:%Y-%m-%d}"
     )
+
+
+def _with_progress(play: Callable[[OnProgress], DemoRun]) -> DemoRun:
+    with Progress(
+        TextColumn("[bold]playing[/]"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%  simulated {task.fields[when]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("play", total=1.0, when="")
+        return play(lambda f, when: progress.update(task, completed=f, when=when))
+
+
+def _stack_settings(postgres: str | None, kafka: str | None) -> Settings:
+    given = {"postgres_dsn": postgres, "kafka_bootstrap": kafka}
+    return Settings(**{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
+
+
+def _play_on_stack(cases: int, seed: int, out: Path, base: Settings) -> DemoRun:
+    from complaint_events.demo.on_stack import (  # noqa: PLC0415 - loads Kafka/faust only here
+        StackUnavailableError,
+        play_on_stack,
+        prepare,
+    )
+    from complaint_events.demo.stack_bus import StackNotSettlingError  # noqa: PLC0415
+    from complaint_events.demo.stack_workers import WorkerExitedError  # noqa: PLC0415
+
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # its client chatter is not the demo's
+    try:
+        place = prepare(base)
+    except StackUnavailableError as error:
+        err.print(f"[red]{error}[/]")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    workdir = out / "stack"
+    console.print(
+        f"[bold]complaint-events demo[/] — {cases} complaints, seed {seed}; on the stack: "
+        f"Kafka {place.settings.kafka_bootstrap} (topics {place.settings.topic_prefix}*), "
+        f"PostgreSQL database {place.database}; workers' logs and clock in {workdir}"
+    )
+    console.print(
+        "each simulated moment waits until the workers have settled: expect about a second per step"
+    )
+    try:
+        run = _with_progress(lambda progress: play_on_stack(cases, seed, place, workdir, progress))
+    except (StackNotSettlingError, WorkerExitedError) as error:
+        err.print(f"[red]the demo could not finish on the stack[/]: {error}")
+        raise typer.Exit(EXIT_STACK_FAILED) from None
+    console.print("explore this run's cases with these settings (e.g. complaint-events api serve):")
+    for name, value in place.env.items():
+        console.print(f"  export {name}='{value}'")
+    return run

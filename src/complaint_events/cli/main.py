@@ -186,7 +186,7 @@ def relay(
                 "published %d events, position %d", published, the_relay.stats.position
             )
 
-    the_relay.run(stop, on_batch=_progress)
+    the_relay.run(stop, idle_wait=settings.relay_idle_wait, on_batch=_progress)
     console.print(
         f"relay stopped: published {the_relay.stats.published}, position {the_relay.stats.position}"
     )

@@ -12,6 +12,7 @@ would take the suggestions the API offers.
 from __future__ import annotations
 
 import heapq
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -110,8 +111,9 @@ class Actors:
         self.agenda = agenda
         self._plans = {p.key: p for p in plans}
         self._plan_of: dict[UUID, Plan] = {}
-        self._steps: dict[UUID, int] = {}
-        self._lab_alerts: dict[str, SpotCheckOutcome] = {}
+        self._steps: dict[tuple[UUID, str], int] = {}
+        self._reacting_to = ""
+        self._batches: dict[str, list[Plan]] = {}  # alert id -> the plans of its linked cases
         self._appealed: set[int] = set()
         self.now: Callable[[], datetime] = lambda: datetime.min.replace(tzinfo=UTC)
 
@@ -125,6 +127,7 @@ class Actors:
         if plan is None:
             return
         case_id, kind = event.case_id, event.event_type
+        self._reacting_to = kind
         if kind == "AcknowledgementSent":
             self._later(plan, case_id, self._first_step)
         elif kind == "InformationRequested" and not plan.consumer_silent:
@@ -173,9 +176,14 @@ class Actors:
         step: Callable[[ComplaintCase], list[CommandEnvelopeV1]],
         extra: timedelta = timedelta(0),
     ) -> None:
-        n = self._steps.get(case_id, 0)
-        self._steps[case_id] = n + 1
-        at = self.now() + plan.delay(n) + extra
+        # Which of the plan's delays a step takes follows from what it answers, not from
+        # the order the case's events arrived in: on Kafka, the acknowledgement and the
+        # router answer a filing concurrently, and the same plan must give the same times.
+        key = (case_id, self._reacting_to)
+        n = self._steps.get(key, 0)
+        self._steps[key] = n + 1
+        step_index = zlib.crc32(f"{self._reacting_to}#{n}".encode())
+        at = self.now() + plan.delay(step_index) + extra
 
         def act() -> list[CommandEnvelopeV1]:
             return step(self.cases.get_case(case_id))
@@ -253,19 +261,24 @@ class Actors:
 
     def _spot_check_ordered(self, plan: Plan, event: EventEnvelope) -> None:
         alert_id = alert_id_of_scope(event.payload.get("scope"))
-        outcome = plan.spot_check_outcome
         if alert_id is not None:
-            # One batch, one finding: the first case's test decides for all of them.
-            outcome = self._lab_alerts.setdefault(alert_id, outcome)
+            self._batches.setdefault(alert_id, []).append(plan)
         self._later(
-            plan, event.case_id, lambda c: self._lab_result(c, outcome), extra=timedelta(days=2)
+            plan,
+            event.case_id,
+            lambda c: self._lab_result(c, plan, alert_id),
+            extra=timedelta(days=2),
         )
 
     def _lab_result(
-        self, case: ComplaintCase, outcome: SpotCheckOutcome
+        self, case: ComplaintCase, plan: Plan, alert_id: str | None
     ) -> list[CommandEnvelopeV1]:
         if not case.spot_check_running:
             return []  # a batch result passed on already answered it
+        outcome = plan.spot_check_outcome
+        if alert_id is not None:
+            # One batch, one finding: the earliest complaint's sample decides for all.
+            outcome = min(self._batches[alert_id], key=lambda p: p.index).spot_check_outcome
         confirmed = outcome is SpotCheckOutcome.DEFECT_CONFIRMED
         payload = RecordSpotCheckResultV1(
             outcome=outcome,

@@ -99,6 +99,10 @@ class EmbeddedBus:
         self._queue: list[CommandEnvelopeV1] = []
         self._held: list[CommandEnvelopeV1] = []  # acknowledgements waiting out an outage
 
+    def now(self) -> datetime:
+        """The simulated time."""
+        return self.clock.now()
+
     # ------------------------------------------------------------------ inputs
 
     def file(self, messages: Iterable[IntakeMessageV1]) -> IntakeBatchReport:
