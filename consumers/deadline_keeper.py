@@ -3,8 +3,9 @@
 State: a faust table keyed by case id — like its source, the events topic, so
 faust restores it correctly after a restart — holding each case's pending
 (open) deadlines, read from the case store whenever one of its events
-arrives. An in-memory schedule (a heap) over that table finds what is due on
-each tick of the injected clock. Expiry and reminder commands name their
+arrives (events come in batches; the cases of a batch are read in one query,
+not one a case). An in-memory schedule (a heap) over that table finds what is
+due on each tick of the injected clock. Expiry and reminder commands name their
 deadline and have ids derived from it; the case applies each at most once, so
 a keeper killed and restarted around the due time cannot make a deadline take
 effect twice.
@@ -14,11 +15,21 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
+from contextlib import suppress
+from functools import partial
 from typing import Any
 from uuid import UUID
 
+from faust.streams import _current_event
+
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.processing.deadline_firing import confirm_due, deadline_command, pendings_of
+from complaint_events.processing.deadline_firing import (
+    Pendings,
+    confirm_due,
+    deadline_command,
+    pendings_of,
+)
 from complaint_events.processing.deadline_schedule import (
     Action,
     DeadlineSchedule,
@@ -33,6 +44,7 @@ from consumers.runtime import Runtime
 log = logging.getLogger("complaint_events.worker.deadlines")
 
 MAX_PER_TICK = 5000
+BATCH_SIZE = 1000  # events whose cases are read from the store in one query
 
 
 def register(rt: Runtime) -> None:
@@ -57,20 +69,50 @@ def register(rt: Runtime) -> None:
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="deadlines")
     async def deadlines(stream: Any) -> None:
         report = _Progress()
-        async for event in stream.events():
-            report.seen(schedule)
-            await rt.each_event("deadlines", [event], track)
+        async for events in stream.take_events(BATCH_SIZE, rt.settings.batch_wait):
+            known = await prefetch(events)
+            for event in events:
+                # A table write goes to the changelog partition of "the current event",
+                # which faust sets only for event-by-event iteration, not for batches
+                # (faust-streaming/faust#497): say which event it is.
+                token = _current_event.set(weakref.ref(event))
+                try:
+                    await rt.each_event("deadlines", [event], partial(track, known))
+                finally:
+                    _current_event.reset(token)
+            report.seen(len(events), schedule)
 
-    async def track(envelope: EventEnvelope) -> list[Outgoing]:
+    async def track(known: Pendings, envelope: EventEnvelope) -> list[Outgoing]:
         """Note the case's pending deadlines as they stand in the store now."""
-        found = await rt.blocking("deadlines", pendings_of, rt.cases, [envelope.case_id])
-        pendings = found[envelope.case_id]
+        pendings = known.get(envelope.case_id)
+        if pendings is None:  # not read with its batch: alone (a case the store lacks raises)
+            found = await rt.blocking("deadlines", pendings_of, rt.cases, [envelope.case_id])
+            pendings = found[envelope.case_id]
         key = str(envelope.case_id)
         value = table_value(pendings)
         if table.get(key) != value:
             table[key] = value
         schedule.replace(envelope.case_id, pendings)
         return []
+
+    async def prefetch(events: list[Any]) -> Pendings:
+        """The pending deadlines of the batch's cases (the message key is the case id).
+
+        Should the batched read fail for a reason other than an outage, each
+        event's case is read alone, so that only the event at fault is
+        dead-lettered.
+        """
+        case_ids = set()
+        for event in events:
+            with suppress(AttributeError, TypeError, ValueError):
+                case_ids.add(UUID(bytes(event.message.key).decode("ascii")))
+        try:
+            return await rt.blocking(
+                "deadlines", partial(pendings_of, skip_missing=True), rt.cases, case_ids
+            )
+        except Exception:  # outages are waited out by rt.blocking, never raised
+            log.exception("deadlines: reading %d cases at once failed; one by one", len(case_ids))
+            return {}
 
     @rt.app.timer(rt.settings.deadline_tick)
     async def tick() -> None:
@@ -102,8 +144,8 @@ class _Progress:
         self.events = 0
         self.last = time.monotonic()
 
-    def seen(self, schedule: DeadlineSchedule) -> None:
-        self.events += 1
+    def seen(self, events: int, schedule: DeadlineSchedule) -> None:
+        self.events += events
         if time.monotonic() - self.last >= 1.0:
             log.info(
                 "deadlines: read %d events; %d pending deadlines on %d cases",

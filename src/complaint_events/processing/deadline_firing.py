@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
 
-from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
 from complaint_events.contracts.commands import (
     CommandEnvelopeV1,
     CommandPayload,
@@ -32,11 +32,22 @@ ACTOR = "system:deadline-keeper"
 Pendings = dict[UUID, tuple[PendingDeadline, ...]]
 
 
-def pendings_of(cases: ComplaintCases, case_ids: Iterable[UUID]) -> Pendings:
-    """The open deadlines of each case as the store has them now."""
+def pendings_of(
+    cases: ComplaintCases, case_ids: Iterable[UUID], *, skip_missing: bool = False
+) -> Pendings:
+    """The open deadlines of each case as the store has them now, read in one go.
+
+    A case the store does not know raises :class:`CaseNotFoundError`, unless
+    ``skip_missing``: then it is left out of the answer.
+    """
+    wanted = set(case_ids)
+    found = cases.get_cases(wanted)
+    missing = wanted - found.keys()
+    if missing and not skip_missing:
+        raise CaseNotFoundError(min(missing))
     return {
-        case_id: pending_from_case(case_id, cases.get_case(case_id).deadlines.values())
-        for case_id in case_ids
+        case_id: pending_from_case(case_id, case.deadlines.values())
+        for case_id, case in found.items()
     }
 
 
