@@ -32,7 +32,7 @@ from typing import Any
 import psycopg
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from support import CLI, delete_topics, encoded_messages, fresh_database, stop_worker
+from support import CLI, Figure, delete_topics, encoded_messages, fresh_database, stop_worker
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.settings import INTAKE_TOPIC, Settings
@@ -174,10 +174,28 @@ def batch_stats(log_text: str) -> tuple[int, float, float, float, float]:
     )
 
 
-def run(args: argparse.Namespace) -> Figures:
+def measure(kafka_bootstrap: str, admin_dsn: str, n: int, keep: bool = False) -> list[Figure]:
+    """The intake figures for ``bench/run_all.py`` (default batch size, 3 partitions)."""
+    args = argparse.Namespace(cases=n, batch_size=500, partitions=3, keep=keep, stall_timeout=120.0)
+    f = run(args, kafka_bootstrap, admin_dsn)
+    report(f)
+    return [
+        Figure(
+            "ours.intake",
+            "intake -> case stored (one intake worker)",
+            f.filing_rate,
+            "cases/s",
+            f"{f.end_to_end_rate:,.0f} cases/s including worker start; batch {f.batch_size}",
+        )
+    ]
+
+
+def run(
+    args: argparse.Namespace, bootstrap: str | None = None, admin_dsn: str | None = None
+) -> Figures:
     base = Settings()
-    admin_dsn = os.environ.get("COMPLAINTS_POSTGRES_DSN", base.postgres_dsn)
-    bootstrap = os.environ.get("COMPLAINTS_KAFKA_BOOTSTRAP", base.kafka_bootstrap)
+    admin_dsn = admin_dsn or os.environ.get("COMPLAINTS_POSTGRES_DSN", base.postgres_dsn)
+    bootstrap = bootstrap or os.environ.get("COMPLAINTS_KAFKA_BOOTSTRAP", base.kafka_bootstrap)
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     print(f"preparing {args.cases} intake messages ...")
     pairs = encoded_messages(args.cases)
