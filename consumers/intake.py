@@ -27,13 +27,16 @@ def register(rt: Runtime) -> None:
         async for events in stream.take_events(settings.intake_batch_size, settings.batch_wait):
             started = time.perf_counter()
             messages = [incoming(e) for e in events]
-            report = await rt.blocking("intake", processor.process, messages)
-            await rt.dead_letter(INTAKE_DLQ_TOPIC, report.dead_letters)
+            # A batch that fails (not an outage) is filed again one message at a time, and
+            # the message at fault is dead-lettered: the agent never stops on bad input.
+            reports = await rt.each_batch("intake", INTAKE_DLQ_TOPIC, messages, processor.process)
+            for report in reports:
+                await rt.dead_letter(INTAKE_DLQ_TOPIC, report.dead_letters)
             log.info(
                 "intake: %d messages -> %d cases opened, %d duplicates, %d dead-lettered (%.0f ms)",
                 len(messages),
-                report.opened,
-                report.duplicates,
-                len(report.dead_letters),
+                sum(r.opened for r in reports),
+                sum(r.duplicates for r in reports),
+                len(messages) - sum(len(r.filed) for r in reports),
                 (time.perf_counter() - started) * 1000,
             )

@@ -77,6 +77,14 @@ class IntakeMessageV1(BaseModel):
     safety_flags: list[SafetyFlag] = Field(default_factory=list)
     language: Literal["zh", "en"] = "zh"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: object) -> object:
+        """PostgreSQL text cannot hold U+0000, and no channel has a reason to send it."""
+        if _holds_nul(data):
+            raise ValueError("text fields cannot contain the NUL character (U+0000)")
+        return data
+
     @model_validator(mode="after")
     def _dates_make_sense(self) -> Self:
         received_on = self.received_at.date()
@@ -126,3 +134,13 @@ class IntakeMessageV1(BaseModel):
             safety_flags=frozenset(self.safety_flags),
             language=self.language,
         )
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False

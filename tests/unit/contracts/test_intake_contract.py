@@ -106,3 +106,18 @@ def test_missing_required_fields_are_all_reported() -> None:
     for required in ("order_id", "demand", "price"):
         del data[required]
     assert {"order_id", "demand", "price"} <= set(errors_of(data))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"description": "壶底漏水\u0000"},
+        {"consumer": {"consumer_id": "c\u0000x", "name": "林小明", "phone": "18312342807"}},
+        {"evidence": [{"kind": "photo", "uri": "s3://ev/\u00001.jpg"}]},
+    ],
+)
+def test_a_nul_character_anywhere_is_refused_with_the_reason(changes: dict[str, Any]) -> None:
+    # PostgreSQL text cannot store U+0000: refused at the contract, it is dead-lettered
+    # with this reason instead of failing the batch in the database.
+    errors = errors_of(message(**changes))
+    assert "NUL character" in " ".join(errors.values())
