@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from complaint_events.adapters.aggregate_existence import existing_ids
 from complaint_events.adapters.consumer_keys import keys_for
+from complaint_events.adapters.rejection_ledger import Refusal, ledger_for
 from complaint_events.adapters.stored_events import stored_events_of
 from complaint_events.application.hash_chaining import ChainHeads, seal_events
 from complaint_events.application.personal_data import ConsumerKeys, open_contact, seal_contact
@@ -45,6 +46,23 @@ class CaseNotFoundError(LookupError):
     def __init__(self, case_id: UUID) -> None:
         super().__init__(f"no complaint case with id {case_id}")
         self.case_id = case_id
+
+
+class RefusedBeforeError(Exception):
+    """A command refused before, delivered again: the answer it was given the first time."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.code = refusal.code
+
+
+def rejection_code(error: Exception) -> str:
+    """The machine-readable code of the reason a command was refused."""
+    if isinstance(error, ComplaintError | RefusedBeforeError):
+        return error.code
+    if isinstance(error, CaseNotFoundError):
+        return "case_not_found"
+    return "invalid_command"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +124,8 @@ class ComplaintCases(Application[UUID]):
         self.policy = policy or DeadlinePolicy()
         # Consumers' keys live beside the events (same database or SQLite file).
         self.keys = keys if keys is not None else keys_for(self.recorder)
+        # Refused commands, so a redelivery is given the same answer (no event records them).
+        self.rejections = ledger_for(self.recorder)
         self.duplicate_window = duplicate_window
         self._chain_heads = ChainHeads()
 
@@ -318,18 +338,20 @@ class ComplaintCases(Application[UUID]):
         Each command's id is recorded as the causation id of the events it
         records, so a command delivered again is recognised and not applied twice
         (its outcome names the events of the first time). A command refused by
-        the domain records nothing and does not disturb the others. On a write
-        conflict with a concurrent writer the whole batch is retried against
-        the new state.
+        the domain records no event and does not disturb the others; its
+        refusal is noted in the rejection ledger, so a redelivery gets the same
+        answer even if the case has moved on since. On a write conflict with a
+        concurrent writer the whole batch is retried against the new state.
         """
         by_case: dict[UUID, list[CaseCommand]] = {}
         for command in commands:
             by_case.setdefault(command.case_id, []).append(command)
+        refused_before = self.rejections.find({c.command_id for c in commands})
         for attempt in range(self.MAX_CONFLICT_RETRIES + 1):
             outcomes: dict[str, CommandOutcome] = {}
             changed: list[ComplaintCase] = []
             for case_id, case_commands in by_case.items():
-                case, case_outcomes = self._apply_to_case(case_id, case_commands)
+                case, case_outcomes = self._apply_to_case(case_id, case_commands, refused_before)
                 outcomes.update(case_outcomes)
                 if case is not None and case.pending_events:
                     changed.append(case)
@@ -341,35 +363,48 @@ class ComplaintCases(Application[UUID]):
                     raise
                 log.info("cases changed concurrently, retrying %d commands", len(commands))
                 continue
+            self.rejections.record(
+                [
+                    Refusal(o.command_id, o.case_id, str(o.error), rejection_code(o.error))
+                    for o in outcomes.values()
+                    if o.error is not None and not isinstance(o.error, RefusedBeforeError)
+                ]
+            )
             return [outcomes[c.command_id] for c in commands]
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _apply_to_case(
-        self, case_id: UUID, commands: Sequence[CaseCommand]
+        self, case_id: UUID, commands: Sequence[CaseCommand], refused_before: dict[str, Refusal]
     ) -> tuple[ComplaintCase | None, dict[str, CommandOutcome]]:
-        refused: dict[str, Exception] = {}
+        refused: dict[str, Exception] = {
+            c.command_id: RefusedBeforeError(refused_before[c.command_id])
+            for c in commands
+            if c.command_id in refused_before
+        }
         while True:  # at most len(commands) + 1 passes: each retry refuses one more command
             applied: dict[str, list[CaseEvent]] = {}
             try:
                 case = self._get_noting_commands(case_id, applied)
             except CaseNotFoundError as missing:
                 return None, {
-                    c.command_id: CommandOutcome(c.command_id, case_id, error=missing)
+                    c.command_id: CommandOutcome(
+                        c.command_id, case_id, error=refused.get(c.command_id, missing)
+                    )
                     for c in commands
                 }
             outcomes: dict[str, CommandOutcome] = {}
             failed = False
             for command in commands:
-                if command.command_id in refused:
-                    outcomes[command.command_id] = CommandOutcome(
-                        command.command_id, case_id, error=refused[command.command_id]
-                    )
-                elif command.command_id in applied:
+                if command.command_id in applied:  # the stored events are the last word
                     outcomes[command.command_id] = CommandOutcome(
                         command.command_id,
                         case_id,
                         events=tuple(applied[command.command_id]),
                         repeated=True,
+                    )
+                elif command.command_id in refused:
+                    outcomes[command.command_id] = CommandOutcome(
+                        command.command_id, case_id, error=refused[command.command_id]
                     )
                 else:
                     before = len(case.pending_events)

@@ -26,9 +26,9 @@ from pydantic import BaseModel, ValidationError
 from complaint_events.adapters.command_results import CommandResults
 from complaint_events.application.cases import (
     CaseCommand,
-    CaseNotFoundError,
     CommandOutcome,
     ComplaintCases,
+    rejection_code,
 )
 from complaint_events.clock import Clock
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandResultV1
@@ -37,7 +37,6 @@ from complaint_events.contracts.envelope import event_id_for
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.domain.errors import ComplaintError
 from complaint_events.processing.issuing import to_bytes
 from complaint_events.processing.messages import Incoming, Outgoing, dead_letter
 from complaint_events.settings import COMMAND_RESULTS_TOPIC
@@ -164,19 +163,12 @@ def _result(command: CommandEnvelopeV1, outcome: CommandOutcome, now: Any) -> Co
             event_ids=[event_id_for(command.case_id, e.originator_version) for e in outcome.events],
             decided_at=now,
         )
-    error = outcome.error
-    if isinstance(error, ComplaintError):
-        code = error.code
-    elif isinstance(error, CaseNotFoundError):
-        code = "case_not_found"
-    else:
-        code = "invalid_command"
     return CommandResultV1(
         command_id=command.command_id,
         case_id=command.case_id,
         outcome="rejected",
-        reason=str(error),
-        error_code=code,
+        reason=str(outcome.error),
+        error_code=rejection_code(outcome.error),
         decided_at=now,
     )
 

@@ -148,3 +148,29 @@ def test_a_malformed_command_with_readable_ids_is_rejected_and_dead_lettered(
     assert result.error_code == "invalid_command"
     assert "reason" in (result.reason or "")
     assert {e["field"] for e in letter.errors} == {"payload"}
+
+
+def test_a_refused_command_delivered_again_later_gets_the_same_answer(
+    cases: ComplaintCases, processor: CommandProcessor
+) -> None:
+    # Refused while its case did not exist yet; redelivered (at least once, a rebalance)
+    # after the case was filed: still refused, with the first reason, and nothing applied.
+    case_id = ComplaintCase.create_id("web", "web-1")
+    command_id = uuid.uuid4()
+    [first] = processor.process(
+        [message(case_id, "acknowledge", ACK, command_id=command_id)]
+    ).results
+    assert first.outcome == "rejected"
+    assert filed(cases, 1) == case_id
+    [again] = processor.process(
+        [message(case_id, "acknowledge", ACK, command_id=command_id)]
+    ).results
+    assert (again.outcome, again.reason, again.error_code) == (
+        first.outcome,
+        first.reason,
+        first.error_code,
+    )
+    assert cases.get_case(case_id).acknowledged_at is None
+    # A new command saying the same is a new question, decided on the case as it is now.
+    [fresh] = processor.process([message(case_id, "acknowledge", ACK)]).results
+    assert fresh.outcome == "accepted"
