@@ -81,7 +81,8 @@ def demo(
         for envelope in run.log.envelopes:
             sink.write(envelope.model_dump_json() + "\n")
     report = out / "report.html"
-    write_report(summary, report, seed, str(events_file))
+    where = "on Kafka, PostgreSQL and the workers" if on_stack else "embedded"
+    write_report(summary, report, seed, str(events_file), where)
     console.print(summary_table(summary, seed))
     checked = verify_event_log(events_file.read_text(encoding="utf-8").splitlines())
     console.print(

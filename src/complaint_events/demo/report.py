@@ -93,7 +93,9 @@ def _sla_chart(s: Summary) -> str:
     return _png(fig)
 
 
-def write_report(s: Summary, path: Path, seed: int, events_file: str) -> None:
+def write_report(
+    s: Summary, path: Path, seed: int, events_file: str, where: str = "embedded"
+) -> None:
     """Write the self-contained HTML report (charts inline as base64 PNG)."""
     charts = [
         ("Cases per stage", _bar("Cases per stage", list(s.by_stage), list(s.by_stage.values()))),
@@ -146,7 +148,7 @@ def write_report(s: Summary, path: Path, seed: int, events_file: str) -> None:
         "body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}"
         "table{border-collapse:collapse}td{border:1px solid #ccc;padding:4px 10px}"
         "figure{display:inline-block;margin:10px}img{max-width:460px}</style></head><body>"
-        f"<h1>complaint-events — embedded demo</h1><p>Seed {seed}; simulated clock; "
+        f"<h1>complaint-events demo — {html.escape(where)}</h1><p>Seed {seed}; simulated clock; "
         f"event log: <code>{html.escape(events_file)}</code> (check it with "
         f"<code>complaint-events audit verify --file {html.escape(events_file)}</code>).</p>"
         f"<table>{rows}</table>{figures}</body></html>",
