@@ -24,9 +24,9 @@ commands topic - wall time at which the clock file was replaced with the time
 that made it due. It includes the wait for the keeper's next tick
 (``COMPLAINTS_DEADLINE_TICK``), the re-read of the due cases from the store,
 and producing the commands with ``acks=all``; it does not include applying
-the command (no command processor runs). The bench's tick is 0.2 s (--tick);
-the keeper's default is 1 s, and the lag can never be shorter than the wait
-for the next tick. Wall clocks of the bench and the
+the command (no command processor runs). The keeper runs with its default
+tick (``COMPLAINTS_DEADLINE_TICK``, 0.25 s) unless --tick says otherwise; the lag
+can never be shorter than the wait for the next tick. Wall clocks of the bench and the
 broker are the same host's clock.
 
 Finally the keeper is stopped and started again on the same consumer group:
@@ -313,7 +313,7 @@ def measure(  # noqa: PLR0915 - one scenario from setup to clean-up
     wave_size: int = 1000,
     waves: int = 10,
     interval: float = 3.0,
-    tick: float = 0.2,
+    tick: float = Settings().deadline_tick,
     partitions: int = 3,
     load_timeout: float = 3600.0,
 ) -> list[Figure]:
@@ -415,8 +415,8 @@ def main() -> None:
     parser.add_argument("--waves", type=int, default=10, help="waves measured (default 10)")
     parser.add_argument("--interval", type=float, default=3.0,
                         help="wall seconds between waves (default 3)")  # fmt: skip
-    parser.add_argument("--tick", type=float, default=0.2,
-                        help="COMPLAINTS_DEADLINE_TICK of the keeper, s (default 0.2)")  # fmt: skip
+    parser.add_argument("--tick", type=float, default=Settings().deadline_tick,
+                        help="the keeper's COMPLAINTS_DEADLINE_TICK, s")  # fmt: skip
     parser.add_argument("--keep", action="store_true",
                         help="keep the database, topics and the keeper's log")  # fmt: skip
     args = parser.parse_args()

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         timedelta(days=7), description="Window of the batch-quality detector."
     )
     deadline_tick: float = Field(
-        1.0, gt=0, le=60, description="Seconds between the deadline keeper's checks."
+        0.25, gt=0, le=60, description="Seconds between the deadline keeper's checks."
     )
     kafka_session_timeout: float = Field(
         10.0, ge=1, description="Consumer group session timeout of the workers, in seconds."
