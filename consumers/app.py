@@ -8,10 +8,12 @@ the agents are the same thin adapters over :mod:`complaint_events.processing`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import faust
+from kafka.errors import KafkaError
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.clock import Clock, clock_from_spec
@@ -30,6 +32,7 @@ from consumers.runtime import Runtime
 from consumers.topology import app_id, app_name, resolve
 
 log = logging.getLogger("complaint_events.worker")
+_MAX_WAIT = 10.0  # seconds between attempts to reach Kafka at start-up
 
 REGISTRARS: dict[str, Callable[[Runtime], None]] = {
     "intake": intake.register,
@@ -75,10 +78,30 @@ def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = No
 
 
 def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info") -> None:
-    """Create missing topics, then run the worker until it is stopped (SIGINT/SIGTERM)."""
-    created = ensure_topics(settings)
+    """Create missing topics, then run the worker until it is stopped (SIGINT/SIGTERM).
+
+    A worker started while Kafka is down waits for it (as a running worker
+    waits out an outage) instead of exiting.
+    """
+    created = _ensure_topics_waiting(settings)
     if created:
         log.info("created topics: %s", ", ".join(created))
     app = build_app(settings, names)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
+
+
+def _ensure_topics_waiting(settings: Settings) -> list[str]:
+    delay = 1.0
+    while True:
+        try:
+            return ensure_topics(settings)
+        except KafkaError as error:
+            log.warning(
+                "Kafka at %s cannot be reached (%s); waiting for it, trying again in %.0f s",
+                settings.kafka_bootstrap,
+                error,
+                delay,
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, _MAX_WAIT)

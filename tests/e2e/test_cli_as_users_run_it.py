@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from waiting import wait_until
+
 pytestmark = pytest.mark.e2e
 
 # The console script installed beside the interpreter running the tests.
@@ -107,3 +109,30 @@ def test_a_clock_file_that_does_not_exist_is_refused_before_starting() -> None:
     )
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_a_worker_started_while_kafka_is_down_waits_for_it(tmp_path: Path) -> None:
+    # Nothing listens on port 1: the worker must keep trying, saying so, not exit.
+    log = tmp_path / "worker.log"
+    with log.open("wb") as sink:
+        worker = subprocess.Popen(
+            [CLI, "worker", "intake"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={
+                "PATH": str(Path(CLI).parent),
+                "COMPLAINTS_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+                "COMPLAINTS_WORKER_DATA_DIR": str(tmp_path / "data"),
+            },
+        )
+    try:
+        wait_until(
+            lambda: "trying again in" in log.read_text(errors="replace"),
+            timeout=90,
+            what="the worker to say it keeps trying to reach Kafka",
+        )
+        assert worker.poll() is None, log.read_text(errors="replace")
+        assert "127.0.0.1:1 cannot be reached" in log.read_text(errors="replace")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

@@ -1,0 +1,168 @@
+"""The chaos run's own stack and what it checks at the end.
+
+A chaos run stops its broker and its database, so it never uses the shared
+stack: :class:`PrivateStack` starts Kafka and PostgreSQL with
+``scripts/devstack`` in a temporary state directory on free ports, restarts
+either alone (``scripts/devstack stop|start kafka|postgres``) and removes
+everything afterwards. The other helpers read back what the workers left: the
+cases in the event store, each deadline's expiries, the dead-letter topics and
+the read models' rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.domain.deadlines import DeadlineState
+from projections.catalog import ALL_PROJECTIONS
+from projections.positions import Target
+from stack_support import read_topic
+
+DEVSTACK = Path(__file__).resolve().parents[2] / "scripts" / "devstack"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrivateStack:
+    """Kafka and PostgreSQL of one test, started by ``scripts/devstack`` on free ports."""
+
+    def __init__(self) -> None:
+        # /var/tmp and mode 755: the postgres OS user (devstack runs as root in CI) must
+        # reach its data directory.
+        self.dir = Path(tempfile.mkdtemp(prefix="complaints-chaos-", dir="/var/tmp"))
+        self.dir.chmod(0o755)
+        kafka, controller, postgres = free_port(), free_port(), free_port()
+        self.env = {
+            **os.environ,
+            "COMPLAINTS_STACK_DIR": str(self.dir),
+            "COMPLAINTS_KAFKA_PORT": str(kafka),
+            "COMPLAINTS_KAFKA_CONTROLLER_PORT": str(controller),
+            "COMPLAINTS_PG_PORT": str(postgres),
+            "COMPLAINTS_KAFKA_HEAP_OPTS": "-Xms256m -Xmx768m",
+        }
+        self.bootstrap = f"127.0.0.1:{kafka}"
+        self.dsn = f"postgresql://postgres@127.0.0.1:{postgres}/complaints"
+
+    def devstack(self, *args: str) -> None:
+        done = subprocess.run(
+            [str(DEVSTACK), *args], env=self.env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"scripts/devstack {' '.join(args)} failed:\n{done.stderr}")
+
+    def up(self) -> PrivateStack:
+        self.devstack("up")
+        return self
+
+    def stop(self, service: str) -> None:
+        self.devstack("stop", service)
+
+    def start(self, service: str) -> None:
+        self.devstack("start", service)
+
+    def down(self, *, keep: bool = False) -> None:
+        """Stop both services; remove the state directory unless asked to keep it."""
+        self.devstack("down")
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@dataclass
+class CaseReport:
+    """What the event store holds, case by case."""
+
+    steps: dict[UUID, Counter[str]] = field(default_factory=dict)
+    expiries: Counter[tuple[UUID, str]] = field(default_factory=Counter)
+    expired_kinds: Counter[str] = field(default_factory=Counter)
+    expired_state: set[tuple[UUID, str]] = field(default_factory=set)
+    overdue: list[tuple[UUID, str, str]] = field(default_factory=list)
+
+
+def case_ids_in_store(dsn: str) -> set[UUID]:
+    """Every case that has a ComplaintFiled event in the store."""
+    with psycopg.connect(dsn) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT DISTINCT originator_id FROM complaints_events WHERE topic LIKE %s",
+                ("%:ComplaintCase.ComplaintFiled",),
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return set()
+    return {row[0] for row in rows}
+
+
+def overdue_deadlines(cases: ComplaintCases, case_ids: set[UUID], now: Any) -> list[str]:
+    """Open deadlines already due at ``now``: expiries the keeper has not (yet) made."""
+    return [
+        f"{case_id} {d.deadline_id} due {d.due_at.isoformat()}"
+        for case_id in case_ids
+        for d in cases.get_case(case_id).deadlines.values()
+        if d.state is DeadlineState.OPEN and d.due_at <= now
+    ]
+
+
+def read_cases(cases: ComplaintCases, case_ids: set[UUID], now: Any) -> CaseReport:
+    """Every case's events counted by type, its expiries per deadline, its overdue clocks."""
+    report = CaseReport()
+    for case_id in case_ids:
+        events = list(cases.repository.event_store.get(case_id))
+        report.steps[case_id] = Counter(type(e).__name__ for e in events)
+        for e in events:
+            if type(e).__name__ == "DeadlineExpired":
+                report.expiries[case_id, e.deadline_id] += 1  # type: ignore[attr-defined]
+                report.expired_kinds[str(e.kind)] += 1  # type: ignore[attr-defined]
+        case = cases.get_case(case_id)
+        for d in case.deadlines.values():
+            if d.state is DeadlineState.EXPIRED:
+                report.expired_state.add((case_id, d.deadline_id))
+            if d.state is DeadlineState.OPEN and d.due_at <= now:
+                report.overdue.append((case_id, d.deadline_id, d.due_at.isoformat()))
+    return report
+
+
+def dead_letters(bootstrap: str, topic: str) -> list[tuple[bytes, bytes, dict[str, bytes]]]:
+    """Every dead letter on ``topic`` as (original key, original value, headers)."""
+    return [(key.encode(), value, headers) for key, headers, value in read_topic(bootstrap, topic)]
+
+
+def event_ids_on_topic(bootstrap: str, topic: str) -> list[str]:
+    """The event id of every case event on the events topic (other messages left out)."""
+    ids = []
+    for _, headers, value in read_topic(bootstrap, topic):
+        if "notification_id" in headers:
+            ids.append(json.loads(value)["event_id"])
+    return ids
+
+
+def projection_rows(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every live read-model table's rows, in a stable order."""
+    found = {}
+    with psycopg.connect(dsn) as conn:
+        for projection in ALL_PROJECTIONS:
+            tables = Target.live(projection).tables
+            for spec in projection.tables:
+                name = tables.name(spec.name)
+                rows = conn.execute(
+                    sql.SQL("SELECT * FROM {}").format(sql.Identifier(name))
+                ).fetchall()
+                found[f"{projection.name}.{name}"] = sorted(rows, key=repr)
+    return found

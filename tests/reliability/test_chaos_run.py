@@ -1,0 +1,424 @@
+"""A run under chaos: workers SIGKILLed, the broker and the database restarted, time jumping.
+
+Every processor runs as its own ``complaint-events worker NAME`` process on a
+private stack. While complaints stream in (1,000 in the short run, 20,000 in
+the full one), seeded random moments bring: a SIGKILL of each worker type, a
+restart of Kafka, a restart of PostgreSQL, invalid intake messages, poison
+messages on the events and commands topics, resubmitted complaints, handlers
+asking merchants for evidence, and the workers' clock jumping past reminders
+and expiries (merchant evidence, remedy answers, spot checks), so the deadline
+keeper fires in the middle of it all.
+
+Once everything has settled (every processor caught up, no deadline overdue):
+each valid complaint is exactly one case, each expired deadline has exactly one
+expiry and none is missing, the events topic holds every stored event once,
+every read model equals a clean rebuild, and the dead-letter topics hold
+exactly the bad inputs, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import pytest
+
+from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.bootstrap import build_cases
+from complaint_events.domain.case import ComplaintCase
+from complaint_events.settings import (
+    COMMANDS_DLQ_TOPIC,
+    COMMANDS_TOPIC,
+    EVENTS_DLQ_TOPIC,
+    EVENTS_TOPIC,
+    INTAKE_DLQ_TOPIC,
+    Settings,
+)
+from consumers.health import HealthCheckError, check
+from projections.catalog import ALL_PROJECTIONS
+from projections.rebuild import rebuild
+from reliability.chaos_support import (
+    PrivateStack,
+    case_ids_in_store,
+    dead_letters,
+    event_ids_on_topic,
+    overdue_deadlines,
+    projection_rows,
+    read_cases,
+)
+from waiting import wait_until
+from worker_support import (
+    Worker,
+    command,
+    intake_message,
+    produce,
+    send_commands,
+    send_intake,
+    set_clock,
+    worker_env,
+)
+
+if TYPE_CHECKING:
+    from reliability.conftest import ChaosScale
+
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(3600)]
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+PROCESSORS = ["intake", "relay", "router", "acknowledgement", "commands", "deadlines",
+              "batch-quality", "projections"]  # fmt: skip
+EVENT_READERS = {"acknowledgement", "deadlines", "router", "batch-quality", "projector"}
+# The clock's jumps: evidence reminders (36 h), evidence expiries and default
+# judgments (48 h), then past remedy answers (72 h after the judgment) and spot
+# checks (7 days).
+CLOCK_STEPS = (timedelta(hours=37), timedelta(hours=49), timedelta(days=8))
+SHARED_SKUS = 6  # every tenth complaint is on one of these, so batch alerts are raised
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    """How big the run is."""
+
+    cases: int
+    chunks: int
+    kill_rounds: int  # each worker type is killed this many times
+    outages: int  # broker restarts, and database restarts
+
+
+SIZES = {"short": Size(1000, 10, 1, 1), "full": Size(20_000, 40, 3, 2)}
+
+INVALID_INTAKE: list[dict[str, Any] | bytes] = [
+    b"{this is not json",
+    b"\xff\xfe\x00 binary noise",
+    b"[]",
+    json.dumps({"channel": "app", "channel_ref": "bad-1"}).encode(),  # facts missing
+    intake_message(900_001, channel_ref="bad-price", price="a lot"),
+    intake_message(900_002, channel_ref="bad-channel", channel="carrier-pigeon"),
+    intake_message(900_003, channel_ref="bad-category", category="vibes"),
+]
+POISON_EVENTS = [b"not an event", b'{"event_id": "half an envelope"}', b"\x00\x01\x02"]
+POISON_COMMANDS = [b"garbage", b'{"command_type": "close"}']
+
+
+def intake_bytes(message: dict[str, Any] | bytes) -> tuple[bytes, bytes]:
+    """Key and value as ``send_intake`` puts them on the topic."""
+    if isinstance(message, bytes):
+        return b"poison", message
+    key = f"{message.get('channel')}:{message.get('channel_ref')}".encode()
+    return key, json.dumps(message, ensure_ascii=False).encode()
+
+
+class Chaos:
+    """The run: its stack, workers, clock and everything it has done, for the report."""
+
+    def __init__(
+        self, stack: PrivateStack, settings: Settings, workers: dict[str, Worker], clock: Path
+    ) -> None:
+        self.stack = stack
+        self.settings = settings
+        self.workers = workers
+        self.clock_file = clock
+        self.now = T0
+        self.done: list[str] = []
+        self.started = time.monotonic()
+        self.evidence_asked: set[UUID] = set()
+
+    def note(self, what: str) -> None:
+        line = f"{time.monotonic() - self.started:7.1f}s  {what}"
+        self.done.append(line)
+        print(line, flush=True)
+
+    def alive(self) -> None:
+        for worker in self.workers.values():
+            worker.assert_alive()
+
+    def kill(self, name: str, rng: random.Random) -> None:
+        """SIGKILL ``name`` at a random moment once it is running, and start it again."""
+        worker = self.workers[name]
+        self.ready([worker])
+        time.sleep(rng.uniform(0.0, 2.0))  # a random moment of its work, not a wait
+        worker.kill()
+        worker.start()
+        self.note(f"SIGKILL {name} (start {worker.starts})")
+
+    def ready(self, workers: list[Worker]) -> None:
+        """Wait until ``workers`` have started up (faust says "Ready") since their last start."""
+        wait_until(
+            lambda: self.alive() or all("Ready" in w.log_since_start() for w in workers),
+            timeout=120,
+            interval=0.05,
+            what=f"{', '.join(w.names[0] for w in workers)} ready",
+        )
+
+    def outage(self, service: str, rng: random.Random) -> None:
+        """Stop Kafka or PostgreSQL for a few seconds, then start it again."""
+        # Not while a restarted worker is still starting up: a worker that starts while
+        # the broker is down gives up after 30 s and exits (ensure_topics at start-up;
+        # see the report of issue 7), which this run does not cover.
+        self.ready(list(self.workers.values()))
+        self.stack.stop(service)
+        down = rng.uniform(1.0, 5.0)
+        time.sleep(down)  # the outage's length
+        self.stack.start(service)
+        self.note(f"restart {service} ({down:.1f} s down)")
+
+    def set_clock(self, moment: datetime) -> None:
+        self.now = moment
+        set_clock(self.clock_file, moment)
+        self.note(f"clock -> {moment.isoformat()}")
+
+    def ask_for_evidence(self, rng: random.Random) -> None:
+        """A handler asks the merchants of a third of the filed cases for evidence."""
+        filed = sorted(case_ids_in_store(self.settings.postgres_dsn) - self.evidence_asked)
+        chosen = rng.sample(filed, len(filed) // 3)
+        send_commands(
+            self.settings.kafka_bootstrap,
+            self.settings,
+            [
+                command(
+                    c,
+                    "request_merchant_evidence",
+                    {"summary": {"n": 1}},
+                    actor="handler:h-1",
+                    at=self.now,
+                )
+                for c in chosen
+            ],
+        )
+        self.evidence_asked.update(chosen)
+        self.note(f"merchant evidence requested on {len(chosen)} cases")
+
+
+@pytest.fixture
+def chaos(request: pytest.FixtureRequest) -> Iterator[Chaos]:
+    stack = PrivateStack().up()
+    settings = Settings(
+        store="postgres",
+        postgres_dsn=stack.dsn,
+        kafka_bootstrap=stack.bootstrap,
+        topic_prefix="chaos.",
+        partitions=3,
+    )
+    # Worker logs beside the stack's, so a failed run keeps them all in one directory.
+    logs = stack.dir / "workers"
+    logs.mkdir()
+    clock = logs / "clock"
+    set_clock(clock, T0)
+    ensure_topics(settings)
+    env = worker_env(settings, clock, logs / "data")
+    workers = {name: Worker([name], env, logs) for name in PROCESSORS}
+    failed_before = request.session.testsfailed
+    passed = False
+    try:
+        for worker in workers.values():
+            worker.start()
+        yield Chaos(stack, settings, workers, clock)
+        passed = request.session.testsfailed == failed_before
+    finally:
+        for worker in workers.values():
+            worker.stop()
+        if not passed:
+            for worker in workers.values():
+                print(f"----- {worker.names[0]} (started {worker.starts}x) -----")
+                print(worker.log()[-3000:])
+        stack.down(keep=not passed)
+        if not passed:
+            print(f"stack state and worker logs kept in {stack.dir}")
+
+
+def plan(size: Size, rng: random.Random) -> dict[int, list[tuple[str, Any]]]:
+    """What happens after each chunk of complaints: fixed steps of time, random faults."""
+    after: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+    c = size.chunks
+    after[c // 4].append(("evidence", None))
+    after[c // 2].append(("clock", T0 + CLOCK_STEPS[0]))
+    after[5 * c // 8].append(("clock", T0 + CLOCK_STEPS[1]))
+    after[3 * c // 4].append(("evidence", None))
+    after[7 * c // 8].append(("clock", T0 + CLOCK_STEPS[2]))
+    faults: list[tuple[str, Any]] = [
+        *(("kill", name) for name in PROCESSORS for _ in range(size.kill_rounds)),
+        *(("outage", s) for s in ("kafka", "postgres") for _ in range(size.outages)),
+        *(("poison-event", value) for value in POISON_EVENTS),
+        ("poison-commands", POISON_COMMANDS),
+    ]
+    for fault in faults:
+        after[rng.randrange(c)].append(fault)
+    for steps in after.values():
+        fixed = [s for s in steps if s[0] in ("clock", "evidence")]
+        rest = [s for s in steps if s not in fixed]
+        rng.shuffle(rest)
+        steps[:] = fixed + rest
+    return after
+
+
+def test_chaos_run_loses_doubles_and_misses_nothing(chaos: Chaos, chaos_scale: ChaosScale) -> None:
+    size = SIZES["full" if chaos_scale.full else "short"]
+    rng = random.Random(chaos_scale.seed)
+    print(f"chaos run: {size}, seed {chaos_scale.seed}")
+    settings = chaos.settings
+    dsn, bootstrap = settings.postgres_dsn, settings.kafka_bootstrap
+
+    valid = [
+        intake_message(n, sku=f"sku-shared-{n % SHARED_SKUS}" if n % 10 == 0 else f"sku-{n}")
+        for n in range(size.cases)
+    ]
+    expected = {ComplaintCase.create_id("app", m["channel_ref"]) for m in valid}
+    resubmitted = rng.sample(valid, max(size.cases // 100, 5))
+    stream: list[dict[str, Any] | bytes] = [*valid, *INVALID_INTAKE, *resubmitted]
+    rng.shuffle(stream)
+    per_chunk = -(-len(stream) // size.chunks)
+    steps = plan(size, rng)
+
+    for i in range(size.chunks):
+        send_intake(bootstrap, settings, stream[i * per_chunk : (i + 1) * per_chunk])
+        chaos.alive()
+        for kind, arg in steps.get(i, []):
+            if kind == "clock":
+                chaos.set_clock(arg)
+            elif kind == "evidence":
+                chaos.ask_for_evidence(rng)
+            elif kind == "kill":
+                chaos.kill(arg, rng)
+            elif kind == "outage":
+                chaos.outage(arg, rng)
+            elif kind == "poison-event":
+                produce(bootstrap, settings.topic(EVENTS_TOPIC), [arg])
+                chaos.note(f"poison event {arg!r}")
+            elif kind == "poison-commands":
+                produce(bootstrap, settings.topic(COMMANDS_TOPIC), arg)
+                chaos.note(f"{len(arg)} malformed commands")
+            chaos.alive()
+    chaos.note(f"all {len(stream)} intake messages sent; settling")
+
+    # Settled: every complaint filed, no deadline overdue, every processor caught up.
+    cases = build_cases(settings)
+    try:
+        settle(chaos, expected, cases, chaos_scale.settle_seconds)
+        chaos.note("settled")
+        report = read_cases(cases, expected, chaos.now)
+    finally:
+        cases.close()
+
+    # No case lost or doubled; the once-only steps happened once.
+    assert case_ids_in_store(dsn) == expected, "a case was lost or an extra one opened"
+    doubled = sorted(
+        (str(case_id), step, counts[step])
+        for case_id, counts in report.steps.items()
+        for step in ("ComplaintFiled", "AcknowledgementSent", "CaseTriaged")
+        if counts[step] != 1
+    )
+    assert not doubled, f"steps recorded other than once: {doubled[:10]}"
+
+    # Each deadline took effect exactly once, and none is missing.
+    twice = sorted((str(c), d, n) for (c, d), n in report.expiries.items() if n != 1)
+    assert not twice, f"deadlines expired more than once: {twice[:10]}"
+    assert set(report.expiries) == report.expired_state
+    assert not report.overdue, f"deadlines due but never expired: {report.overdue[:10]}"
+    print(f"expiries by kind: {dict(report.expired_kinds)}")
+    assert report.expired_kinds["merchant_evidence"] > 0, "the clock jumps fired no expiry"
+
+    # The relay published every stored event exactly once.
+    stored = sum(sum(c.values()) for c in report.steps.values())
+    on_topic = event_ids_on_topic(bootstrap, settings.topic(EVENTS_TOPIC))
+    assert len(on_topic) == len(set(on_topic)) == stored
+
+    check_dead_letters(settings)
+    check_projections_equal_rebuild(settings)
+    chaos.note("checked")
+    print("\n".join(["chaos run:", *chaos.done]))
+
+
+def settle(chaos: Chaos, expected: set[UUID], cases: Any, timeout: float) -> None:
+    """Wait until every case is filed, no deadline is overdue and every processor caught up."""
+    dsn = chaos.settings.postgres_dsn
+    lagging: list[str] = []
+
+    def caught_up() -> bool:
+        try:
+            health = check(chaos.settings, [])
+        except HealthCheckError as error:
+            lagging[:] = [str(error)]
+            return False
+        lagging[:] = [f"{h.processor}: {h.detail}" for h in health if not h.caught_up]
+        return not lagging
+
+    def quiet() -> bool:
+        chaos.alive()
+        if case_ids_in_store(dsn) != expected:
+            lagging[:] = ["cases missing in the store"]
+            return False
+        # Caught up, then nothing overdue, then caught up again: an expiry fired in
+        # between has been applied, published and projected too.
+        if not caught_up():
+            return False
+        overdue = overdue_deadlines(cases, expected, chaos.now)
+        if overdue:
+            lagging[:] = [f"{len(overdue)} deadlines overdue, e.g. {overdue[0]}"]
+            return False
+        return caught_up()
+
+    try:
+        wait_until(quiet, timeout=timeout, interval=1.0, what="the workers to settle")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; still lagging: {lagging}") from None
+
+
+def check_dead_letters(settings: Settings) -> None:
+    """The dead-letter topics hold exactly the bad inputs, byte for byte."""
+    bootstrap = settings.kafka_bootstrap
+    bad_intake = {intake_bytes(m) for m in INVALID_INTAKE}
+    letters = dead_letters(bootstrap, settings.topic(INTAKE_DLQ_TOPIC))
+    assert {(k, v) for k, v, _ in letters} == bad_intake
+    assert_redeliveries_only(letters)
+
+    letters = dead_letters(bootstrap, settings.topic(COMMANDS_DLQ_TOPIC))
+    assert {(k, v) for k, v, _ in letters} == {(b"odd", v) for v in POISON_COMMANDS}
+    assert_redeliveries_only(letters)
+
+    letters = dead_letters(bootstrap, settings.topic(EVENTS_DLQ_TOPIC))
+    by_processor: dict[str, set[tuple[bytes, bytes]]] = defaultdict(set)
+    for key, value, headers in letters:
+        by_processor[headers["dlq_processor"].decode()].add((key, value))
+    poison = {(b"odd", v) for v in POISON_EVENTS}
+    assert set(by_processor) == EVENT_READERS, f"dead-lettered by {sorted(by_processor)}"
+    for processor, found in by_processor.items():
+        assert found == poison, f"{processor} dead-lettered {found ^ poison}"
+    assert_redeliveries_only(letters)
+
+
+def assert_redeliveries_only(letters: list[tuple[bytes, bytes, dict[str, bytes]]]) -> None:
+    """A bad message may be dead-lettered again after a crash (at least once), never copied."""
+    seen = Counter(
+        (h["dlq_processor"], h.get("dlq_source_partition"), h.get("dlq_source_offset"), v)
+        for _, v, h in letters
+    )
+    sources: dict[tuple[Any, ...], set[bytes]] = defaultdict(set)
+    for processor, partition, offset, value in seen:
+        sources[processor, partition, offset].add(value)
+    assert all(len(values) == 1 for values in sources.values())
+    repeats = sum(n - 1 for n in seen.values())
+    if repeats:
+        print(f"{repeats} dead letters written again after a crash (at-least-once)")
+
+
+def check_projections_equal_rebuild(settings: Settings) -> None:
+    """Every read model, fed incrementally through the chaos, equals a clean rebuild."""
+    live = projection_rows(settings.postgres_dsn)
+    rebuild(
+        settings.postgres_dsn,
+        settings.kafka_bootstrap,
+        settings.topic(EVENTS_TOPIC),
+        ALL_PROJECTIONS,
+    )
+    rebuilt = projection_rows(settings.postgres_dsn)
+    assert live.keys() == rebuilt.keys()
+    for table, rows in live.items():
+        assert rows == rebuilt[table], f"{table} differs from a clean rebuild"
+    assert sum(len(r) for r in live.values()) > 0
