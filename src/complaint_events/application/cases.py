@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import takewhile
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -457,20 +458,20 @@ class ComplaintCases(Application[UUID]):
     def history(self, case_id: UUID) -> list[CaseEvent]:
         """Every stored event of the case, in order."""
         events = list(self.repository.event_store.get(case_id))
-        if not events or not isinstance(self.repository.get(case_id), ComplaintCase):
+        # A case's history starts with its filing; any other aggregate's is not a case's.
+        if not events or not isinstance(events[0], ComplaintCase.ComplaintFiled):  # type: ignore[attr-defined]
             raise CaseNotFoundError(case_id)
         return events
 
     def case_as_of(self, case_id: UUID, at: datetime) -> ComplaintCase | None:
-        """The case exactly as it stood at ``at`` (None if it was not yet filed)."""
-        version = None
-        for stored in self.history(case_id):
-            if stored.timestamp > at:  # type: ignore[attr-defined]
-                break
-            version = stored.originator_version
-        if version is None:
+        """The case exactly as it stood at ``at`` (None if it was not yet filed).
+
+        One read of the case's events, replayed up to ``at``.
+        """
+        upto = list(takewhile(lambda e: e.timestamp <= at, self.history(case_id)))  # type: ignore[attr-defined]
+        if not upto:
             return None
-        case: object = self.repository.get(case_id, version=version)
+        case = project_aggregate(None, upto)
         assert isinstance(case, ComplaintCase)
         return case
 
