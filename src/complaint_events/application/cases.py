@@ -351,8 +351,12 @@ class ComplaintCases(Application[UUID]):
         for attempt in range(self.MAX_CONFLICT_RETRIES + 1):
             outcomes: dict[str, CommandOutcome] = {}
             changed: list[ComplaintCase] = []
+            histories = self._histories(list(by_case))
             for case_id, case_commands in by_case.items():
-                case, case_outcomes = self._apply_to_case(case_id, case_commands, refused_before)
+                history = None if histories is None else histories.get(case_id, [])
+                case, case_outcomes = self._apply_to_case(
+                    case_id, case_commands, refused_before, history
+                )
                 outcomes.update(case_outcomes)
                 if case is not None and case.pending_events:
                     changed.append(case)
@@ -374,8 +378,35 @@ class ComplaintCases(Application[UUID]):
             return [outcomes[c.command_id] for c in commands]
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _histories(self, case_ids: list[UUID]) -> dict[UUID, list[CaseEvent]] | None:
+        """The stored events of many cases, read in one query per thousand.
+
+        None when the repository keeps snapshots or a cache: then each case is
+        read through it, one by one.
+        """
+        if self.repository.snapshot_store is not None or self.repository.cache is not None:
+            return None
+        histories: dict[UUID, list[CaseEvent]] = {}
+        for start in range(0, len(case_ids), _READ_CHUNK):
+            found = stored_events_of(self.recorder, case_ids[start : start + _READ_CHUNK])
+            for case_id, stored in found.items():
+                histories[case_id] = [self.mapper.to_domain_event(e) for e in stored]
+        # Each history ends where the chain continues: no second read to find its hash.
+        self._chain_heads.remember(
+            {
+                case_id: (events[-1].originator_version, found_hash)
+                for case_id, events in histories.items()
+                if isinstance(found_hash := getattr(events[-1], "meta", {}).get("hash"), str)
+            }
+        )
+        return histories
+
     def _apply_to_case(
-        self, case_id: UUID, commands: Sequence[CaseCommand], refused_before: dict[str, Refusal]
+        self,
+        case_id: UUID,
+        commands: Sequence[CaseCommand],
+        refused_before: dict[str, Refusal],
+        history: list[CaseEvent] | None = None,
     ) -> tuple[ComplaintCase | None, dict[str, CommandOutcome]]:
         refused: dict[str, Exception] = {
             c.command_id: RefusedBeforeError(refused_before[c.command_id])
@@ -385,7 +416,7 @@ class ComplaintCases(Application[UUID]):
         while True:  # at most len(commands) + 1 passes: each retry refuses one more command
             applied: dict[str, list[CaseEvent]] = {}
             try:
-                case = self._get_noting_commands(case_id, applied)
+                case = self._get_noting_commands(case_id, applied, history)
             except CaseNotFoundError as missing:
                 return None, {
                     c.command_id: CommandOutcome(
@@ -426,9 +457,15 @@ class ComplaintCases(Application[UUID]):
                 return case, outcomes
 
     def _get_noting_commands(
-        self, case_id: UUID, applied: dict[str, list[CaseEvent]]
+        self,
+        case_id: UUID,
+        applied: dict[str, list[CaseEvent]],
+        history: list[CaseEvent] | None = None,
     ) -> ComplaintCase:
-        """The case, noting which command ids (causation ids) its stored events answer."""
+        """The case, noting which command ids (causation ids) its stored events answer.
+
+        Replayed from ``history`` when the caller read the stored events already.
+        """
 
         def project(
             aggregate: ComplaintCase | None, events: Iterable[CaseEvent]
@@ -441,6 +478,11 @@ class ComplaintCases(Application[UUID]):
                 aggregate = stored.mutate(aggregate)  # type: ignore[attr-defined]
             return aggregate
 
+        if history is not None:
+            replayed = project(None, history)
+            if not isinstance(replayed, ComplaintCase):
+                raise CaseNotFoundError(case_id)
+            return replayed
         try:
             case: object = self.repository.get(case_id, projector_func=project)
         except AggregateNotFoundError:
