@@ -46,12 +46,20 @@ class CommandResults(Protocol):
 
 
 class PostgresCommandResults:
-    """Outcomes in table ``command_results`` (one short connection per call)."""
+    """Outcomes in table ``command_results``, over one connection kept open (and reopened
+    after a database restart: the call that finds it broken raises, the next reconnects)."""
 
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(CREATE_TABLE)
+        self._lock = threading.Lock()
+        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        with self._lock:
+            self._open().execute(CREATE_TABLE)
+
+    def _open(self) -> psycopg.Connection[tuple[object, ...]]:
+        if self._connection is None or self._connection.closed or self._connection.broken:
+            self._connection = psycopg.connect(self._dsn, autocommit=True)
+        return self._connection
 
     def record(self, results: Sequence[CommandResultV1]) -> None:
         if not results:
@@ -66,14 +74,18 @@ class PostgresCommandResults:
             )
             for r in results
         ]
-        with psycopg.connect(self._dsn) as conn, conn.cursor() as cur:
-            cur.executemany(_INSERT, rows)
+        with self._lock:
+            conn = self._open()
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(_INSERT, rows)
 
     def get(self, command_id: UUID) -> CommandResultV1 | None:
-        with psycopg.connect(self._dsn, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT body FROM command_results WHERE command_id = %s", (command_id,)
-            ).fetchone()
+        with self._lock:
+            row = (
+                self._open()
+                .execute("SELECT body FROM command_results WHERE command_id = %s", (command_id,))
+                .fetchone()
+            )
         return None if row is None else CommandResultV1.model_validate(row[0])
 
 

@@ -419,7 +419,7 @@ class CommandEnvelopeV1(BaseModel):
     @classmethod
     def _actor_is_role_and_id(cls, actor: str) -> str:
         role, _, ident = actor.partition(":")
-        if role not in {r.value for r in ActorRole} or not ident.strip():
+        if role not in _ROLES or not ident.strip():
             raise ValueError(
                 "actor must be 'role:id' with role one of "
                 f"{', '.join(r.value for r in ActorRole)}; got {actor!r}"
@@ -479,3 +479,6 @@ class CommandResultV1(BaseModel):
     def kafka_key(self) -> bytes:
         """The message key on the results topic: the command id."""
         return str(self.command_id).encode("ascii")
+
+
+_ROLES: Final = frozenset(r.value for r in ActorRole)
