@@ -20,6 +20,8 @@ from complaint_events.settings import EVENTS_TOPIC, NOTIFICATIONS_TOPIC
 from consumers.runtime import Runtime
 
 log = logging.getLogger("complaint_events.worker.acknowledgement")
+# The only events it acts on: others are stepped over by their header, undecoded.
+WANTED = frozenset({"ComplaintFiled"})
 
 
 def register(rt: Runtime) -> None:
@@ -39,7 +41,7 @@ def register(rt: Runtime) -> None:
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="acknowledgement")
     async def acknowledgement(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            out = await rt.each_event("acknowledgement", events, handle)
+            out = await rt.each_event("acknowledgement", events, handle, only=WANTED)
             notifications = [m for m in out if m.topic == NOTIFICATIONS_TOPIC]
             if notifications:
                 # The notification is on its way before the case says it was sent.

@@ -33,6 +33,8 @@ from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from consumers.runtime import Runtime, incoming
 
 log = logging.getLogger("complaint_events.worker.batch-quality")
+# The only events it acts on: others are stepped over by their header, undecoded.
+WANTED = frozenset({"ComplaintFiled", "SpotCheckResultRecorded"})
 
 BY_SKU_TOPIC = "complaints.batch-quality.by-sku.v1"
 
@@ -66,7 +68,7 @@ def register(rt: Runtime) -> None:
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="batch-quality")
     async def batch_quality(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            outgoing = await rt.each_event("batch-quality", events, handle)
+            outgoing = await rt.each_event("batch-quality", events, handle, only=WANTED)
             if outgoing:
                 await rt.send(outgoing)
                 log.info("batch-quality: passed on %d complaints and results", len(outgoing))
@@ -99,6 +101,7 @@ def register(rt: Runtime) -> None:
             commands = await rt.blocking("batch-quality", _alert, rt, decision)
             await rt.send(commands)
         if after != before:
+            await rt.table_ready(windows, BY_SKU_TOPIC)
             windows[sku] = after.to_value()
 
 

@@ -13,6 +13,8 @@ from complaint_events.settings import EVENTS_TOPIC
 from consumers.runtime import Runtime
 
 log = logging.getLogger("complaint_events.worker.router")
+# The only events it acts on: others are stepped over by their header, undecoded.
+WANTED = frozenset({"ComplaintFiled"})
 
 
 def register(rt: Runtime) -> None:
@@ -24,7 +26,7 @@ def register(rt: Runtime) -> None:
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="router")
     async def router(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            commands = await rt.each_event("router", events, handle)
+            commands = await rt.each_event("router", events, handle, only=WANTED)
             if commands:
                 await rt.send(commands)
                 log.info("router: issued %d commands for new cases", len(commands))

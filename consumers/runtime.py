@@ -25,7 +25,7 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases
 from complaint_events.clock import Clock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
-from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.contracts.envelope import HEADER_EVENT_TYPE, EventEnvelope
 from complaint_events.processing.messages import Incoming, Outgoing, dead_letter
 from complaint_events.settings import EVENTS_DLQ_TOPIC, Settings
 
@@ -47,6 +47,7 @@ class Runtime:
     clock: Clock
     _cases: ComplaintCases | None = None
     _topics: dict[str, Any] = field(default_factory=dict)
+    _tables_ready: set[str] = field(default_factory=set)
 
     @property
     def cases(self) -> ComplaintCases:
@@ -111,22 +112,59 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
+    async def table_ready(self, table: Any, source_topic: str) -> None:
+        """Wait until this worker's Kafka metadata knows the table's changelog topic.
+
+        On a table's first write faust checks that its changelog topic has as many
+        partitions as the topic of the event being handled. On the start that
+        creates the changelog, the consumer's metadata may not list it yet (it is
+        refreshed only every ``consumer_metadata_max_age_ms``; robinhood/faust#499):
+        the check sees 0 partitions and raises ``PartitionsMismatch`` for every
+        write. That is a passing state of the worker, not a fault of the event, so
+        it is waited out like an outage instead of dead-lettering the event.
+        """
+        changelog = str(table.changelog_topic_name)
+        if changelog in self._tables_ready:
+            return
+        delay = 0.5
+        while unknown := [
+            topic
+            for topic in (changelog, self.settings.topic(source_topic))
+            # 0: subscribed but not in the metadata yet; None: not known to the
+            # consumer at all, and then faust does not check.
+            if self.app.consumer.topic_partitions(topic) == 0
+        ]:
+            log.warning(
+                "table %s: topic %s not in the Kafka metadata yet; waiting %.1f s",
+                table.name,
+                ", ".join(unknown),
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)  # the metadata is refreshed every 5 s (app.py)
+        self._tables_ready.add(changelog)
+
     async def each_event(
         self,
         processor: str,
         events: Sequence[Any],
         handle: Callable[[EventEnvelope], Awaitable[Iterable[Outgoing]]],
+        only: frozenset[str] | None = None,
     ) -> list[Outgoing]:
         """Handle case events one by one; what cannot be handled is dead-lettered, not retried.
 
         An undecodable message, or one whose handling fails for a reason other than
         an outage (a case this store does not know, a bug), goes to the events
         dead-letter topic with the reason, and the processor goes on: no crash loop.
+        With ``only``, an event whose ``event_type`` header names another type is
+        stepped over without being decoded (one without the header is decoded).
         """
         out: list[Outgoing] = []
         letters: list[DeadLetter] = []
         for event in events:
             message = incoming(event)
+            if only is not None and (kind := _event_type(message)) is not None and kind not in only:
+                continue
             try:
                 envelope = EventEnvelope.model_validate_json(message.value)
             except ValidationError as error:
@@ -181,6 +219,14 @@ class Runtime:
             processor=processor,
             failed_at=self.clock.now(),
         )
+
+
+def _event_type(message: Incoming) -> str | None:
+    """The event type the relay wrote in the headers; None (decode to find out) if absent."""
+    for key, value in message.headers:
+        if key == HEADER_EVENT_TYPE:
+            return value.decode("utf-8", "replace")
+    return None
 
 
 def incoming(event: Any) -> Incoming:
