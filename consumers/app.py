@@ -33,6 +33,7 @@ from consumers.topology import app_id, app_name, resolve
 
 log = logging.getLogger("complaint_events.worker")
 _MAX_WAIT = 10.0  # seconds between attempts to reach Kafka at start-up
+_METADATA_MAX_AGE_MS = 5_000
 
 REGISTRARS: dict[str, Callable[[Runtime], None]] = {
     "intake": intake.register,
@@ -70,6 +71,11 @@ def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = No
         producer_acks=-1,
         datadir=str(datadir),
         stream_wait_empty=False,
+        # A topic this worker has just created (a table's changelog, an internal
+        # topic) may be missing from the consumer's first metadata; faust's default
+        # (5 min) leaves it unassigned and table writes failing that long
+        # (robinhood/faust#499). Refresh every few seconds instead.
+        consumer_metadata_max_age_ms=_METADATA_MAX_AGE_MS,
     )
     runtime = Runtime(settings=settings, app=app, clock=clock or clock_from_spec(settings.clock))
     for processor in chosen:

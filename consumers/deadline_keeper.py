@@ -91,6 +91,7 @@ def register(rt: Runtime) -> None:
         key = str(envelope.case_id)
         value = table_value(pendings)
         if table.get(key) != value:
+            await rt.table_ready(table, EVENTS_TOPIC)
             table[key] = value
         schedule.replace(envelope.case_id, pendings)
         return []
