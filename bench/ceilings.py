@@ -18,23 +18,26 @@ what the relay sends and what the event store holds.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment
 from kafka import KafkaConsumer, TopicPartition
 from psycopg import sql
-from support import Figure, delete_topics, fresh_database, intake_message, print_figures
+from support import (
+    Figure,
+    HelpFormatter,
+    delete_topics,
+    fresh_database,
+    intake_message,
+    print_figures,
+    write_results,
+)
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import CaseCommand
@@ -256,21 +259,11 @@ def measure(kafka_bootstrap: str, admin_dsn: str, n: int, keep: bool = False) ->
 
 
 def save(figures: list[Figure], n: int) -> None:
-    document: dict[str, Any] = {
-        "benchmark": "ceilings: Kafka produce/consume, PostgreSQL COPY/INSERT, our event sizes",
-        "n": n,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "host": f"{platform.node()} ({os.cpu_count()} cpu)",
-        "load_average_after": [round(load, 2) for load in os.getloadavg()],  # shared machine
-        "figures": [asdict(f) for f in figures],
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nfigures written to {RESULTS}")
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """The module docstring as written, and each option's default."""
+    write_results(
+        RESULTS,
+        {"benchmark": "ceilings: Kafka produce/consume, PostgreSQL COPY/INSERT", "n": n},
+        figures,
+    )
 
 
 def main() -> None:

@@ -24,14 +24,9 @@ must be acknowledged and projected, or the run fails.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -55,7 +50,14 @@ from psycopg import Cursor
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
-from support import Figure, fresh_database, intake_message, print_figures
+from support import (
+    Figure,
+    HelpFormatter,
+    fresh_database,
+    intake_message,
+    print_figures,
+    write_results,
+)
 
 from complaint_events.settings import Settings
 
@@ -432,21 +434,11 @@ def progress(line: str) -> None:
 
 
 def save(figures: list[Figure], n: int) -> None:
-    document: dict[str, Any] = {
-        "benchmark": "peer: eventsourcing process system, file -> acknowledge -> project",
-        "n": n,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "host": f"{platform.node()} ({os.cpu_count()} cpu)",
-        "load_average_after": [round(load, 2) for load in os.getloadavg()],  # shared machine
-        "figures": [asdict(f) for f in figures],
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nfigures written to {RESULTS}")
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """The module docstring as written, and each option's default."""
+    write_results(
+        RESULTS,
+        {"benchmark": "peer: eventsourcing process system, file -> acknowledge -> project", "n": n},
+        figures,
+    )
 
 
 def main() -> None:

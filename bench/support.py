@@ -7,14 +7,17 @@ removed afterwards unless ``--keep`` is given.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import platform
 import signal
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,7 +66,7 @@ def intake_message(n: int) -> dict[str, Any]:
         },
         "order_id": f"o-{n}",
         "merchant_id": f"m-{n % 97}",
-        "sku": f"sku-{n % 1013}",
+        "sku": f"sku-{n}",  # distinct: no batch-quality recall in the throughput runs
         "product_name": product,
         "purchase_date": bought.isoformat(),
         "delivered_on": (bought + timedelta(days=2)).isoformat(),
@@ -156,3 +159,21 @@ def print_figures(title: str, figures: list[Figure]) -> None:
     for f in figures:
         note = f"  ({f.note})" if f.note else ""
         print(f"  {f.label:<{width}}  {f.value:>12,.1f} {f.unit}{note}")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """The module docstring as written, and each option's default."""
+
+
+def write_results(path: Path, document: dict[str, Any], figures: list[Figure]) -> None:
+    """Write ``document`` with the figures, when and where they were measured, as JSON."""
+    document = {
+        **document,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": f"{platform.node()} ({os.cpu_count()} cpu)",
+        "load_average_after": [round(load, 2) for load in os.getloadavg()],  # shared machine
+        "figures": [asdict(f) for f in figures],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nfigures written to {path}")
