@@ -20,7 +20,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
-from complaint_events.contracts.envelope import EventEnvelope, event_id_for
+from complaint_events.contracts.envelope import PAYLOAD_CHECKED, EventEnvelope, event_id_for
 from complaint_events.contracts.events import (
     EVENT_PAYLOADS,
     ComplaintFiledV1,
@@ -65,21 +65,24 @@ def to_envelope(domain_event: object) -> EventEnvelope:
     try:
         checked = model.model_validate(payload)
         occurred_at = getattr(checked, _OCCURRED_AT_FIELD.get(event_type, ""), timestamp)
-        return EventEnvelope(
-            event_id=event_id_for(case_id, sequence),
-            event_type=event_type,
-            schema_version=version,
-            case_id=case_id,
-            sequence=sequence,
-            occurred_at=occurred_at,
-            recorded_at=timestamp,
-            correlation_id=meta.get("correlation_id"),
-            causation_id=meta.get("causation_id"),
-            actor=meta.get("actor"),
-            reason=meta.get("reason"),
-            payload=checked.model_dump(mode="json"),
-            hash=meta.get("hash"),
-            previous_hash=meta.get("previous_hash"),
+        return EventEnvelope.model_validate(
+            {
+                "event_id": event_id_for(case_id, sequence),
+                "event_type": event_type,
+                "schema_version": version,
+                "case_id": case_id,
+                "sequence": sequence,
+                "occurred_at": occurred_at,
+                "recorded_at": timestamp,
+                "correlation_id": meta.get("correlation_id"),
+                "causation_id": meta.get("causation_id"),
+                "actor": meta.get("actor"),
+                "reason": meta.get("reason"),
+                "payload": checked.model_dump(mode="json"),
+                "hash": meta.get("hash"),
+                "previous_hash": meta.get("previous_hash"),
+            },
+            context=PAYLOAD_CHECKED,  # just validated above: not a second time
         )
     except ValidationError as error:
         raise ContractError(
