@@ -27,6 +27,9 @@ def store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_USER": str(info.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(info.get("password", "")),
         "POSTGRES_POOL_SIZE": "4",
+        # Check a pooled connection before use: after a database restart every pooled
+        # connection is dead, and handing them out one by one stalls a worker for seconds.
+        "POSTGRES_PRE_PING": "y",
     }
 
 

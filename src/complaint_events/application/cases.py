@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import takewhile
@@ -292,23 +293,17 @@ class ComplaintCases(Application[UUID]):
         case are left out.
         """
         wanted = list(dict.fromkeys(case_ids))
-        if self.repository.snapshot_store is not None or self.repository.cache is not None:
-            # Not the plain event-by-event history the batched read replays: one by one.
-            found: dict[UUID, ComplaintCase] = {}
-            for case_id in wanted:
-                try:
+        histories = self._histories(wanted)
+        found: dict[UUID, ComplaintCase] = {}
+        for case_id in wanted:
+            if histories is None:  # snapshots or a cache: through the repository, one by one
+                with suppress(CaseNotFoundError):
                     found[case_id] = self.get_case(case_id)
-                except CaseNotFoundError:
-                    continue
-            return found
-        cases: dict[UUID, ComplaintCase] = {}
-        for start in range(0, len(wanted), _READ_CHUNK):
-            stored = stored_events_of(self.recorder, wanted[start : start + _READ_CHUNK])
-            for case_id, events in stored.items():
-                case = project_aggregate(None, map(self.mapper.to_domain_event, events))
+            elif case_id in histories:
+                case = project_aggregate(None, histories[case_id])
                 if isinstance(case, ComplaintCase):
-                    cases[case_id] = case
-        return {case_id: cases[case_id] for case_id in wanted if case_id in cases}
+                    found[case_id] = case
+        return found
 
     def act(self, case_id: UUID, command: Callable[[ComplaintCase], object]) -> ActionOutcome:
         """Apply ``command`` to the case and save what it recorded.
