@@ -14,7 +14,6 @@ same command (same id, or same Idempotency-Key) twice.
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -171,9 +170,10 @@ def race(
 
 
 def test_concurrent_command_processors_on_one_case(
-    stack_settings: Settings, chaos_scale: ChaosScale, caplog: pytest.LogCaptureFixture
+    stack_settings: Settings, chaos_scale: ChaosScale
 ) -> None:
-    caplog.set_level(logging.INFO, logger="complaint_events.application.cases")
+    # All callers are released at the same moment (a barrier), each with its own
+    # processor and store; the case's advisory lock makes them decide in turn.
     # Every command of a round has a caller; some more callers send one of them again.
     callers = max(chaos_scale.conflict_callers, 6) + 1
     stores = [build_cases(stack_settings) for _ in range(callers)]
@@ -190,8 +190,6 @@ def test_concurrent_command_processors_on_one_case(
             accepted = {r.command_id for r in told if r.outcome == "accepted"}
             assert UUID(commands[5]["command_id"]) in accepted, "the compatible escalation lost"
             assert names.count("CaseEscalated") == 1
-        # The race was real: writers collided in PostgreSQL and retried.
-        assert any("changed concurrently" in r.getMessage() for r in caplog.records)
     finally:
         for s in stores:
             s.close()
@@ -320,8 +318,10 @@ def test_concurrent_api_callers_each_learn_their_outcome(
     for case_id in case_ids:
         names = check_history(cases, case_id, results[case_id])
         assert names.count("CaseEscalated") == 1, "the compatible escalation was lost"
-        kinds = {r.outcome for r in results[case_id]}
-        assert kinds == {"accepted", "rejected"}, f"no conflict was decided on {case_id}"
+    # The conflicts were real: somewhere a command lost. (On one case the arrival order
+    # can let every command through: reject, new liability, new offer, accept.)
+    outcomes = {r.outcome for found in results.values() for r in found}
+    assert outcomes == {"accepted", "rejected"}, f"no conflict was decided: {outcomes}"
 
 
 def test_the_same_command_id_from_two_callers_is_applied_once(

@@ -21,6 +21,7 @@ from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregat
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from complaint_events.adapters.aggregate_existence import existing_ids
+from complaint_events.adapters.case_locks import locks_for
 from complaint_events.adapters.consumer_keys import keys_for
 from complaint_events.adapters.rejection_ledger import Refusal, ledger_for
 from complaint_events.adapters.stored_events import stored_events_of
@@ -128,6 +129,7 @@ class ComplaintCases(Application[UUID]):
         self.keys = keys if keys is not None else keys_for(self.recorder)
         # Refused commands, so a redelivery is given the same answer (no event records them).
         self.rejections = ledger_for(self.recorder)
+        self.case_locks = locks_for(self.recorder)
         self.duplicate_window = duplicate_window
         self._chain_heads = ChainHeads()
 
@@ -342,6 +344,14 @@ class ComplaintCases(Application[UUID]):
         by_case: dict[UUID, list[CaseCommand]] = {}
         for command in commands:
             by_case.setdefault(command.case_id, []).append(command)
+        # One decider at a time per case, across processes: two processors deciding the
+        # same command (a rebalance, a redelivery) must give its callers the same answer.
+        with self.case_locks.hold(by_case.keys()):
+            return self._decide(commands, by_case)
+
+    def _decide(
+        self, commands: Sequence[CaseCommand], by_case: dict[UUID, list[CaseCommand]]
+    ) -> list[CommandOutcome]:
         refused_before = self.rejections.find({c.command_id for c in commands})
         for attempt in range(self.MAX_CONFLICT_RETRIES + 1):
             outcomes: dict[str, CommandOutcome] = {}
