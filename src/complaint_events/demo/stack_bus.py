@@ -24,6 +24,7 @@ from pathlib import Path
 from uuid import UUID
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
 
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.application.cases import ComplaintCases
@@ -166,7 +167,13 @@ class StackBus:
         if unanswered:
             return f"{unanswered} command(s) without a result"
         for group, topics in self.workers.groups():
-            lag = self._view.lag(group, topics)
+            try:
+                lag = self._view.lag(group, topics)
+            except KafkaError as error:
+                if not error.retriable:
+                    raise
+                # e.g. a fresh broker's group coordinator is not up yet: ask again
+                return f"Kafka cannot tell consumer group {group}'s lag yet ({error})"
             if lag:
                 return f"consumer group {group} is {lag} message(s) behind"
         newest = self.cases.recorder.max_notification_id() or 0
