@@ -60,7 +60,15 @@ from uuid import UUID
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 from kafka.errors import KafkaError
-from support import CLI, Figure, delete_topics, fresh_database, print_figures, stop_worker
+from support import (
+    CLI,
+    Figure,
+    delete_topics,
+    fresh_database,
+    print_figures,
+    stop_worker,
+    worker_env,
+)
 
 from complaint_events.adapters.kafka_topics import TOPIC_CONFIGS, ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
@@ -160,19 +168,12 @@ def append_time_commands(settings: Settings) -> None:
 def start_keeper(
     settings: Settings, clock_file: Path, data_dir: Path, log_path: Path, tick: float
 ) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "COMPLAINTS_STORE": "postgres",
-        "COMPLAINTS_POSTGRES_DSN": settings.postgres_dsn,
-        "COMPLAINTS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
-        "COMPLAINTS_PARTITIONS": str(settings.partitions),
-        "COMPLAINTS_CLOCK": f"file:{clock_file}",
-        "COMPLAINTS_DEADLINE_TICK": str(tick),
-        "COMPLAINTS_KAFKA_SESSION_TIMEOUT": "6",
-        "COMPLAINTS_WORKER_DATA_DIR": str(data_dir),
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = worker_env(
+        settings,
+        data_dir,
+        COMPLAINTS_CLOCK=f"file:{clock_file}",
+        COMPLAINTS_DEADLINE_TICK=str(tick),
+    )
     with log_path.open("ab") as log:
         return subprocess.Popen(
             [str(CLI), "worker", "deadlines"], env=env, stdout=log, stderr=subprocess.STDOUT

@@ -71,6 +71,7 @@ from support import (
     fresh_database,
     print_figures,
     stop_worker,
+    worker_env,
     write_results,
 )
 
@@ -150,24 +151,6 @@ class Run:
 
 
 # ------------------------------------------------------------------ running one layout
-
-
-def worker_env(settings: Settings, data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
-    """As tests/worker_support.worker_env, but on the system clock and default tick."""
-    return {
-        **os.environ,
-        "COMPLAINTS_STORE": "postgres",
-        "COMPLAINTS_POSTGRES_DSN": settings.postgres_dsn,
-        "COMPLAINTS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
-        "COMPLAINTS_PARTITIONS": str(settings.partitions),
-        "COMPLAINTS_CLOCK": "system",
-        "COMPLAINTS_KAFKA_SESSION_TIMEOUT": "6",
-        "COMPLAINTS_BATCH_WAIT": "0.05",
-        "COMPLAINTS_WORKER_DATA_DIR": str(data_dir),
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    }
 
 
 class Watcher:
@@ -292,7 +275,13 @@ def run_layout(
             cleanup.callback(watcher.close)
             for i, names in enumerate(LAYOUTS[layout]):
                 logs.append(workdir / f"worker-{i}-{'-'.join(names)}.log")
-                env = worker_env(mine, workdir / f"data-{i}", extra_env)
+                env = worker_env(
+                    mine,
+                    workdir / f"data-{i}",
+                    COMPLAINTS_CLOCK="system",
+                    COMPLAINTS_BATCH_WAIT="0.05",
+                    **extra_env,
+                )
                 with logs[-1].open("wb") as out:
                     workers.append(
                         subprocess.Popen(

@@ -32,7 +32,15 @@ from typing import Any
 import psycopg
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from support import CLI, Figure, delete_topics, encoded_messages, fresh_database, stop_worker
+from support import (
+    CLI,
+    Figure,
+    delete_topics,
+    encoded_messages,
+    fresh_database,
+    stop_worker,
+    worker_env,
+)
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.settings import INTAKE_TOPIC, Settings
@@ -90,18 +98,7 @@ def produce(settings: Settings, pairs: list[tuple[bytes, bytes]]) -> float:
 def start_worker(
     settings: Settings, batch_size: int, data_dir: Path, log_path: Path
 ) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "COMPLAINTS_STORE": "postgres",
-        "COMPLAINTS_POSTGRES_DSN": settings.postgres_dsn,
-        "COMPLAINTS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
-        "COMPLAINTS_PARTITIONS": str(settings.partitions),
-        "COMPLAINTS_INTAKE_BATCH_SIZE": str(batch_size),
-        "COMPLAINTS_KAFKA_SESSION_TIMEOUT": "6",
-        "COMPLAINTS_WORKER_DATA_DIR": str(data_dir),
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = worker_env(settings, data_dir, COMPLAINTS_INTAKE_BATCH_SIZE=str(batch_size))
     with log_path.open("wb") as log:
         return subprocess.Popen(
             [str(CLI), "worker", "intake"], env=env, stdout=log, stderr=subprocess.STDOUT

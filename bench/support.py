@@ -28,6 +28,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.settings import Settings
 
 CLI = Path(sys.executable).parent / "complaint-events"
 
@@ -177,3 +178,20 @@ def write_results(path: Path, document: dict[str, Any], figures: list[Figure]) -
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     print(f"\nfigures written to {path}")
+
+
+def worker_env(settings: Settings, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a ``complaint-events worker`` on the benchmark's database and
+    topics (short session timeout, as in the tests); ``extra`` adds or overrides."""
+    return {
+        **os.environ,
+        "COMPLAINTS_STORE": "postgres",
+        "COMPLAINTS_POSTGRES_DSN": settings.postgres_dsn,
+        "COMPLAINTS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "COMPLAINTS_TOPIC_PREFIX": settings.topic_prefix,
+        "COMPLAINTS_PARTITIONS": str(settings.partitions),
+        "COMPLAINTS_KAFKA_SESSION_TIMEOUT": "6",
+        "COMPLAINTS_WORKER_DATA_DIR": str(data_dir),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
