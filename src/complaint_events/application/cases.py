@@ -357,6 +357,8 @@ class ComplaintCases(Application[UUID]):
             outcomes: dict[str, CommandOutcome] = {}
             changed: list[ComplaintCase] = []
             histories = self._histories(list(by_case))
+            if histories is not None:
+                self._note_chain_heads(histories)  # only writers chain: readers skip this
             for case_id, case_commands in by_case.items():
                 history = None if histories is None else histories.get(case_id, [])
                 case, case_outcomes = self._apply_to_case(
@@ -396,7 +398,11 @@ class ComplaintCases(Application[UUID]):
             found = stored_events_of(self.recorder, case_ids[start : start + _READ_CHUNK])
             for case_id, stored in found.items():
                 histories[case_id] = [self.mapper.to_domain_event(e) for e in stored]
-        # Each history ends where the chain continues: no second read to find its hash.
+        return histories
+
+    def _note_chain_heads(self, histories: dict[UUID, list[CaseEvent]]) -> None:
+        """Each history ends where the case's chain continues: saving after it needs no
+        second read to find the hash to chain to."""
         self._chain_heads.remember(
             {
                 case_id: (events[-1].originator_version, found_hash)
@@ -404,7 +410,6 @@ class ComplaintCases(Application[UUID]):
                 if isinstance(found_hash := getattr(events[-1], "meta", {}).get("hash"), str)
             }
         )
-        return histories
 
     def _apply_to_case(
         self,
