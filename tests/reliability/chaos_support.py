@@ -97,13 +97,13 @@ class CaseReport:
     overdue: list[tuple[UUID, str, str]] = field(default_factory=list)
 
 
-def case_ids_in_store(dsn: str) -> set[UUID]:
-    """Every case that has a ComplaintFiled event in the store."""
+def case_ids_in_store(dsn: str, event: str = "ComplaintFiled") -> set[UUID]:
+    """Every case that has an ``event`` (by default: its filing) in the store."""
     with psycopg.connect(dsn) as conn:
         try:
             rows = conn.execute(
                 "SELECT DISTINCT originator_id FROM complaints_events WHERE topic LIKE %s",
-                ("%:ComplaintCase.ComplaintFiled",),
+                (f"%:ComplaintCase.{event}",),
             ).fetchall()
         except psycopg.errors.UndefinedTable:
             return set()

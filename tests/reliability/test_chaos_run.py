@@ -79,6 +79,7 @@ EVENT_READERS = {"acknowledgement", "deadlines", "router", "batch-quality", "pro
 # judgments (48 h), then past remedy answers (72 h after the judgment) and spot
 # checks (7 days).
 CLOCK_STEPS = (timedelta(hours=37), timedelta(hours=49), timedelta(days=8))
+EVIDENCE_WAIT = 120.0  # seconds the workers get to acknowledge cases after an outage
 SHARED_SKUS = 6  # every tenth complaint is on one of these, so batch alerts are raised
 
 
@@ -175,8 +176,25 @@ class Chaos:
         self.note(f"clock -> {moment.isoformat()}")
 
     def ask_for_evidence(self, rng: random.Random) -> None:
-        """A handler asks the merchants of a third of the filed cases for evidence."""
-        filed = sorted(case_ids_in_store(self.settings.postgres_dsn) - self.evidence_asked)
+        """A handler asks the merchants of a third of the acknowledged cases for evidence.
+
+        Waits until there are such cases: right after a broker or database restart
+        the workers may not have filed or acknowledged any yet (a request on a case
+        not yet acknowledged is refused), and the run would be left without
+        merchant-evidence deadlines to check.
+        """
+
+        def not_asked_yet() -> set[UUID]:
+            acknowledged = case_ids_in_store(self.settings.postgres_dsn, "AcknowledgementSent")
+            return acknowledged - self.evidence_asked
+
+        wait_until(
+            lambda: len(not_asked_yet()) >= 3,
+            timeout=EVIDENCE_WAIT,
+            interval=0.5,
+            what="acknowledged cases to ask merchants about",
+        )
+        filed = sorted(not_asked_yet())
         chosen = rng.sample(filed, len(filed) // 3)
         send_commands(
             self.settings.kafka_bootstrap,
