@@ -29,7 +29,7 @@ from consumers import (
     router,
 )
 from consumers.runtime import Runtime
-from consumers.topology import app_id, app_name, resolve
+from consumers.topology import PROCESSORS, app_id, app_name, resolve
 
 log = logging.getLogger("complaint_events.worker")
 _MAX_WAIT = 10.0  # seconds between attempts to reach Kafka at start-up
@@ -51,6 +51,7 @@ def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = No
     """A faust app running the named processors (``["all"]`` for every one)."""
     chosen = resolve(list(names))
     name = app_name(chosen)
+    consuming = _consumes(chosen)
     session = timedelta(seconds=settings.kafka_session_timeout)
     datadir = settings.worker_data_dir / app_id(settings, name)
     datadir.parent.mkdir(parents=True, exist_ok=True)
@@ -71,10 +72,15 @@ def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = No
         producer_acks=-1,
         datadir=str(datadir),
         stream_wait_empty=False,
-        # A topic this worker has just created (a table's changelog, an internal
-        # topic) may be missing from the consumer's first metadata; faust's default
-        # (5 min) leaves it unassigned and table writes failing that long
-        # (robinhood/faust#499). Refresh every few seconds instead.
+        # No faust tables and no leader election: every topic a worker reads is made
+        # by `topics create` before it starts, and durable state lives in PostgreSQL
+        # (faust tables hang in recovery around broker restarts: faust-streaming/faust
+        # #651, #176, #175). A worker without agents (relay, projections) still needs
+        # one topic to subscribe to: faust's leader topic, made by run_worker first.
+        topic_disable_leader=consuming,
+        # A topic created moments before the worker started may be missing from the
+        # consumer's first metadata; faust's default (5 min) would leave it unassigned
+        # that long (robinhood/faust#499). Refresh every few seconds instead.
         consumer_metadata_max_age_ms=_METADATA_MAX_AGE_MS,
     )
     runtime = Runtime(settings=settings, app=app, clock=clock or clock_from_spec(settings.clock))
@@ -89,19 +95,31 @@ def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info")
     A worker started while Kafka is down waits for it (as a running worker
     waits out an outage) instead of exiting.
     """
-    created = _ensure_topics_waiting(settings)
+    chosen = resolve(list(names))
+    leader = [] if _consumes(chosen) else [leader_topic(settings, chosen)]
+    created = _ensure_topics_waiting(settings, leader)
     if created:
         log.info("created topics: %s", ", ".join(created))
-    app = build_app(settings, names)
+    app = build_app(settings, chosen)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
 
 
-def _ensure_topics_waiting(settings: Settings) -> list[str]:
+def _consumes(chosen: Sequence[str]) -> bool:
+    """Whether any of the processors has an agent reading a topic."""
+    return any(PROCESSORS[name].sources for name in chosen)
+
+
+def leader_topic(settings: Settings, chosen: Sequence[str]) -> str:
+    """faust's leader-election topic of the worker running ``chosen`` (faust's naming)."""
+    return f"{app_id(settings, app_name(list(chosen)))}-__assignor-__leader"
+
+
+def _ensure_topics_waiting(settings: Settings, single_partition: list[str]) -> list[str]:
     delay = 1.0
     while True:
         try:
-            return ensure_topics(settings)
+            return ensure_topics(settings, single_partition)
         except KafkaError as error:
             log.warning(
                 "Kafka at %s cannot be reached (%s); waiting for it, trying again in %.0f s",

@@ -1,13 +1,15 @@
 """Batch-quality detector: many complaints on one SKU raise one alert and one spot check.
 
 Two agents. The first reads case events: each ComplaintFiled is forwarded,
-keyed by SKU, to an internal topic; and a failed batch spot-check result
-recorded on one linked case is passed on to every other linked case. The
-second reads the by-SKU topic into a faust table keyed by SKU — keyed like its
-source, so faust restores it correctly — and decides (pure
-:mod:`complaint_events.processing.batch_window`) when to raise the alert on the
-SKU's aggregate and link the cases. Alert ids follow from the SKU and the
-first case, and command ids from the alert, so a replay raises nothing twice.
+keyed by SKU, to the internal by-SKU topic (so one SKU is always counted by
+one worker); and a failed batch spot-check result recorded on one linked case
+is passed on to every other linked case. The second reads the by-SKU topic and
+keeps each SKU's window in PostgreSQL (:mod:`complaint_events.adapters.sku_windows`):
+a batch is decided (pure :mod:`complaint_events.processing.batch_window`), the
+alert recorded on the SKU's aggregate and the link commands sent, and only
+then the windows and the detector's position written, in one transaction.
+Alert ids follow from the SKU and the first case, and command ids from the
+alert, so a replay raises nothing twice.
 """
 
 from __future__ import annotations
@@ -18,25 +20,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from complaint_events.adapters.kept_connection import KeptConnection
+from complaint_events.adapters.sku_windows import Decision, FiledOnSku, SkuWindows
+from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.processing.batch_alerts import alert_commands, passed_on_results
-from complaint_events.processing.batch_window import (
-    BatchPolicy,
-    LinkToBatchAlert,
-    RaiseBatchAlert,
-    SkuWindow,
-    record,
-)
+from complaint_events.processing.batch_window import BatchPolicy, RaiseBatchAlert
 from complaint_events.processing.issuing import as_outgoing
-from complaint_events.processing.messages import Outgoing, dead_letter
-from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
-from consumers.runtime import Runtime, incoming
+from complaint_events.processing.messages import Incoming, Outgoing, Sender
+from complaint_events.settings import BY_SKU_TOPIC, EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from consumers.runtime import Runtime, incoming, letter_for, read_up_to
 
 log = logging.getLogger("complaint_events.worker.batch-quality")
 # The only events it acts on: others are stepped over by their header, undecoded.
 WANTED = frozenset({"ComplaintFiled", "SpotCheckResultRecorded"})
-
-BY_SKU_TOPIC = "complaints.batch-quality.by-sku.v1"
+PROCESSOR = "batch-quality"
 
 
 def register(rt: Runtime) -> None:
@@ -44,13 +42,8 @@ def register(rt: Runtime) -> None:
     policy = BatchPolicy(
         threshold=settings.batch_alert_threshold, window=settings.batch_alert_window
     )
-    by_sku = rt.topic(BY_SKU_TOPIC, internal=True)
-    windows = rt.app.Table(
-        "sku-windows",
-        default=None,
-        partitions=settings.partitions,
-        # No key/value types: faust then stores plain JSON and restores it as written.
-    )
+    windows = SkuWindows(settings.topic(BY_SKU_TOPIC), policy)
+    counting = KeptConnection(settings.postgres_dsn)
 
     async def handle(event: EventEnvelope) -> list[Outgoing]:
         if event.event_type == "ComplaintFiled":
@@ -62,50 +55,73 @@ def register(rt: Runtime) -> None:
             }
             return [Outgoing(BY_SKU_TOPIC, sku.encode(), json.dumps(filed).encode())]
         if event.event_type == "SpotCheckResultRecorded":
-            return await rt.blocking("batch-quality", _pass_on_result, rt, event)
+            return await rt.blocking(PROCESSOR, _pass_on_result, rt, event)
         return []
 
-    @rt.app.agent(rt.topic(EVENTS_TOPIC), name="batch-quality")
+    @rt.app.agent(rt.topic(EVENTS_TOPIC), name=PROCESSOR)
     async def batch_quality(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            outgoing = await rt.each_event("batch-quality", events, handle, only=WANTED)
+            outgoing = await rt.each_event(PROCESSOR, events, handle, only=WANTED)
             if outgoing:
                 await rt.send(outgoing)
                 log.info("batch-quality: passed on %d complaints and results", len(outgoing))
 
-    @rt.app.agent(by_sku, name="batch-quality-by-sku")
+    @rt.app.agent(rt.topic(BY_SKU_TOPIC), name="batch-quality-by-sku")
     async def count_by_sku(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                await count(event)
-            except Exception as error:
-                log.exception("batch-quality: could not count a complaint")
-                letter = dead_letter(
-                    incoming(event),
-                    reason=f"batch-quality failed: {error!r}"[:1000],
-                    processor="batch-quality",
-                    failed_at=rt.clock.now(),
-                )
-                await rt.dead_letter(EVENTS_DLQ_TOPIC, [letter])
+        async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
+            messages = [incoming(e) for e in events]
+            send = rt.sender()
 
-    async def count(event: Any) -> None:
-        filed = json.loads(event.message.value)
-        sku, case_id = filed["sku"], UUID(filed["case_id"])
-        filed_at = datetime.fromisoformat(filed["filed_at"])
-        state = windows.get(sku)
-        before = SkuWindow.from_value(state) if state else SkuWindow()
-        after, decision = record(before, case_id, filed_at, sku, policy)
-        if isinstance(decision, RaiseBatchAlert | LinkToBatchAlert):
-            # The alert and the links first, the window after: killed in between, the
-            # replay decides the same alert (same id) again instead of forgetting it.
-            commands = await rt.blocking("batch-quality", _alert, rt, decision)
-            await rt.send(commands)
-        if after != before:
-            await rt.table_ready(windows, BY_SKU_TOPIC)
-            windows[sku] = after.to_value()
+            def count(batch: list[Incoming], send: Sender = send) -> list[DeadLetter]:
+                return _count(rt, windows, counting, batch, send)
+
+            # A batch that fails (not an outage) is counted message by message, and a
+            # message that fails alone is dead-lettered: no poison stops the detector.
+            for letters in await rt.each_batch(PROCESSOR, EVENTS_DLQ_TOPIC, messages, count):
+                await rt.dead_letter(EVENTS_DLQ_TOPIC, letters)
 
 
-def _alert(rt: Runtime, decision: RaiseBatchAlert | LinkToBatchAlert) -> list[Outgoing]:
+def _count(
+    rt: Runtime,
+    windows: SkuWindows,
+    counting: KeptConnection,
+    messages: list[Incoming],
+    send: Sender,
+) -> list[DeadLetter]:
+    """Count a batch of the by-SKU topic; what is not a filed complaint comes back as letters."""
+    filed: list[FiledOnSku] = []
+    letters: list[DeadLetter] = []
+    for message in messages:
+        try:
+            filed.append(_filed_on_sku(message))
+        except (ValueError, KeyError, TypeError) as error:
+            reason = f"batch-quality: not a filed complaint on a SKU: {error!r}"
+            letters.append(letter_for(message, PROCESSOR, reason, None, rt.clock.now()))
+
+    def act(decisions: list[Decision]) -> None:
+        send(command for decision in decisions for command in _alert(rt, decision))
+
+    conn = counting.get()
+    windows.create(conn, range(rt.settings.partitions))
+    windows.count(conn, filed, read_up_to(messages), act)
+    return letters
+
+
+def _filed_on_sku(message: Incoming) -> FiledOnSku:
+    filed = json.loads(message.value)
+    filed_at = datetime.fromisoformat(filed["filed_at"])
+    if filed_at.tzinfo is None:
+        raise ValueError("filed_at must be timezone-aware")
+    return FiledOnSku(
+        partition=message.partition or 0,
+        offset=message.offset or 0,
+        sku=str(filed["sku"]),
+        case_id=UUID(filed["case_id"]),
+        filed_at=filed_at,
+    )
+
+
+def _alert(rt: Runtime, decision: Decision) -> list[Outgoing]:
     """Record the alert (or the new link) on the SKU; link the case(s) to it."""
     commands = alert_commands(rt.cases, decision, rt.clock.now())
     if isinstance(decision, RaiseBatchAlert):

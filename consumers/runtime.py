@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import faust
@@ -26,8 +27,9 @@ from complaint_events.bootstrap import build_cases
 from complaint_events.clock import Clock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
 from complaint_events.contracts.envelope import HEADER_EVENT_TYPE, EventEnvelope
-from complaint_events.processing.messages import Incoming, Outgoing, dead_letter
+from complaint_events.processing.messages import Incoming, Outgoing, Sender, dead_letter
 from complaint_events.settings import EVENTS_DLQ_TOPIC, Settings
+from projections.positions import SourceEvent
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,6 @@ class Runtime:
     clock: Clock
     _cases: ComplaintCases | None = None
     _topics: dict[str, Any] = field(default_factory=dict)
-    _tables_ready: set[str] = field(default_factory=set)
 
     @property
     def cases(self) -> ComplaintCases:
@@ -112,37 +113,18 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def table_ready(self, table: Any, source_topic: str) -> None:
-        """Wait until this worker's Kafka metadata knows the table's changelog topic.
+    def sender(self) -> Sender:
+        """A way to :meth:`send` from a worker thread (call this in the event loop).
 
-        On a table's first write faust checks that its changelog topic has as many
-        partitions as the topic of the event being handled. On the start that
-        creates the changelog, the consumer's metadata may not list it yet (it is
-        refreshed only every ``consumer_metadata_max_age_ms``; robinhood/faust#499):
-        the check sees 0 partitions and raises ``PartitionsMismatch`` for every
-        write. That is a passing state of the worker, not a fault of the event, so
-        it is waited out like an outage instead of dead-lettering the event.
+        The thread waits until Kafka has taken the messages: a transaction kept
+        open around the call commits only what was really sent.
         """
-        changelog = str(table.changelog_topic_name)
-        if changelog in self._tables_ready:
-            return
-        delay = 0.5
-        while unknown := [
-            topic
-            for topic in (changelog, self.settings.topic(source_topic))
-            # 0: subscribed but not in the metadata yet; None: not known to the
-            # consumer at all, and then faust does not check.
-            if self.app.consumer.topic_partitions(topic) == 0
-        ]:
-            log.warning(
-                "table %s: topic %s not in the Kafka metadata yet; waiting %.1f s",
-                table.name,
-                ", ".join(unknown),
-                delay,
-            )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)  # the metadata is refreshed every 5 s (app.py)
-        self._tables_ready.add(changelog)
+        loop = asyncio.get_running_loop()
+
+        def send(messages: Iterable[Outgoing]) -> None:
+            asyncio.run_coroutine_threadsafe(self.send(list(messages)), loop).result()
+
+        return send
 
     async def each_event(
         self,
@@ -212,13 +194,46 @@ class Runtime:
     def _letter(
         self, message: Incoming, processor: str, reason: str, error: ValidationError | None
     ) -> DeadLetter:
-        return dead_letter(
-            message,
-            reason=reason[:1000],
-            errors=field_errors(error) if error is not None else (),
-            processor=processor,
-            failed_at=self.clock.now(),
-        )
+        return letter_for(message, processor, reason, error, self.clock.now())
+
+
+def letter_for(
+    message: Incoming, processor: str, reason: str, error: ValidationError | None, now: datetime
+) -> DeadLetter:
+    """The dead letter of a message ``processor`` could not handle, with the reason."""
+    return dead_letter(
+        message,
+        reason=reason[:1000],
+        errors=field_errors(error) if error is not None else (),
+        processor=processor,
+        failed_at=now,
+    )
+
+
+def decode_events(
+    processor: str, messages: Sequence[Incoming], now: datetime
+) -> tuple[list[SourceEvent], list[DeadLetter]]:
+    """The case events among ``messages``, with where each was read; the rest as dead letters."""
+    events: list[SourceEvent] = []
+    letters: list[DeadLetter] = []
+    for message in messages:
+        try:
+            envelope = EventEnvelope.model_validate_json(message.value)
+        except ValidationError as error:
+            reason = f"not a valid case event: {error}"
+            letters.append(letter_for(message, processor, reason, error, now))
+            continue
+        events.append(SourceEvent(message.partition or 0, message.offset or 0, envelope))
+    return events, letters
+
+
+def read_up_to(messages: Iterable[Incoming]) -> dict[int, int]:
+    """Partition -> the offset after the last of ``messages`` read there."""
+    ends: dict[int, int] = {}
+    for message in messages:
+        partition, offset = message.partition or 0, message.offset or 0
+        ends[partition] = max(ends.get(partition, 0), offset + 1)
+    return ends
 
 
 def _event_type(message: Incoming) -> str | None:

@@ -2,12 +2,10 @@
 
 The row is a pure fold of the case's events (:func:`fold_case`). Status and
 deadlines follow the rules of the aggregate (:mod:`complaint_events.domain.case`),
-restated here as data that a reader can check against it:
+restated as data that a reader can check against it:
 
-* :data:`DEADLINE_RULES` — which event ends (or pauses) which running clock;
-* clocks start from the ``deadline`` record an event carries (``ComplaintFiled``:
-  ``acknowledgement_deadline``), resume with the times in a spot-check result's
-  ``resumed``, expire or are reminded by the ``deadline_id`` their event names;
+* the clocks: :func:`complaint_events.processing.deadline_fold.fold_deadlines`,
+  the fold the deadline keeper uses too;
 * :func:`status_after` — the ``status`` an event carries, else :data:`IMPLIED_STATUS`.
 
 ``tests/unit/projections/test_case_summary_matches_domain.py`` folds random
@@ -17,7 +15,6 @@ valid histories and checks the result against the aggregate itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
@@ -25,43 +22,14 @@ from typing import Any, Final
 from psycopg import Cursor
 
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.domain.deadlines import DeadlineState
 from complaint_events.domain.status import CaseStatus
-from complaint_events.domain.values import DeadlineKind
+from complaint_events.processing.deadline_fold import fold_deadlines
 from projections.base import Projection, Tables, TableSpec
 from projections.table_io import Row, fold_batch, load_rows, upsert_rows
 
-K = DeadlineKind
-D = DeadlineState
 S = CaseStatus
 
 # ----------------------------------------------------------------- the rules
-
-DEADLINE_RULES: Final[Mapping[str, tuple[DeadlineKind | None, DeadlineState]]] = MappingProxyType(
-    {
-        # event type: (kind of the running clock it ends, new state); kind None: every
-        # running clock, or for PAUSED every open one (a paused clock keeps its pause)
-        "AcknowledgementSent": (K.ACKNOWLEDGEMENT, D.MET),
-        "InformationRequested": (K.INFORMATION, D.CANCELLED),  # a new request replaces the old
-        "InformationSupplied": (K.INFORMATION, D.MET),
-        "MerchantEvidenceSubmitted": (K.MERCHANT_EVIDENCE, D.MET),
-        "SpotCheckOrdered": (None, D.PAUSED),  # other clocks pause while testing runs
-        "SpotCheckResultRecorded": (K.SPOT_CHECK, D.MET),
-        "RemedyOffered": (K.REMEDY_ANSWER, D.CANCELLED),  # a revised offer replaces the open one
-        "RemedyAccepted": (K.REMEDY_ANSWER, D.MET),
-        "RemedyRejected": (K.REMEDY_ANSWER, D.MET),
-        "RemedyExecuted": (K.REFUND, D.MET),
-        "CaseClosed": (None, D.CANCELLED),
-        "AppealFiled": (K.APPEAL_WINDOW, D.MET),
-        "CaseReopened": (K.APPEAL_WINDOW, D.CANCELLED),
-    }
-)
-"""Applied before the clock the same event starts, if any (so a new request's clock stays open)."""
-
-STARTED_DEADLINE_FIELD: Final[Mapping[str, str]] = MappingProxyType(
-    {"ComplaintFiled": "acknowledgement_deadline"}
-)
-"""Payload field of the clock an event starts, where it is not ``deadline``."""
 
 IMPLIED_STATUS: Final[Mapping[str, tuple[CaseStatus | None, CaseStatus]]] = MappingProxyType(
     {
@@ -85,25 +53,6 @@ STAGES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
-_RUNNING: Final = frozenset({D.OPEN.value, D.PAUSED.value})
-_ENDS_FROM: Final = MappingProxyType({D.PAUSED: frozenset({D.OPEN.value})})
-
-Deadlines = dict[str, dict[str, Any]]
-"""deadline_id -> {kind, started_at, due_at, remind_at, state, reminded, paused_at}.
-
-Times are ISO 8601 strings, as in the events (and in jsonb, unchanged).
-"""
-
-
-def json_time(at: datetime) -> str:
-    """``at`` as the events write times: ISO 8601 in UTC with a ``Z``."""
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_time(text: str) -> datetime:
-    """A time as the events (and :func:`json_time`) write it."""
-    return datetime.fromisoformat(text)
-
 
 def status_after(status: str | None, event: EventEnvelope) -> str | None:
     """The case's status after ``event``: the one it carries, else the implied one."""
@@ -121,72 +70,6 @@ def stage_of(status: str, route: str | None) -> str:
     if status == S.FILED and route is not None:
         return "acknowledgement"
     return STAGES.get(status, status)
-
-
-def fold_deadlines(deadlines: Mapping[str, Mapping[str, Any]], event: EventEnvelope) -> Deadlines:
-    """The case's clocks after ``event`` (a new dict; ``deadlines`` is left alone)."""
-    clocks: Deadlines = {deadline_id: dict(d) for deadline_id, d in deadlines.items()}
-    payload = event.payload
-    rule = DEADLINE_RULES.get(event.event_type)
-    if rule is not None:
-        kind, state = rule
-        if kind is None:
-            ending = [i for i, d in clocks.items() if d["state"] in _ENDS_FROM.get(state, _RUNNING)]
-        else:
-            first = _first_running(clocks, kind)
-            ending = [] if first is None else [first]
-        for deadline_id in ending:
-            clocks[deadline_id]["state"] = state.value
-            if state is D.PAUSED:
-                clocks[deadline_id]["paused_at"] = json_time(event.recorded_at)
-    resumed = payload.get("resumed")
-    if isinstance(resumed, dict):
-        for deadline_id, times in resumed.items():
-            if deadline_id in clocks:
-                clocks[deadline_id].update(
-                    state=D.OPEN.value,
-                    due_at=times["due_at"],
-                    remind_at=times["remind_at"],
-                    paused_at=None,
-                )
-    started = payload.get(STARTED_DEADLINE_FIELD.get(event.event_type, "deadline"))
-    if isinstance(started, dict):
-        clocks[started["deadline_id"]] = {
-            "kind": started["kind"],
-            "started_at": started["started_at"],
-            "due_at": started["due_at"],
-            "remind_at": started["remind_at"],
-            "state": started["state"],
-            "reminded": False,
-            "paused_at": None,
-        }
-    named = payload.get("deadline_id")
-    if isinstance(named, str) and named in clocks:
-        if event.event_type == "DeadlineExpired":
-            clocks[named]["state"] = D.EXPIRED.value
-        elif event.event_type == "DeadlineReminderSent":
-            clocks[named]["reminded"] = True
-    return clocks
-
-
-def running_deadline(
-    deadlines: Mapping[str, Mapping[str, Any]], kind: DeadlineKind
-) -> Mapping[str, Any] | None:
-    """The running (open or paused) clock of ``kind``, if any."""
-    first = _first_running(deadlines, kind)
-    return None if first is None else deadlines[first]
-
-
-def _first_running(deadlines: Mapping[str, Mapping[str, Any]], kind: DeadlineKind) -> str | None:
-    # The aggregate ends the first running clock of the kind in the order the clocks
-    # started; a deadline id is '<kind>@<version of its starting event>'.
-    running = [i for i, d in deadlines.items() if d["kind"] == kind and d["state"] in _RUNNING]
-    return min(running, key=_started_version, default=None)
-
-
-def _started_version(deadline_id: str) -> tuple[int, str]:
-    version = deadline_id.rpartition("@")[2]
-    return (int(version) if version.isdigit() else 0, deadline_id)
 
 
 # ------------------------------------------------------------------ the row

@@ -125,11 +125,12 @@ def apply_batch(
                 with conn.cursor() as cursor:
                     target.projection.apply(cursor, target.tables, [s.event for s in fresh])
                 applied += len(fresh)
-            _move_positions(conn, topic, target.position, ends)
+            move_positions(conn, topic, target.position, ends)
     return applied
 
 
-def _move_positions(conn: Connection[Any], topic: str, name: str, ends: dict[int, int]) -> None:
+def move_positions(conn: Connection[Any], topic: str, name: str, ends: dict[int, int]) -> None:
+    """Move the positions ``name`` to ``ends`` (partition -> next offset); never backwards."""
     with conn.cursor() as cursor:
         cursor.executemany(
             sql.SQL(

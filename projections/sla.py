@@ -5,7 +5,7 @@ day's row says how that day's complaints were served, however long they took.
 What the counters need to remember about a case (its cohort, its clocks, when
 it was acknowledged and closed) is kept in this projection's own facts table;
 the clocks are folded by the same rules as the case summary's
-(:func:`projections.case_summary.fold_deadlines`).
+(:func:`complaint_events.processing.deadline_fold.fold_deadlines`).
 
 A reply is *in time* when it is recorded at or before its clock's due time; a
 clock paused by a spot check does not run, so a reply during the pause is in
@@ -28,8 +28,8 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.deadlines import DeadlineState
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import DeadlineKind
+from complaint_events.processing.deadline_fold import fold_deadlines, parse_time, running_deadline
 from projections.base import Projection, Tables, TableSpec
-from projections.case_summary import fold_deadlines, parse_time, running_deadline
 from projections.table_io import (
     Count,
     Number,

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     deadline_tick: float = Field(
         0.25, gt=0, le=60, description="Seconds between the deadline keeper's checks."
     )
+    deadline_sweep_interval: float = Field(
+        300.0,
+        gt=0,
+        le=86_400,
+        description="Seconds between the deadline keeper's sweeps, which fire again every "
+        "overdue deadline whose command was sent that long ago and did not take effect "
+        "(the keeper also sweeps once at start).",
+    )
     kafka_session_timeout: float = Field(
         10.0, ge=1, description="Consumer group session timeout of the workers, in seconds."
     )
@@ -135,3 +143,5 @@ COMMAND_RESULTS_TOPIC = "complaints.command-results.v1"
 NOTIFICATIONS_TOPIC = "notifications.outbound.v1"
 COMMANDS_DLQ_TOPIC = "complaints.commands.dlq.v1"
 EVENTS_DLQ_TOPIC = "complaints.events.dlq.v1"
+BY_SKU_TOPIC = "complaints.batch-quality.by-sku.v1"
+"""Internal: the batch-quality detector's complaints re-keyed by SKU."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from complaint_events.settings import (
+    BY_SKU_TOPIC,
     COMMAND_RESULTS_TOPIC,
     COMMANDS_DLQ_TOPIC,
     COMMANDS_TOPIC,
@@ -33,11 +35,18 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     NOTIFICATIONS_TOPIC: {"retention.ms": str(30 * 24 * 3600 * 1000)},
     COMMANDS_DLQ_TOPIC: _KEEP_FOREVER,
     EVENTS_DLQ_TOPIC: _KEEP_FOREVER,
+    # Internal to the batch-quality detector; its windows are in PostgreSQL, so the
+    # topic only needs to hold what the detector has not counted yet.
+    BY_SKU_TOPIC: {"retention.ms": str(7 * 24 * 3600 * 1000)},
 }
 
 
-def ensure_topics(settings: Settings) -> list[str]:
-    """Create every missing topic; return the names created."""
+def ensure_topics(settings: Settings, single_partition: Sequence[str] = ()) -> list[str]:
+    """Create every missing topic; return the names created.
+
+    ``single_partition``: full names of further topics of one partition that a
+    worker needs (faust's leader-election topic of a worker without agents).
+    """
     admin = KafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, client_id="complaint-events-admin"
     )
@@ -52,6 +61,10 @@ def ensure_topics(settings: Settings) -> list[str]:
             )
             for name, config in TOPIC_CONFIGS.items()
             if settings.topic(name) not in existing
+        ] + [
+            NewTopic(name, num_partitions=1, replication_factor=1)
+            for name in single_partition
+            if name not in existing
         ]
         if wanted:
             try:

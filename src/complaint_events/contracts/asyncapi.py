@@ -54,7 +54,7 @@ from complaint_events.contracts.intake import INTAKE_DLQ_TOPIC, INTAKE_TOPIC, In
 from complaint_events.contracts.notifications import NOTIFICATIONS_TOPIC, NotificationV1
 from complaint_events.contracts.schema_files import REGENERATE, MessageSchema, messages
 from complaint_events.domain.values import Channel
-from complaint_events.settings import COMMANDS_DLQ_TOPIC, EVENTS_DLQ_TOPIC
+from complaint_events.settings import BY_SKU_TOPIC, COMMANDS_DLQ_TOPIC, EVENTS_DLQ_TOPIC
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 DOCUMENT_NAME: Final = "asyncapi.yaml"
@@ -62,8 +62,6 @@ DOCUMENT_VERSION: Final = "1.0.0"
 """``info.version``: raise it when a channel, message or operation changes meaning."""
 KAFKA_BINDING_VERSION: Final = "0.5.0"
 
-BY_SKU_TOPIC: Final = "complaints.batch-quality.by-sku.v1"
-"""The batch-quality processor's internal topic (``consumers.batch_quality``)."""
 NOTIFICATION_HEADER: Final = "notification_id"
 
 Document = dict[str, Any]

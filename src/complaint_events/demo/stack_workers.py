@@ -15,8 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from complaint_events.settings import Settings
-from consumers.batch_quality import BY_SKU_TOPIC
+from complaint_events.settings import BY_SKU_TOPIC, Settings
 from consumers.topology import PROCESSORS, app_id, app_name
 
 ACKNOWLEDGEMENT = "acknowledgement"

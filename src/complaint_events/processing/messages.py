@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,3 +52,7 @@ def dead_letter(
         source_offset=message.offset,
         original_headers=message.headers,
     )
+
+
+Sender = Callable[[Iterable[Outgoing]], None]
+"""Sends messages and returns once the broker has taken every one of them."""

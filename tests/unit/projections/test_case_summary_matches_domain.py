@@ -39,7 +39,8 @@ from complaint_events.domain.values import (
     SpotCheckMethod,
     SpotCheckOutcome,
 )
-from projections.case_summary import DEADLINE_RULES, fold_case
+from complaint_events.processing.deadline_fold import DEADLINE_RULES
+from projections.case_summary import fold_case
 
 T = TypeVar("T")
 Choose = Callable[[Sequence[Any]], Any]  # choose(options) -> one of them
