@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import psycopg
 from psycopg import sql
 
 from complaint_events.application.cases import ComplaintCases
-from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.domain.deadlines import Deadline, DeadlineState
 from projections.catalog import ALL_PROJECTIONS
 from projections.positions import Target
 from stack_support import read_topic
@@ -95,6 +96,8 @@ class CaseReport:
     expired_kinds: Counter[str] = field(default_factory=Counter)
     expired_state: set[tuple[UUID, str]] = field(default_factory=set)
     overdue: list[tuple[UUID, str, str]] = field(default_factory=list)
+    reminders: int = 0
+    running: dict[UUID, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
 
 
 def case_ids_in_store(dsn: str, event: str = "ComplaintFiled") -> set[UUID]:
@@ -130,13 +133,38 @@ def read_cases(cases: ComplaintCases, case_ids: set[UUID], now: Any) -> CaseRepo
             if type(e).__name__ == "DeadlineExpired":
                 report.expiries[case_id, e.deadline_id] += 1  # type: ignore[attr-defined]
                 report.expired_kinds[str(e.kind)] += 1  # type: ignore[attr-defined]
+            elif type(e).__name__ == "DeadlineReminderSent":
+                report.reminders += 1
         case = cases.get_case(case_id)
+        report.running[case_id] = running_clocks(case.deadlines.values())
         for d in case.deadlines.values():
             if d.state is DeadlineState.EXPIRED:
                 report.expired_state.add((case_id, d.deadline_id))
             if d.state is DeadlineState.OPEN and d.due_at <= now:
                 report.overdue.append((case_id, d.deadline_id, d.due_at.isoformat()))
     return report
+
+
+def running_clocks(deadlines: Iterable[Deadline]) -> dict[str, tuple[Any, ...]]:
+    """The running (open or paused) clocks, as the keeper's table should hold them."""
+    return {
+        d.deadline_id: (d.kind.value, d.due_at, d.remind_at, d.reminded, d.state.value)
+        for d in deadlines
+        if d.is_running
+    }
+
+
+def keeper_table(dsn: str) -> dict[UUID, dict[str, tuple[Any, ...]]]:
+    """What the deadline keeper's table holds, case by case."""
+    found: dict[UUID, dict[str, tuple[Any, ...]]] = {}
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT case_id, deadline_id, kind, due_at, remind_at, reminded, state "
+            "FROM pending_deadlines"
+        ).fetchall()
+    for case_id, deadline_id, *clock in rows:
+        found.setdefault(case_id, {})[deadline_id] = tuple(clock)
+    return found
 
 
 def dead_letters(bootstrap: str, topic: str) -> list[tuple[bytes, bytes, dict[str, bytes]]]:
