@@ -137,7 +137,21 @@ class Relay:
         self._on_topic: dict[int, int] = {}
 
     def start(self) -> None:
-        """Load the tracked position and learn what is already on the topic."""
+        """Load the tracked position and learn what is already on the topic.
+
+        With a leadership this relay must lead: if it does not yet, it takes the
+        lock now or raises :class:`LeadershipLostError` naming who leads. Called
+        directly (``start``, then ``run_once`` until caught up, then ``close``),
+        it does not wait ``takeover_wait``: that is for one-off runs where no
+        other relay was leading a moment ago. :meth:`run` stands by and waits.
+        """
+        if self.leadership is not None and not self.leadership.leading:
+            if not self.leadership.try_acquire():
+                raise LeadershipLostError(
+                    f"relay {self.name}: {self.leadership.holder() or 'another relay'} leads"
+                )
+            self.stats.leading = True
+            self.stats.terms += 1
         self.stats.position = self.positions.load(self.name)
         partitions = self.producer.partitions_for(self.topic)
         if not partitions:
@@ -213,6 +227,15 @@ class Relay:
             # After a failure, drop what was not sent: a relay that takes over must not
             # find records of this one landing after it read the topic's tails.
             self.producer.close(timeout=None if clean else 0)
+
+    def close(self) -> None:
+        """Flush and close the producer and give the lead up (after ``start``/``run_once``)."""
+        self.stats.leading = False
+        try:
+            self.producer.close()
+        finally:
+            if self.leadership is not None:
+                self.leadership.release()
 
     def _take_lead(self, stop: threading.Event) -> bool:
         """Wait until this relay leads (at once without a leadership); False if stopped."""

@@ -107,12 +107,11 @@ def test_relay_restarted_after_publishing_but_before_saving_position_publishes_n
 
     more = file_cases(cases, 40, 10)
     restarted = build_relay(stack_settings, cases)
-    assert restarted.leadership is not None
-    assert restarted.leadership.try_acquire(), "a relay built by build_relay publishes as leader"
     restarted.start()
     while restarted.run_once():
         pass
 
     assert restarted.stats.skipped_already_on_topic == 120
     assert restarted.stats.published == 30
+    restarted.close()
     assert_topic_matches_store(stack_settings, stored_event_ids(cases, case_ids + more))
