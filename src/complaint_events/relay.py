@@ -245,9 +245,9 @@ class Relay:
         while not self.leadership.try_acquire():
             if not said:
                 log.info(
-                    "relay %s: standing by, %s leads; trying every %.1f s",
+                    "relay %s: standing by, the lock is held by %s; trying every %.1f s",
                     self.name,
-                    self.leadership.holder() or "another relay",
+                    self.leadership.holder() or "an unknown session (or PostgreSQL is down)",
                     self.standby_retry,
                 )
                 said = True
