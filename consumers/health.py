@@ -20,6 +20,7 @@ from kafka.errors import KafkaError
 from psycopg.conninfo import conninfo_to_dict
 
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
+from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
 from complaint_events.settings import EVENTS_TOPIC, Settings
 from consumers.topology import ALL, PROCESSORS, app_id, resolve
@@ -289,6 +290,11 @@ def _relay_health(settings: Settings, max_lag: int) -> ProcessorHealth:
             newest = cases.recorder.max_notification_id() or 0
         finally:
             cases.close()
+        looking = RelayLeadership(settings.postgres_dsn, position_name, "complaint-events-health")
+        try:
+            leader = looking.holder()
+        finally:
+            looking.release()
     except psycopg.Error as error:
         raise HealthCheckError(
             f"cannot read the relay's position from PostgreSQL at "
@@ -303,6 +309,7 @@ def _relay_health(settings: Settings, max_lag: int) -> ProcessorHealth:
         detail = f"{lag} behind, within --max-lag {max_lag}; {detail}"
     else:
         detail = f"caught up; {detail}"
+    detail += f"; led by {leader}" if leader else "; no relay holds the lead"
     return ProcessorHealth(RELAY, position_name, lag, caught_up=lag <= max_lag, detail=detail)
 
 

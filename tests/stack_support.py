@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,9 +11,11 @@ from uuid import UUID
 from kafka import KafkaConsumer, TopicPartition
 
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.contracts.envelope import event_id_for
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.values import Channel, Demand, ProblemCategory
+from complaint_events.settings import EVENTS_TOPIC, Settings
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -96,3 +99,25 @@ def topic_size(bootstrap: str, topic: str) -> int:
         return sum(consumer.end_offsets(tps).values()) if tps else 0
     finally:
         consumer.close()
+
+
+def stored_event_ids(cases: ComplaintCases, case_ids: list[UUID]) -> dict[UUID, list[str]]:
+    """Each case's event ids in stored order: what the topic must hold, no more, no less."""
+    return {
+        case_id: [str(event_id_for(case_id, e.originator_version)) for e in cases.history(case_id)]
+        for case_id in case_ids
+    }
+
+
+def assert_topic_matches_store(settings: Settings, expected: dict[UUID, list[str]]) -> None:
+    messages = read_topic(settings.kafka_bootstrap, settings.topic(EVENTS_TOPIC))
+    on_topic = [h["event_id"].decode() for _, h, _ in messages]
+    assert len(on_topic) == len(set(on_topic)), "an event was published twice"
+    want = {e for ids in expected.values() for e in ids}
+    assert set(on_topic) == want, f"missing {len(want - set(on_topic))} events"
+    per_case: dict[str, list[str]] = defaultdict(list)
+    for key, headers, value in messages:
+        per_case[key].append(headers["event_id"].decode())
+        assert json.loads(value)["case_id"] == key
+    for case_id, ids in expected.items():
+        assert per_case[str(case_id)] == ids, f"case {case_id} out of order on the topic"

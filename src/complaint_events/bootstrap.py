@@ -5,7 +5,7 @@ from __future__ import annotations
 from kafka import KafkaProducer
 from psycopg.conninfo import conninfo_to_dict
 
-from complaint_events.adapters.postgres_positions import PostgresPositionStore
+from complaint_events.adapters.relay_leadership import LeasedPositions, RelayLeadership
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.relay import Relay
 from complaint_events.settings import EVENTS_TOPIC, Settings
@@ -56,14 +56,24 @@ def build_producer(settings: Settings) -> KafkaProducer:
     )
 
 
-def build_relay(settings: Settings, cases: ComplaintCases) -> Relay:
-    """The relay from the event store to the events topic; its position lives in PostgreSQL."""
+def build_relay(settings: Settings, cases: ComplaintCases, identity: str | None = None) -> Relay:
+    """The relay from the event store to the events topic; its position lives in PostgreSQL.
+
+    It publishes only while it holds its topic's advisory lock in PostgreSQL; a second
+    relay built here is a hot standby (``identity`` names it in ``pg_stat_activity``).
+    """
+    topic = settings.topic(EVENTS_TOPIC)
+    leadership = RelayLeadership(settings.postgres_dsn, f"relay:{topic}", identity)
     return Relay(
         recorder=cases.recorder,
         mapper=cases.mapper,
         producer=build_producer(settings),
-        positions=PostgresPositionStore(settings.postgres_dsn),
-        topic=settings.topic(EVENTS_TOPIC),
+        positions=LeasedPositions(leadership),
+        topic=topic,
         bootstrap_servers=settings.kafka_bootstrap,
         batch_size=settings.relay_batch_size,
+        leadership=leadership,
+        producer_factory=lambda: build_producer(settings),
+        standby_retry=settings.relay_standby_retry,
+        takeover_wait=settings.relay_takeover_wait,
     )

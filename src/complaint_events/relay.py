@@ -11,6 +11,30 @@ restart. To close that window it reads, at start, the last message of every
 partition and its ``notification_id`` header; since one relay publishes in
 notification order, any notification at or below that number for its
 partition is already on the topic and is skipped.
+
+One relay publishes. Given a :class:`Leadership` (a PostgreSQL advisory lock,
+:mod:`complaint_events.adapters.relay_leadership`), a relay publishes only
+while it holds the lock; a second relay is a hot standby that tries for the
+lock every ``standby_retry`` seconds and takes over when the leader dies or
+its lock connection drops. Why the two never publish an event twice:
+
+- The leader checks that it still holds the lock before each batch, and while
+  it waits for Kafka to acknowledge the batch, every ``standby_retry``
+  seconds. Having lost it, it closes its producer at once (records not yet
+  sent are dropped), goes back to standing by and, when it leads again, starts
+  afresh (:meth:`Relay.start`).
+- The position is saved on the lock connection by a statement that writes only
+  while the lock is held: a relay that lost the lock never moves it.
+- The new leader, once it has the lock, waits ``takeover_wait`` seconds before
+  :meth:`Relay.start` reads the position and the last message of every
+  partition. Whatever the old leader sent after its last successful check
+  (serialising a batch takes milliseconds, and it notices the loss within
+  ``standby_retry`` seconds while waiting for Kafka) has landed by then, or was
+  dropped with its producer, so the tails include it and it is skipped.
+
+What is left: a produce request already on the wire when the old leader closed
+its producer, that the broker appends more than ``takeover_wait`` seconds
+later. Keep ``takeover_wait`` well above ``standby_retry``.
 """
 
 from __future__ import annotations
@@ -24,8 +48,10 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaTimeoutError
 from kafka.partitioner.default import murmur2
 
+from complaint_events.adapters.relay_leadership import LeadershipLostError
 from complaint_events.contracts.envelope import kafka_headers
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.case import ComplaintCase
@@ -44,6 +70,21 @@ class PositionStore(Protocol):
     def save(self, name: str, position: int) -> None: ...
 
 
+class Leadership(Protocol):
+    """The lock that lets one relay of a topic publish (see ``relay_leadership``)."""
+
+    @property
+    def leading(self) -> bool: ...
+
+    def try_acquire(self) -> bool: ...
+
+    def holds(self) -> bool: ...
+
+    def holder(self) -> str | None: ...
+
+    def release(self) -> None: ...
+
+
 def partition_for(key: bytes, partitions: int) -> int:
     """Kafka's default partitioner (murmur2), computed here so the relay knows where a key goes."""
     return int(murmur2(key) & 0x7FFFFFFF) % partitions
@@ -56,6 +97,8 @@ class RelayStats:
     published: int = 0
     skipped_already_on_topic: int = 0
     position: int = 0
+    leading: bool = False
+    terms: int = 0  # how many times this relay took the lead
 
 
 class Relay:
@@ -72,6 +115,10 @@ class Relay:
         bootstrap_servers: str,
         batch_size: int = 500,
         name: str = "relay",
+        leadership: Leadership | None = None,
+        producer_factory: Callable[[], KafkaProducer] | None = None,
+        standby_retry: float = 1.0,
+        takeover_wait: float = 3.0,
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -82,11 +129,29 @@ class Relay:
         self.batch_size = batch_size
         self.name = f"{name}:{topic}"
         self.stats = RelayStats()
+        self.leadership = leadership
+        self.producer_factory = producer_factory
+        self.standby_retry = standby_retry
+        self.takeover_wait = takeover_wait
         self._partitions = 0
         self._on_topic: dict[int, int] = {}
 
     def start(self) -> None:
-        """Load the tracked position and learn what is already on the topic."""
+        """Load the tracked position and learn what is already on the topic.
+
+        With a leadership this relay must lead: if it does not yet, it takes the
+        lock now or raises :class:`LeadershipLostError` naming who leads. Called
+        directly (``start``, then ``run_once`` until caught up, then ``close``),
+        it does not wait ``takeover_wait``: that is for one-off runs where no
+        other relay was leading a moment ago. :meth:`run` stands by and waits.
+        """
+        if self.leadership is not None and not self.leadership.leading:
+            if not self.leadership.try_acquire():
+                raise LeadershipLostError(
+                    f"relay {self.name}: {self.leadership.holder() or 'another relay'} leads"
+                )
+            self.stats.leading = True
+            self.stats.terms += 1
         self.stats.position = self.positions.load(self.name)
         partitions = self.producer.partitions_for(self.topic)
         if not partitions:
@@ -103,14 +168,21 @@ class Relay:
         )
 
     def run_once(self) -> int:
-        """Publish the next batch; return how many notifications it covered."""
+        """Publish the next batch; return how many notifications it covered.
+
+        With a leadership, raises :class:`LeadershipLostError` as soon as the lock is
+        found lost: before the batch, while Kafka has not yet acknowledged it, or
+        when saving the position.
+        """
+        self._check_leading()
         notifications = self.recorder.select_notifications(
             start=self.stats.position, limit=self.batch_size, inclusive_of_start=False
         )
         if not notifications:
             return 0
+        self._check_leading()
         futures = [self._publish(n) for n in notifications if _is_case_event(n)]
-        self.producer.flush()
+        self._flush()
         for future in futures:
             if future is not None:
                 future.get(timeout=0)  # raises if Kafka refused the message
@@ -125,14 +197,98 @@ class Relay:
         idle_wait: float = 0.2,
         on_batch: Callable[[RelayStats], None] | None = None,
     ) -> None:
-        """Relay until ``stop`` is set, waiting ``idle_wait`` seconds when caught up."""
-        self.start()
-        while not stop.is_set():
-            if self.run_once() == 0:
-                stop.wait(idle_wait)
-            elif on_batch is not None:
-                on_batch(self.stats)
-        self.producer.flush()
+        """Relay until ``stop`` is set, waiting ``idle_wait`` seconds when caught up.
+
+        With a leadership, publishes only while leading and stands by otherwise.
+        Owns the producer and the leadership: closes both on return.
+        """
+        clean = False
+        try:
+            while not stop.is_set():
+                if not self._take_lead(stop):
+                    break
+                try:
+                    self.start()
+                    while not stop.is_set():
+                        if self.run_once() == 0:
+                            stop.wait(idle_wait)
+                        elif on_batch is not None:
+                            on_batch(self.stats)
+                    self.producer.flush()
+                except LeadershipLostError as lost:
+                    self._step_down(lost)
+                    # A standby that still has its connection gets the first chance.
+                    stop.wait(max(self.takeover_wait, 2 * self.standby_retry))
+            clean = True
+        finally:
+            self.stats.leading = False
+            if self.leadership is not None:
+                self.leadership.release()
+            # After a failure, drop what was not sent: a relay that takes over must not
+            # find records of this one landing after it read the topic's tails.
+            self.producer.close(timeout=None if clean else 0)
+
+    def close(self) -> None:
+        """Flush and close the producer and give the lead up (after ``start``/``run_once``)."""
+        self.stats.leading = False
+        try:
+            self.producer.close()
+        finally:
+            if self.leadership is not None:
+                self.leadership.release()
+
+    def _take_lead(self, stop: threading.Event) -> bool:
+        """Wait until this relay leads (at once without a leadership); False if stopped."""
+        if self.leadership is None:
+            return True
+        said = False
+        while not self.leadership.try_acquire():
+            if not said:
+                log.info(
+                    "relay %s: standing by, the lock is held by %s; trying every %.1f s",
+                    self.name,
+                    self.leadership.holder() or "an unknown session (or PostgreSQL is down)",
+                    self.standby_retry,
+                )
+                said = True
+            if stop.wait(self.standby_retry):
+                return False
+        log.info(
+            "relay %s: leading; waiting %.1f s for batches a previous leader had in flight",
+            self.name,
+            self.takeover_wait,
+        )
+        if stop.wait(self.takeover_wait):
+            return False
+        self.stats.leading = True
+        self.stats.terms += 1
+        return True
+
+    def _step_down(self, lost: LeadershipLostError) -> None:
+        """Stop publishing at once; with a fresh producer, stand by again."""
+        self.stats.leading = False
+        log.warning("relay %s: lost the lead (%s); standing by", self.name, lost)
+        self.producer.close(timeout=0)  # records not yet sent are dropped, not published late
+        if self.producer_factory is None:
+            raise lost
+        self.producer = self.producer_factory()
+
+    def _check_leading(self) -> None:
+        if self.leadership is not None and not self.leadership.holds():
+            raise LeadershipLostError(f"relay {self.name}: the lock is no longer held")
+
+    def _flush(self) -> None:
+        """Wait for Kafka's acknowledgement, checking the lead every ``standby_retry`` s."""
+        if self.leadership is None:
+            self.producer.flush()
+            return
+        while True:
+            try:
+                self.producer.flush(timeout=self.standby_retry)
+            except KafkaTimeoutError:
+                self._check_leading()
+            else:
+                return
 
     def _publish(self, notification: Notification) -> Any:
         key = str(notification.originator_id).encode()

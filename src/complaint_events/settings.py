@@ -48,6 +48,20 @@ class Settings(BaseSettings):
     relay_idle_wait: float = Field(
         0.2, gt=0, le=60, description="Seconds the relay waits before looking again when idle."
     )
+    relay_standby_retry: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Seconds between a standby relay's attempts to take the lead; also how "
+        "often a leader waiting for Kafka checks that it still leads.",
+    )
+    relay_takeover_wait: float = Field(
+        3.0,
+        ge=0,
+        le=300,
+        description="Seconds a relay that has just taken the lead waits before reading the "
+        "topic's tails, so that a batch the previous leader had in flight has landed.",
+    )
     personal_data_retention: timedelta = Field(
         timedelta(days=1095),
         description="How long after a consumer's last case closed their personal data "

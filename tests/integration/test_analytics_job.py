@@ -129,7 +129,7 @@ def relay_everything(settings: Settings, cases: ComplaintCases) -> None:
     relay.start()
     while relay.run_once():
         pass
-    relay.producer.close()
+    relay.close()
 
 
 def run_once(settings: Settings, out: Path) -> JobResult:

@@ -195,7 +195,7 @@ def _project(settings: Settings, cases: ComplaintCases) -> None:
     relay.start()
     while relay.run_once():
         pass
-    relay.producer.close()
+    relay.close()
     rebuild(
         settings.postgres_dsn,
         settings.kafka_bootstrap,

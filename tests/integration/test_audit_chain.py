@@ -64,7 +64,7 @@ class Stack:
         relay.start()
         while relay.run_once():
             pass
-        relay.producer.close()
+        relay.close()
 
     def cli(self, *args: str) -> Any:
         return CliRunner().invoke(

@@ -13,6 +13,7 @@ from kafka.structs import OffsetAndMetadata
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
+from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
 from complaint_events.settings import EVENTS_TOPIC, INTAKE_TOPIC, Settings
 from consumers.health import ProcessorHealth, check
@@ -139,6 +140,15 @@ def test_relay_lag_is_the_notifications_beyond_its_saved_position(
         positions.close()
     caught_up = only(check(stack_settings, ["relay"]))
     assert (caught_up.lag, caught_up.caught_up) == (0, True)
+    assert caught_up.detail.endswith("; no relay holds the lead")
+
+    leader = RelayLeadership(stack_settings.postgres_dsn, behind.group, identity="relay-a")
+    try:
+        assert leader.try_acquire()
+        led = only(check(stack_settings, ["relay"]))
+    finally:
+        leader.release()
+    assert "; led by relay-a (backend " in led.detail
 
 
 def test_relay_is_not_checked_without_the_postgres_store(stack_settings: Settings) -> None:

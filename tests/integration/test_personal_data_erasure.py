@@ -107,7 +107,7 @@ class World:
         relay.start()
         while relay.run_once():
             pass
-        relay.producer.close()
+        relay.close()
         rebuild(
             self.settings.postgres_dsn, self.settings.kafka_bootstrap, self.topic, ALL_PROJECTIONS
         )

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
-from collections import defaultdict
 from pathlib import Path
 from uuid import UUID
 
@@ -16,37 +14,13 @@ import pytest
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
-from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases, build_producer, build_relay
-from complaint_events.contracts.envelope import event_id_for
 from complaint_events.relay import Relay
 from complaint_events.settings import EVENTS_TOPIC, Settings
-from stack_support import file_cases, read_topic, topic_size
+from stack_support import assert_topic_matches_store, file_cases, stored_event_ids, topic_size
 from waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def stored_event_ids(cases: ComplaintCases, case_ids: list[UUID]) -> dict[UUID, list[str]]:
-    """Each case's event ids in stored order: what the topic must hold, no more, no less."""
-    return {
-        case_id: [str(event_id_for(case_id, e.originator_version)) for e in cases.history(case_id)]
-        for case_id in case_ids
-    }
-
-
-def assert_topic_matches_store(settings: Settings, expected: dict[UUID, list[str]]) -> None:
-    messages = read_topic(settings.kafka_bootstrap, settings.topic(EVENTS_TOPIC))
-    on_topic = [h["event_id"].decode() for _, h, _ in messages]
-    assert len(on_topic) == len(set(on_topic)), "an event was published twice"
-    want = {e for ids in expected.values() for e in ids}
-    assert set(on_topic) == want, f"missing {len(want - set(on_topic))} events"
-    per_case: dict[str, list[str]] = defaultdict(list)
-    for key, headers, value in messages:
-        per_case[key].append(headers["event_id"].decode())
-        assert json.loads(value)["case_id"] == key
-    for case_id, ids in expected.items():
-        assert per_case[str(case_id)] == ids, f"case {case_id} out of order on the topic"
 
 
 def relay_process(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
@@ -139,4 +113,5 @@ def test_relay_restarted_after_publishing_but_before_saving_position_publishes_n
 
     assert restarted.stats.skipped_already_on_topic == 120
     assert restarted.stats.published == 30
+    restarted.close()
     assert_topic_matches_store(stack_settings, stored_event_ids(cases, case_ids + more))

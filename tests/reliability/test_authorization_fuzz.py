@@ -181,7 +181,7 @@ def world(stack_settings: Settings) -> Iterator[World]:
     relay.start()
     while relay.run_once():
         pass
-    relay.producer.close()
+    relay.close()
     rebuild(
         stack_settings.postgres_dsn,
         stack_settings.kafka_bootstrap,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-_CREATE = """
+CREATE_TRACKED_POSITIONS = """
 CREATE TABLE IF NOT EXISTS tracked_positions (
     name text PRIMARY KEY,
     position bigint NOT NULL,
@@ -18,7 +18,7 @@ class PostgresPositionStore:
 
     def __init__(self, dsn: str) -> None:
         self._conn = psycopg.connect(dsn, autocommit=True)
-        self._conn.execute(_CREATE)
+        self._conn.execute(CREATE_TRACKED_POSITIONS)
 
     def load(self, name: str) -> int:
         row = self._conn.execute(
