@@ -8,6 +8,7 @@ the agents are the same thin adapters over :mod:`complaint_events.processing`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -49,6 +50,11 @@ REGISTRARS: dict[str, Callable[[Runtime], None]] = {
 
 def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = None) -> faust.App:
     """A faust app running the named processors (``["all"]`` for every one)."""
+    return build_runtime(settings, names, clock).app
+
+
+def build_runtime(settings: Settings, names: Sequence[str], clock: Clock | None = None) -> Runtime:
+    """The worker's runtime: its faust app with the named processors registered."""
     chosen = resolve(list(names))
     name = app_name(chosen)
     consuming = _consumes(chosen)
@@ -86,7 +92,7 @@ def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = No
     runtime = Runtime(settings=settings, app=app, clock=clock or clock_from_spec(settings.clock))
     for processor in chosen:
         REGISTRARS[processor](runtime)
-    return app
+    return runtime
 
 
 def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info") -> None:
@@ -100,9 +106,16 @@ def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info")
     created = _ensure_topics_waiting(settings, leader)
     if created:
         log.info("created topics: %s", ", ".join(created))
-    app = build_app(settings, chosen)
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
-    worker.execute_from_commandline()
+    runtime = build_runtime(settings, chosen)
+    worker = faust.Worker(runtime.app, loglevel=loglevel, quiet=True)
+    stop = threading.Event()
+    for name, loop in runtime.background.items():
+        # Daemons: a worker that exits (a signal, a crash) does not wait for them.
+        threading.Thread(target=loop, args=(stop,), name=name, daemon=True).start()
+    try:
+        worker.execute_from_commandline()
+    finally:
+        stop.set()
 
 
 def _consumes(chosen: Sequence[str]) -> bool:

@@ -3,9 +3,10 @@
 State: table ``pending_deadlines`` in PostgreSQL
 (:mod:`complaint_events.adapters.pending_deadlines`), folded from the events
 topic with the keeper's position written in the same transaction, so a
-restart resumes at once with nothing to load. The agent only folds; a timer
-ticks with the injected clock and sends what the table says is due, bounded
-per tick; a sweep at start and every ``deadline_sweep_interval`` seconds arms
+restart resumes at once with nothing to load. The faust agent only folds; a
+ticker thread, running from the worker's start, ticks with the injected clock
+and sends what the table says is due, bounded per tick; a sweep at start and
+every ``deadline_sweep_interval`` seconds arms
 again whatever is overdue and was not taken (a lost command is late, never
 lost). Expiry and reminder commands name their deadline and have ids derived
 from it; the case applies each at most once, so keepers killed and restarted
@@ -16,19 +17,23 @@ effect twice.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
+from kafka import KafkaProducer
+
 from complaint_events.adapters.kept_connection import KeptConnection
-from complaint_events.adapters.pending_deadlines import Firing, PendingDeadlines
+from complaint_events.adapters.pending_deadlines import PendingDeadlines
+from complaint_events.bootstrap import build_producer
 from complaint_events.contracts.commands import CommandEnvelopeV1
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.processing.deadline_schedule import Action
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Incoming
-from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from complaint_events.settings import COMMANDS_TOPIC, EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from consumers.runtime import Runtime, decode_events, incoming, read_up_to
 
 log = logging.getLogger("complaint_events.worker.deadlines")
@@ -36,15 +41,14 @@ log = logging.getLogger("complaint_events.worker.deadlines")
 PROCESSOR = "deadlines"
 MAX_PER_TICK = 5000
 BATCH_SIZE = 1000  # events folded in one transaction
+_FIRST_RETRY, _MAX_RETRY = 0.5, 10.0  # seconds between tries of a tick during an outage
 
 
 def register(rt: Runtime) -> None:
     settings = rt.settings
     table = PendingDeadlines(settings.topic(EVENTS_TOPIC))
     partitions = range(settings.partitions)
-    folding = KeptConnection(settings.postgres_dsn)  # the agent's
-    ticking = KeptConnection(settings.postgres_dsn)  # the timer's
-    sweeps = _Sweeps(timedelta(seconds=settings.deadline_sweep_interval))
+    folding = KeptConnection(settings.postgres_dsn)
 
     def fold(messages: list[Incoming]) -> list[DeadLetter]:
         """Fold the batch's case events into the table; the rest come back as dead letters."""
@@ -65,23 +69,53 @@ def register(rt: Runtime) -> None:
                 await rt.dead_letter(EVENTS_DLQ_TOPIC, letters)
             report.seen(len(messages))
 
-    def fire(now: datetime, send: Callable[[list[CommandEnvelopeV1]], None]) -> Firing:
-        conn = ticking.get()
-        table.create(conn, partitions)
-        if sweeps.due():
-            armed = table.sweep(conn, now, sweeps.sent_before())
-            sweeps.done(armed, table.counts(conn, now))
-        return table.fire_due(conn, now, send, MAX_PER_TICK)
+    # Its own table object: each thread creates the table once, on its own connection.
+    rt.background["deadline-ticker"] = _Ticker(rt, PendingDeadlines(table.topic)).run
 
-    @rt.app.timer(settings.deadline_tick)
-    async def tick() -> None:
-        now = rt.clock.now()
-        sender = rt.sender()
 
-        def send(commands: list[CommandEnvelopeV1]) -> None:
-            sender(as_outgoing(c) for c in commands)
+class _Ticker:
+    """The keeper's clock: every ``deadline_tick`` seconds, send what the table says is due.
 
-        firing = await rt.blocking(PROCESSOR, fire, now, send)
+    A thread of its own with its own idempotent producer, not a faust timer: faust
+    starts timers only once the consumer group has assigned its partitions, and a
+    keeper restarted after a crash must fire at once, whatever its group is doing
+    (the folding agent may rejoin later; due deadlines are in the table already).
+    """
+
+    def __init__(self, rt: Runtime, table: PendingDeadlines) -> None:
+        self.settings = rt.settings
+        self.clock = rt.clock
+        self.table = table
+        self.connection = KeptConnection(rt.settings.postgres_dsn)
+        self.sweeps = _Sweeps(timedelta(seconds=rt.settings.deadline_sweep_interval))
+        self.topic = rt.settings.topic(COMMANDS_TOPIC)
+        self.producer: KafkaProducer | None = None
+
+    def run(self, stop: threading.Event) -> None:
+        delay = _FIRST_RETRY
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                self.tick()
+                delay = _FIRST_RETRY
+            except Exception as error:  # noqa: BLE001 - an outage: said, waited out, tried again
+                log.warning("deadlines: tick failed (%s); trying again in %.1f s", error, delay)
+                self._drop_producer()
+                stop.wait(delay)
+                delay = min(delay * 2, _MAX_RETRY)
+                continue
+            stop.wait(max(self.settings.deadline_tick - (time.monotonic() - started), 0.0))
+        self._drop_producer()
+        self.connection.close()
+
+    def tick(self) -> None:
+        now = self.clock.now()
+        conn = self.connection.get()
+        self.table.create(conn, range(self.settings.partitions))
+        if self.sweeps.due():
+            armed = self.table.sweep(conn, now, self.sweeps.sent_before())
+            self.sweeps.done(armed, self.table.counts(conn, now))
+        firing = self.table.fire_due(conn, now, self.send, MAX_PER_TICK)
         if firing.actions:
             log.info(
                 "deadlines: at %s sent %d expiries and %d reminders",
@@ -89,6 +123,24 @@ def register(rt: Runtime) -> None:
                 sum(1 for d in firing.actions if d.action is Action.EXPIRE),
                 sum(1 for d in firing.actions if d.action is Action.REMIND),
             )
+
+    def send(self, commands: list[CommandEnvelopeV1]) -> None:
+        """Send the commands and return once Kafka has taken every one (else raise)."""
+        if self.producer is None:
+            self.producer = build_producer(self.settings, client_id="complaint-events-deadlines")
+        futures = [
+            self.producer.send(self.topic, key=m.key, value=m.value)
+            for m in (as_outgoing(c) for c in commands)
+        ]
+        self.producer.flush()
+        for future in futures:
+            future.get(timeout=0)  # raises if Kafka refused the message
+
+    def _drop_producer(self) -> None:
+        if self.producer is not None:
+            with suppress(Exception):
+                self.producer.close(timeout=1)
+            self.producer = None
 
 
 class _Sweeps:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +50,10 @@ class Runtime:
     clock: Clock
     _cases: ComplaintCases | None = None
     _topics: dict[str, Any] = field(default_factory=dict)
+    background: dict[str, Callable[[threading.Event], None]] = field(default_factory=dict)
+    """Loops run in threads of their own from the worker's start, apart from faust (whose
+    timers and tasks start only once the consumer group has assigned its partitions);
+    each runs until the event it is given is set."""
 
     @property
     def cases(self) -> ComplaintCases:

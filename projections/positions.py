@@ -9,11 +9,11 @@ always gives the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import Connection, sql
+from psycopg import Connection, errors, sql
 
 from complaint_events.contracts.envelope import EventEnvelope
 from projections.base import Projection, Tables, create_statements
@@ -66,6 +66,19 @@ def create_tables(conn: Connection[Any], targets: Iterable[Target]) -> None:
             for spec in target.projection.tables:
                 for statement in create_statements(spec, target.tables.name(spec.name)):
                     conn.execute(statement)
+
+
+def created_once(create: Callable[[], None]) -> None:
+    """Run ``create`` (CREATE … IF NOT EXISTS statements); once more if another process won.
+
+    Two processes creating the same table at the same moment can both pass the
+    IF NOT EXISTS check, and one then fails on PostgreSQL's catalogue; the second
+    try finds the table there.
+    """
+    try:
+        create()
+    except (errors.UniqueViolation, errors.DuplicateTable, errors.DuplicateObject):
+        create()
 
 
 def positions(

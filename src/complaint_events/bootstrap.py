@@ -42,11 +42,11 @@ def build_cases(settings: Settings) -> ComplaintCases:
     )
 
 
-def build_producer(settings: Settings) -> KafkaProducer:
+def build_producer(settings: Settings, client_id: str = "complaint-events-relay") -> KafkaProducer:
     """An idempotent, lz4-compressing producer: retries never duplicate or reorder."""
     return KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap,
-        client_id="complaint-events-relay",
+        client_id=client_id,
         enable_idempotence=True,
         acks="all",
         compression_type="lz4",

@@ -50,6 +50,7 @@ from projections.positions import (
     Target,
     apply_batch,
     create_tables,
+    created_once,
     ensure_position_rows,
 )
 
@@ -199,10 +200,13 @@ class PendingDeadlines:
         self.topic = topic  # the full name of the events topic (with any prefix)
         self._target = Target.live(DeadlineClocks())
         self._partitions: set[int] = set()
+        self._created = False
 
     def create(self, conn: Connection[Any], partitions: Iterable[int]) -> None:
-        """Create the table and the keeper's position rows, if missing."""
-        create_tables(conn, [self._target])
+        """Create the table and the keeper's position rows, if missing (once per instance)."""
+        if not self._created:
+            created_once(lambda: create_tables(conn, [self._target]))
+            self._created = True
         self._ensure_positions(conn, partitions)
 
     def apply(

@@ -31,7 +31,13 @@ from complaint_events.processing.batch_window import (
     record,
 )
 from projections.base import TableSpec, create_statements
-from projections.positions import create_tables, ensure_position_rows, move_positions, positions
+from projections.positions import (
+    create_tables,
+    created_once,
+    ensure_position_rows,
+    move_positions,
+    positions,
+)
 
 TABLE: Final = "sku_windows"
 POSITION: Final = "batch-quality"
@@ -62,12 +68,20 @@ class SkuWindows:
         self.topic = topic  # the full name of the by-SKU topic
         self.policy = policy
         self._partitions: set[int] = set()
+        self._created = False
 
     def create(self, conn: Connection[Any], partitions: Iterable[int]) -> None:
-        create_tables(conn, [])  # the positions table
-        with conn.transaction():
-            for statement in create_statements(_SPEC, TABLE):
-                conn.execute(statement)
+        """Create the table and the detector's position rows, if missing (once per instance)."""
+        if not self._created:
+
+            def create() -> None:
+                create_tables(conn, [])  # the positions table
+                with conn.transaction():
+                    for statement in create_statements(_SPEC, TABLE):
+                        conn.execute(statement)
+
+            created_once(create)
+            self._created = True
         self._ensure_positions(conn, partitions)
 
     def count(
