@@ -8,6 +8,7 @@ the agents are the same thin adapters over :mod:`complaint_events.processing`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -29,7 +30,9 @@ from consumers import (
     router,
 )
 from consumers.runtime import Runtime
-from consumers.topology import app_id, app_name, resolve
+from consumers.stall_rule import Partition
+from consumers.topology import PROCESSORS, app_id, app_name, resolve
+from consumers.watchdog import Watchdog
 
 log = logging.getLogger("complaint_events.worker")
 _MAX_WAIT = 10.0  # seconds between attempts to reach Kafka at start-up
@@ -93,8 +96,41 @@ def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info")
     if created:
         log.info("created topics: %s", ", ".join(created))
     app = build_app(settings, names)
+    watch(settings, app, names)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
+
+
+def watch(settings: Settings, app: faust.App, names: Sequence[str]) -> Watchdog | None:
+    """Start the stall watchdog of a worker whose processors consume topics (if enabled).
+
+    Until faust has started the app, the watchdog watches every partition of the
+    source topics; from then on only those assigned to this worker.
+    """
+    chosen = resolve(list(names))
+    topics = sorted({settings.topic(s) for p in chosen for s in PROCESSORS[p].sources})
+    if settings.stall_timeout <= 0 or not topics:
+        return None
+    started = threading.Event()
+
+    @app.task
+    async def tell_watchdog_started() -> None:
+        started.set()
+
+    def assigned() -> set[Partition] | None:
+        if not started.is_set():
+            return None
+        try:
+            # Read from another thread: copy at once, and give up on any surprise.
+            return {Partition(tp.topic, tp.partition) for tp in list(app.consumer.assignment())}
+        except Exception:  # noqa: BLE001 - then the watchdog watches every partition
+            return None
+
+    watchdog = Watchdog(
+        settings, app_name(chosen), app_id(settings, app_name(chosen)), topics, assigned
+    )
+    watchdog.start()
+    return watchdog
 
 
 def _ensure_topics_waiting(settings: Settings) -> list[str]:

@@ -167,14 +167,16 @@ class KafkaView:
 
 
 @contextmanager
-def kafka_view(settings: Settings) -> Iterator[KafkaView]:
+def kafka_view(
+    settings: Settings, client_id: str = "complaint-events-health"
+) -> Iterator[KafkaView]:
     bootstrap = settings.kafka_bootstrap
     clients: list[Any] = []
     try:
         clients.append(
             KafkaAdminClient(
                 bootstrap_servers=bootstrap,
-                client_id="complaint-events-health",
+                client_id=client_id,
                 request_timeout_ms=_TIMEOUT_MS,
                 bootstrap_timeout_ms=_TIMEOUT_MS,
             )
@@ -182,7 +184,7 @@ def kafka_view(settings: Settings) -> Iterator[KafkaView]:
         clients.append(
             KafkaConsumer(
                 bootstrap_servers=bootstrap,
-                client_id="complaint-events-health",
+                client_id=client_id,
                 group_id=None,
                 enable_auto_commit=False,
                 request_timeout_ms=_TIMEOUT_MS,

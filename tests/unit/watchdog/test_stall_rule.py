@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from consumers.stall_rule import NOTHING_COMMITTED, Partition, StallRule
+from consumers.stall_rule import NOTHING_COMMITTED, Observation, Partition, StallRule
+from consumers.watchdog import where
 
 P0 = Partition("complaints.events.v1", 0)
 P1 = Partition("complaints.events.v1", 1)
@@ -88,3 +89,9 @@ def test_partitions_moved_away_are_forgotten() -> None:
     rule.keep_only({P1})
     assert [o.partition for o in rule.observations()] == [P1]
     assert stalled(rule, 10) == [P1]
+
+
+def test_stalled_partitions_are_named_topic_by_topic() -> None:
+    other = Partition("complaints.commands.v1", 1)
+    observed = [Observation(p, 0, 5, 0.0) for p in (P2, other, P0)]
+    assert where(observed) == "complaints.commands.v1[1], complaints.events.v1[0,2]"
