@@ -5,13 +5,18 @@ has not yet committed: per partition, the end offset minus the committed
 offset (a partition without a committed offset counts whole). The relay is not
 a consumer group; its lag is how many notifications of the event store lie
 beyond its saved position.
+
+A processor that is behind is also *stalled* when its worker's watchdog
+(:mod:`consumers.watchdog`) saw a lagging partition's committed offset stand
+still for the stall timeout, and that offset has not moved since: behind is
+"busy catching up", stalled is "not consuming at all".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import psycopg
@@ -22,6 +27,8 @@ from psycopg.conninfo import conninfo_to_dict
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.bootstrap import build_cases
 from complaint_events.settings import EVENTS_TOPIC, Settings
+from consumers import progress_store
+from consumers.stall_rule import NOTHING_COMMITTED
 from consumers.topology import ALL, PROCESSORS, app_id, resolve
 from projections.catalog import ALL_PROJECTIONS
 from projections.positions import positions as projection_positions
@@ -64,6 +71,7 @@ class ProcessorHealth:
     rows: list[LagRow] = field(default_factory=list)
     caught_up: bool = False
     detail: str = ""
+    stalled: bool = False  # a watchdog saw it make no progress while messages waited
 
 
 def check(
@@ -85,9 +93,11 @@ def check(
     }
     found: dict[str, ProcessorHealth] = {}
     if groups:
+        recorded = _recorded_progress(settings, set(groups.values()))
         with kafka_view(settings) as kafka:
             for name, group in groups.items():
-                found[name] = _consumer_health(kafka, settings, name, group, max_lag)
+                health = _consumer_health(kafka, settings, name, group, max_lag)
+                found[name] = _with_stall(health, recorded.get(group, []), settings.stall_timeout)
     if RELAY in selected:
         found[RELAY] = _relay_health(settings, max_lag)
     if PROJECTIONS in selected:
@@ -237,6 +247,48 @@ def _consumer_health(
         caught_up=lag <= max_lag,
         detail=_consumer_detail(kafka, group, rows, lag, max_lag),
     )
+
+
+def _recorded_progress(
+    settings: Settings, groups: set[str]
+) -> dict[str, list[progress_store.RecordedProgress]]:
+    """What the watchdogs recorded for these groups; nothing if PostgreSQL does not answer.
+
+    Consumer lag is Kafka's to tell; the watchdogs' records only add whether a
+    lagging processor is stalled, so without them the check still says "behind".
+    """
+    try:
+        with psycopg.connect(settings.postgres_dsn, autocommit=True, connect_timeout=5) as conn:
+            return {group: progress_store.recorded(conn, group) for group in groups}
+    except psycopg.Error:
+        return {}
+
+
+def _with_stall(
+    health: ProcessorHealth, recorded: list[progress_store.RecordedProgress], timeout: float
+) -> ProcessorHealth:
+    """``health``, marked stalled if a lagging partition has stood still as the watchdog saw it.
+
+    Stalled: the watchdog saw messages waiting at this very committed offset, and
+    either judged it stalled or the offset has not moved for the stall timeout.
+    """
+    seen = {(r.topic, r.partition): r for r in recorded}
+    stuck: list[tuple[LagRow, float]] = []
+    for row in health.rows:
+        r = seen.get((row.topic, row.partition))
+        committed = NOTHING_COMMITTED if row.committed is None else row.committed
+        if r is None or not row.lag or r.committed != committed or r.end <= max(r.committed, 0):
+            continue
+        if r.stalled or (timeout > 0 and r.still_for >= timeout):
+            stuck.append((row, r.still_for))
+    if not stuck:
+        return health
+    places = ", ".join(
+        f"{topic}[{','.join(str(row.partition) for row, _ in stuck if row.topic == topic)}]"
+        for topic in dict.fromkeys(row.topic for row, _ in stuck)
+    )
+    note = f"stalled: {places} no progress for {min(s for _, s in stuck):.0f} s"
+    return replace(health, stalled=True, caught_up=False, detail=f"{note}; {health.detail}")
 
 
 def _consumer_detail(
