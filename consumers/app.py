@@ -29,10 +29,12 @@ from consumers import (
     relay_service,
     router,
 )
+from consumers.health import PROJECTIONS, RELAY
 from consumers.runtime import Runtime
 from consumers.stall_rule import Partition
 from consumers.topology import PROCESSORS, app_id, app_name, resolve
 from consumers.watchdog import Watchdog
+from consumers.watches import GroupWatch, ProjectionsWatch, RelayWatch, Watch
 
 log = logging.getLogger("complaint_events.worker")
 _MAX_WAIT = 10.0  # seconds between attempts to reach Kafka at start-up
@@ -102,15 +104,32 @@ def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info")
 
 
 def watch(settings: Settings, app: faust.App, names: Sequence[str]) -> Watchdog | None:
-    """Start the stall watchdog of a worker whose processors consume topics (if enabled).
+    """Start the stall watchdog of a worker (unless COMPLAINTS_STALL_TIMEOUT is 0).
 
-    Until faust has started the app, the watchdog watches every partition of the
-    source topics; from then on only those assigned to this worker.
+    It watches the worker's consumer group (if its processors consume topics),
+    the projector and the relay (if it runs them). Until faust has started the
+    app, the group is watched on every partition of the source topics; from
+    then on only on those assigned to this worker.
     """
     chosen = resolve(list(names))
-    topics = sorted({settings.topic(s) for p in chosen for s in PROCESSORS[p].sources})
-    if settings.stall_timeout <= 0 or not topics:
+    if settings.stall_timeout <= 0:
         return None
+    name = app_name(chosen)
+    watches: list[Watch] = []
+    topics = sorted({settings.topic(s) for p in chosen for s in PROCESSORS[p].sources})
+    if topics:
+        watches.append(GroupWatch(settings, app_id(settings, name), topics, _assigned(app)))
+    if PROJECTIONS in chosen:
+        watches.append(ProjectionsWatch(settings))
+    if RELAY in chosen:
+        watches.append(RelayWatch(settings))
+    watchdog = Watchdog(settings, name, watches)
+    watchdog.start()
+    return watchdog
+
+
+def _assigned(app: faust.App) -> Callable[[], set[Partition] | None]:
+    """The partitions faust assigned to this worker (None until the app has started)."""
     started = threading.Event()
 
     @app.task
@@ -126,11 +145,7 @@ def watch(settings: Settings, app: faust.App, names: Sequence[str]) -> Watchdog 
         except Exception:  # noqa: BLE001 - then the watchdog watches every partition
             return None
 
-    watchdog = Watchdog(
-        settings, app_name(chosen), app_id(settings, app_name(chosen)), topics, assigned
-    )
-    watchdog.start()
-    return watchdog
+    return assigned
 
 
 def _ensure_topics_waiting(settings: Settings) -> list[str]:

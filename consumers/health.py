@@ -28,6 +28,7 @@ from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.bootstrap import build_cases
 from complaint_events.settings import EVENTS_TOPIC, Settings
 from consumers import progress_store
+from consumers.progress_store import NOTIFICATIONS
 from consumers.stall_rule import NOTHING_COMMITTED
 from consumers.topology import ALL, PROCESSORS, app_id, resolve
 from projections.catalog import ALL_PROJECTIONS
@@ -97,7 +98,8 @@ def check(
         with kafka_view(settings) as kafka:
             for name, group in groups.items():
                 health = _consumer_health(kafka, settings, name, group, max_lag)
-                found[name] = _with_stall(health, recorded.get(group, []), settings.stall_timeout)
+                stall = recorded.get(group, [])
+                found[name] = _with_stall(health, stall, settings.stall_timeout)
     if RELAY in selected:
         found[RELAY] = _relay_health(settings, max_lag)
     if PROJECTIONS in selected:
@@ -129,9 +131,17 @@ def _projections_health(settings: Settings, max_lag: int) -> ProcessorHealth:
     lag = max(behind.values(), default=0)
     lagging = [f"{name} {n} behind" for name, n in behind.items() if n > max_lag]
     detail = "; ".join(lagging) if lagging else "caught up"
-    return ProcessorHealth(
+    health = ProcessorHealth(
         PROJECTIONS, "projection_positions", lag, caught_up=not lagging, detail=detail
     )
+    # As the watchdog sees the projector: the slowest read model, partition by partition.
+    slowest = {p: min((stored[name].get(p, 0) for name in names), default=0) for p in ends}
+    rows = [
+        LagRow(PROJECTIONS, PROJECTIONS, topic, p, slowest[p], end, max(end - slowest[p], 0))
+        for p, end in ends.items()
+    ]
+    recorded = _recorded_progress(settings, {PROJECTIONS}).get(PROJECTIONS, [])
+    return _with_stall(health, recorded, settings.stall_timeout, rows)
 
 
 @dataclass
@@ -265,7 +275,10 @@ def _recorded_progress(
 
 
 def _with_stall(
-    health: ProcessorHealth, recorded: list[progress_store.RecordedProgress], timeout: float
+    health: ProcessorHealth,
+    recorded: list[progress_store.RecordedProgress],
+    timeout: float,
+    rows: list[LagRow] | None = None,
 ) -> ProcessorHealth:
     """``health``, marked stalled if a lagging partition has stood still as the watchdog saw it.
 
@@ -274,7 +287,7 @@ def _with_stall(
     """
     seen = {(r.topic, r.partition): r for r in recorded}
     stuck: list[tuple[LagRow, float]] = []
-    for row in health.rows:
+    for row in health.rows if rows is None else rows:
         r = seen.get((row.topic, row.partition))
         committed = NOTHING_COMMITTED if row.committed is None else row.committed
         if r is None or not row.lag or r.committed != committed or r.end <= max(r.committed, 0):
@@ -357,7 +370,12 @@ def _relay_health(settings: Settings, max_lag: int) -> ProcessorHealth:
         detail = f"{lag} behind, within --max-lag {max_lag}; {detail}"
     else:
         detail = f"caught up; {detail}"
-    return ProcessorHealth(RELAY, position_name, lag, caught_up=lag <= max_lag, detail=detail)
+    health = ProcessorHealth(RELAY, position_name, lag, caught_up=lag <= max_lag, detail=detail)
+    row = LagRow(
+        RELAY, position_name, NOTIFICATIONS.topic, NOTIFICATIONS.partition, position, newest, lag
+    )
+    recorded = _recorded_progress(settings, {position_name}).get(position_name, [])
+    return _with_stall(health, recorded, settings.stall_timeout, [row])
 
 
 def _where(dsn: str) -> str:

@@ -17,6 +17,9 @@ import psycopg
 
 from consumers.stall_rule import Observation, Partition
 
+# The event store's notification log, as a partition (it has one) for the stall rule:
+# how the relay's progress is recorded.
+NOTIFICATIONS: Final = Partition("event store notifications", 0)
 PROGRESS_TABLE: Final = "worker_progress"  # named as it is in the statements below
 
 _DDL: Final = (
@@ -60,7 +63,9 @@ def record(
     stalled: Collection[Partition],
 ) -> None:
     """Upsert what the watchdog saw this round (``now``: the rule's monotonic time)."""
-    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+    # Timeouts: the watchdog must never hang on a lock or a database that does not answer.
+    options = "-c statement_timeout=5000 -c lock_timeout=5000"
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5, options=options) as conn:
         conn.execute(_DDL)
         with conn.cursor() as cur:
             cur.executemany(

@@ -2,12 +2,13 @@
 
 faust workers have been seen to stay alive, log nothing and stop consuming after
 a broker or database restart. The watchdog is a thread of its own (a stuck event
-loop must not silence it) with its own Kafka clients. Every few seconds it reads
-the committed offsets of the worker's consumer group and the end offsets of the
-partitions assigned to the worker; when a partition has messages waiting and its
-committed offset has not moved for ``stall_timeout`` seconds
-(:mod:`consumers.stall_rule`), it logs one error naming the topic and partitions
-and ends the process with :data:`EXIT_STALLED`, for its supervisor (compose
+loop must not silence it) with its own Kafka and PostgreSQL clients. Every few
+seconds it reads how far each part of the worker has got and how far it could
+(:mod:`consumers.watches`: the consumer group on the partitions assigned to the
+worker, the projector, the relay); when a partition has work waiting and its
+committed offset (or stored position) has not moved for ``stall_timeout``
+seconds (:mod:`consumers.stall_rule`), it logs one error naming the topic and
+partitions and ends the process with :data:`EXIT_STALLED`, for its supervisor (compose
 ``restart: unless-stopped``, systemd ``Restart=on-failure``, Kubernetes) to
 restart it. Each round is also recorded in PostgreSQL (:mod:`consumers.progress_store`)
 for ``complaint-events health``.
@@ -24,131 +25,115 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import groupby
-from typing import Any, Final
+from typing import Final
 
 import psycopg
-from kafka import TopicPartition
 
 from complaint_events.settings import Settings
 from consumers import progress_store
-from consumers.health import HealthCheckError, kafka_view
-from consumers.stall_rule import Observation, Partition, StallRule
+from consumers.stall_rule import Observation, StallRule
+from consumers.watches import CannotSeeError, Watch
 
 log = logging.getLogger("complaint_events.worker.watchdog")
 
 EXIT_STALLED: Final = 70  # EX_SOFTWARE (sysexits.h): the worker stalled and ended itself
 _MIN_INTERVAL: Final = 1.0  # seconds between checks, at least
 
-Assigned = Callable[[], set[Partition] | None]
-
 
 class Watchdog(threading.Thread):
-    """Watches one consumer group's progress on the partitions this worker holds."""
+    """Judges the progress of a worker's parts (:mod:`consumers.watches`) every few seconds."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        worker: str,
-        group: str,
-        topics: Sequence[str],
-        assigned: Assigned,
-    ) -> None:
+    def __init__(self, settings: Settings, worker: str, watches: Sequence[Watch]) -> None:
         super().__init__(name=f"stall-watchdog-{worker}", daemon=True)
         self.settings = settings
         self.worker = worker
-        self.group = group
-        self.topics = list(topics)
-        self.assigned = assigned
-        self.rule = StallRule(settings.stall_timeout)
+        self.rules = [(watch, StallRule(settings.stall_timeout)) for watch in watches]
+        self.timeout = settings.stall_timeout
         self.interval = max(settings.stall_timeout / 6, _MIN_INTERVAL)
         self.stopping = threading.Event()
-        self._blind: str | None = None  # why the last round saw nothing, if it did not
+        self._blind: dict[str, str] = {}  # watch name -> why it saw nothing last round
 
     def run(self) -> None:
         # The first line waits one interval: faust sets up the worker's logging meanwhile.
         if self.stopping.wait(self.interval):
             return
         log.info(
-            "stall watchdog: worker %s exits if %s makes no progress for %.0f s while "
-            "messages wait",
+            "stall watchdog: worker %s exits if %s makes no progress for %.0f s while work waits",
             self.worker,
-            ", ".join(self.topics),
-            self.rule.timeout,
+            ", ".join(watch.name for watch, _ in self.rules),
+            self.timeout,
         )
         while True:
-            try:
-                self.check()
-            except Exception as error:  # noqa: BLE001 - the watchdog must outlive its own faults
-                self._cannot_see(f"the check failed ({error!r})")
+            stalled: list[tuple[Watch, list[Observation]]] = []
+            for watch, rule in self.rules:
+                try:
+                    found = self.check(watch, rule)
+                except Exception as error:  # noqa: BLE001 - the watchdog must outlive its faults
+                    self._cannot_see(watch, rule, f"the check failed ({error!r})")
+                    continue
+                if found:
+                    stalled.append((watch, found))
+            if stalled:
+                self._exit(stalled)
             if self.stopping.wait(self.interval):
                 return
 
-    def check(self) -> None:
-        """One round: observe, record, and end the process if a partition is stalled."""
+    def check(self, watch: Watch, rule: StallRule) -> list[Observation]:
+        """One round of one watch: observe and record; return what is stalled."""
         try:
-            with kafka_view(self.settings, client_id="complaint-events-watchdog") as kafka:
-                watched = self._watched(kafka)
-                tps = [TopicPartition(p.topic, p.partition) for p in watched]
-                ends = kafka.end_offsets(tps)
-                committed = kafka.committed(self.group)
-        except HealthCheckError as error:  # Kafka out of reach is not a stall
-            self._cannot_see(str(error))
-            return
-        except Exception as error:  # noqa: BLE001 - nor is a fault of the watchdog's client
-            self._cannot_see(f"cannot read offsets from Kafka ({error!r})")
-            return
+            seen = watch.read()
+        except CannotSeeError as error:
+            self._cannot_see(watch, rule, str(error))
+            return []
         now = time.monotonic()
-        self.rule.keep_only(set(watched))
-        for p, tp in zip(watched, tps, strict=True):
-            self.rule.observe(p, committed.get(tp), ends[tp], now)
-        stalled = self.rule.stalled(now)
+        rule.keep_only(set(seen))
+        for partition, (committed, end) in seen.items():
+            rule.observe(partition, committed, end, now)
+        stalled = rule.stalled(now)
         try:
             progress_store.record(
                 self.settings.postgres_dsn,
-                self.group,
-                self.rule.observations(),
+                watch.name,
+                rule.observations(),
                 now,
                 {o.partition for o in stalled},
             )
         except psycopg.OperationalError as error:
-            self._cannot_see(f"cannot reach PostgreSQL ({' '.join(str(error).split())})")
-            return
+            self._cannot_see(
+                watch, rule, f"cannot reach PostgreSQL ({' '.join(str(error).split())})"
+            )
+            return []
         except psycopg.Error as error:
-            log.warning("stall watchdog: could not record progress: %s", error)
-        if self._blind is not None:
-            log.info("stall watchdog: watching again (%s no longer)", self._blind)
-            self._blind = None
-        if stalled:
-            self._exit(stalled)
+            log.warning(
+                "stall watchdog: could not record the progress of %s: %s", watch.name, error
+            )
+        if (why := self._blind.pop(watch.name, None)) is not None:
+            log.info("stall watchdog: watching %s again (%s no longer)", watch.name, why)
+        return stalled
 
-    def _watched(self, kafka: Any) -> list[Partition]:
-        """This worker's partitions of its source topics; all of them if faust cannot say."""
-        mine = self.assigned()
-        if mine is not None:
-            return sorted(p for p in mine if p.topic in self.topics)
-        return sorted(
-            Partition(tp.topic, tp.partition) for t in self.topics for tp in kafka.partitions(t)
-        )
-
-    def _cannot_see(self, why: str) -> None:
+    def _cannot_see(self, watch: Watch, rule: StallRule, why: str) -> None:
         # The worker waits out an outage itself; count its stall time only from when
         # the watchdog can see again, so that it is not killed the moment Kafka returns.
-        self.rule.forget()
-        if self._blind is None:
-            log.warning("stall watchdog: %s; not judging until it can see again", why)
-        self._blind = why
+        rule.forget()
+        if watch.name not in self._blind:
+            log.warning(
+                "stall watchdog: %s: %s; not judging it until it can see again", watch.name, why
+            )
+        self._blind[watch.name] = why
 
-    def _exit(self, stalled: list[Observation]) -> None:
+    def _exit(self, stalled: list[tuple[Watch, list[Observation]]]) -> None:
+        now = time.monotonic()
         log.error(
-            "worker %s stalled: %s %s %d messages waiting and no offset committed for %.0f s; "
-            "exiting (code %d) so that the supervisor restarts it",
+            "worker %s stalled: %s; exiting (code %d) so that the supervisor restarts it",
             self.worker,
-            where(stalled),
-            "has" if len(stalled) == 1 else "have",
-            sum(o.lag for o in stalled),
-            min(o.stalled_for(time.monotonic()) for o in stalled),
+            "; ".join(
+                f"{watch.label}{where(found)} {'has' if len(found) == 1 else 'have'} "
+                f"{sum(o.lag for o in found)} {watch.waiting} waiting and {watch.progress} "
+                f"for {min(o.stalled_for(now) for o in found):.0f} s"
+                for watch, found in stalled
+            ),
             EXIT_STALLED,
         )
         _flush_logs()

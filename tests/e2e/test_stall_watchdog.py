@@ -5,7 +5,9 @@ holds an exclusive lock on the event store's table, so the intake worker's
 filing blocks (in its thread) and its agent stops committing offsets while
 intake messages pile up. Its watchdog must end it with exit code 70 and one
 error line naming the topic and partitions, and ``complaint-events health``
-must say "stalled", not merely "behind".
+must say "stalled", not merely "behind". The projector and the relay, threads
+of a worker rather than consumer groups, are stalled the same way through their
+position tables and end their worker too.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pytest
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.settings import INTAKE_TOPIC, Settings
+from complaint_events.settings import EVENTS_TOPIC, INTAKE_TOPIC, Settings
 from consumers.health import check
 from consumers.watchdog import EXIT_STALLED
 from waiting import wait_until
@@ -165,3 +167,76 @@ def test_an_idle_worker_is_left_running(
     assert (status, report["stalled"]) == (0, False), report
     assert "stall watchdog: worker intake exits if" in intake_worker.log()
     assert "stalled" not in intake_worker.log()
+
+
+def projected_cases(dsn: str) -> int:
+    """Events the slowest read model has applied, over all partitions (0 before it starts)."""
+    with psycopg.connect(dsn) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT projection, sum(next_offset) FROM projection_positions GROUP BY 1"
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return 0
+    return min((int(n) for _, n in rows), default=0)
+
+
+# The projector locks its position rows first; so it blocks, and stores nothing.
+PROJECTOR_STALLED = (
+    r"projections on {events}\[[0-9,]+\] ha(?:s|ve) \d+ events waiting "
+    r"and no position stored for \d+ s"
+)
+# The relay publishes a batch, then blocks saving its position.
+RELAY_STALLED = (
+    r"relay on event store notifications\[0\] has \d+ notifications waiting "
+    r"and no position saved for \d+ s"
+)
+
+
+@pytest.mark.parametrize(
+    ("locked", "processor", "says"),
+    [
+        ("projection_positions", "projections", PROJECTOR_STALLED),
+        ("tracked_positions", "relay", RELAY_STALLED),
+    ],
+)
+def test_a_stalled_projector_or_relay_ends_its_worker_too(
+    stack_settings: Settings,
+    env: dict[str, str],
+    tmp_path: Path,
+    locked: str,
+    processor: str,
+    says: str,
+) -> None:
+    dsn, bootstrap = stack_settings.postgres_dsn, stack_settings.kafka_bootstrap
+    worker = Worker(["intake", "relay", "projections"], env, tmp_path).start()
+    try:
+        send_intake(bootstrap, stack_settings, [intake_message(0)])
+        wait_until(
+            lambda: worker.assert_alive() or projected_cases(dsn) >= 1,
+            timeout=120,
+            what="the first case filed, published and projected",
+        )
+        with psycopg.connect(dsn) as blocker:
+            # EXCLUSIVE: reads (the watchdog's) go on; writes and row locks wait.
+            blocker.execute(f"LOCK TABLE {locked} IN EXCLUSIVE MODE")
+            send_intake(bootstrap, stack_settings, [intake_message(n) for n in range(1, 20)])
+            assert worker.process is not None
+            code = worker.process.wait(timeout=STALL_TIMEOUT * 6 + 30)
+            assert code == EXIT_STALLED, worker.log()[-6000:]
+            errors = [line for line in worker.log().splitlines() if " stalled: " in line]
+            assert len(errors) == 1, errors
+            pattern = says.format(events=re.escape(stack_settings.topic(EVENTS_TOPIC)))
+            assert re.search(
+                rf"worker intake-and-relay-and-projections stalled: (.*; )?{pattern}", errors[0]
+            ), errors[0]
+
+            status, report = health(env, processor)
+            assert status == 3, report
+            (found,) = report["processors"]  # type: ignore[misc]
+            assert found["stalled"] is True, found
+            assert found["detail"].startswith("stalled: "), found
+            blocker.rollback()
+    finally:
+        worker.stop()
+        print(worker.log()[-6000:])
