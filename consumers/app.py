@@ -29,8 +29,12 @@ from consumers import (
     relay_service,
     router,
 )
+from consumers.health import PROJECTIONS, RELAY
 from consumers.runtime import Runtime
+from consumers.stall_rule import Partition
 from consumers.topology import PROCESSORS, app_id, app_name, resolve
+from consumers.watchdog import Watchdog
+from consumers.watches import GroupWatch, ProjectionsWatch, RelayWatch, Watch
 
 log = logging.getLogger("complaint_events.worker")
 _MAX_WAIT = 10.0  # seconds between attempts to reach Kafka at start-up
@@ -107,6 +111,7 @@ def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info")
     if created:
         log.info("created topics: %s", ", ".join(created))
     runtime = build_runtime(settings, chosen)
+    watch(settings, runtime.app, chosen)
     worker = faust.Worker(runtime.app, loglevel=loglevel, quiet=True)
     stop = threading.Event()
     for name, loop in runtime.background.items():
@@ -126,6 +131,51 @@ def _consumes(chosen: Sequence[str]) -> bool:
 def leader_topic(settings: Settings, chosen: Sequence[str]) -> str:
     """faust's leader-election topic of the worker running ``chosen`` (faust's naming)."""
     return f"{app_id(settings, app_name(list(chosen)))}-__assignor-__leader"
+
+
+def watch(settings: Settings, app: faust.App, names: Sequence[str]) -> Watchdog | None:
+    """Start the stall watchdog of a worker (unless COMPLAINTS_STALL_TIMEOUT is 0).
+
+    It watches the worker's consumer group (if its processors consume topics),
+    the projector and the relay (if it runs them). Until faust has started the
+    app, the group is watched on every partition of the source topics; from
+    then on only on those assigned to this worker.
+    """
+    chosen = resolve(list(names))
+    if settings.stall_timeout <= 0:
+        return None
+    name = app_name(chosen)
+    watches: list[Watch] = []
+    topics = sorted({settings.topic(s) for p in chosen for s in PROCESSORS[p].sources})
+    if topics:
+        watches.append(GroupWatch(settings, app_id(settings, name), topics, _assigned(app)))
+    if PROJECTIONS in chosen:
+        watches.append(ProjectionsWatch(settings))
+    if RELAY in chosen:
+        watches.append(RelayWatch(settings))
+    watchdog = Watchdog(settings, name, watches)
+    watchdog.start()
+    return watchdog
+
+
+def _assigned(app: faust.App) -> Callable[[], set[Partition] | None]:
+    """The partitions faust assigned to this worker (None until the app has started)."""
+    started = threading.Event()
+
+    @app.task
+    async def tell_watchdog_started() -> None:
+        started.set()
+
+    def assigned() -> set[Partition] | None:
+        if not started.is_set():
+            return None
+        try:
+            # Read from another thread: copy at once, and give up on any surprise.
+            return {Partition(tp.topic, tp.partition) for tp in list(app.consumer.assignment())}
+        except Exception:  # noqa: BLE001 - then the watchdog watches every partition
+            return None
+
+    return assigned
 
 
 def _ensure_topics_waiting(settings: Settings, single_partition: list[str]) -> list[str]:

@@ -5,13 +5,18 @@ has not yet committed: per partition, the end offset minus the committed
 offset (a partition without a committed offset counts whole). The relay is not
 a consumer group; its lag is how many notifications of the event store lie
 beyond its saved position.
+
+A processor that is behind is also *stalled* when its worker's watchdog
+(:mod:`consumers.watchdog`) saw a lagging partition's committed offset stand
+still for the stall timeout, and that offset has not moved since: behind is
+"busy catching up", stalled is "not consuming at all".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import psycopg
@@ -23,6 +28,9 @@ from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
 from complaint_events.settings import EVENTS_TOPIC, Settings
+from consumers import progress_store
+from consumers.progress_store import NOTIFICATIONS
+from consumers.stall_rule import NOTHING_COMMITTED
 from consumers.topology import ALL, PROCESSORS, app_id, resolve
 from projections.catalog import ALL_PROJECTIONS
 from projections.positions import positions as projection_positions
@@ -65,6 +73,7 @@ class ProcessorHealth:
     rows: list[LagRow] = field(default_factory=list)
     caught_up: bool = False
     detail: str = ""
+    stalled: bool = False  # a watchdog saw it make no progress while messages waited
 
 
 def check(
@@ -86,9 +95,12 @@ def check(
     }
     found: dict[str, ProcessorHealth] = {}
     if groups:
+        recorded = _recorded_progress(settings, set(groups.values()))
         with kafka_view(settings) as kafka:
             for name, group in groups.items():
-                found[name] = _consumer_health(kafka, settings, name, group, max_lag)
+                health = _consumer_health(kafka, settings, name, group, max_lag)
+                stall = recorded.get(group, [])
+                found[name] = _with_stall(health, stall, settings.stall_timeout)
     if RELAY in selected:
         found[RELAY] = _relay_health(settings, max_lag)
     if PROJECTIONS in selected:
@@ -120,9 +132,17 @@ def _projections_health(settings: Settings, max_lag: int) -> ProcessorHealth:
     lag = max(behind.values(), default=0)
     lagging = [f"{name} {n} behind" for name, n in behind.items() if n > max_lag]
     detail = "; ".join(lagging) if lagging else "caught up"
-    return ProcessorHealth(
+    health = ProcessorHealth(
         PROJECTIONS, "projection_positions", lag, caught_up=not lagging, detail=detail
     )
+    # As the watchdog sees the projector: the slowest read model, partition by partition.
+    slowest = {p: min((stored[name].get(p, 0) for name in names), default=0) for p in ends}
+    rows = [
+        LagRow(PROJECTIONS, PROJECTIONS, topic, p, slowest[p], end, max(end - slowest[p], 0))
+        for p, end in ends.items()
+    ]
+    recorded = _recorded_progress(settings, {PROJECTIONS}).get(PROJECTIONS, [])
+    return _with_stall(health, recorded, settings.stall_timeout, rows)
 
 
 @dataclass
@@ -168,14 +188,16 @@ class KafkaView:
 
 
 @contextmanager
-def kafka_view(settings: Settings) -> Iterator[KafkaView]:
+def kafka_view(
+    settings: Settings, client_id: str = "complaint-events-health"
+) -> Iterator[KafkaView]:
     bootstrap = settings.kafka_bootstrap
     clients: list[Any] = []
     try:
         clients.append(
             KafkaAdminClient(
                 bootstrap_servers=bootstrap,
-                client_id="complaint-events-health",
+                client_id=client_id,
                 request_timeout_ms=_TIMEOUT_MS,
                 bootstrap_timeout_ms=_TIMEOUT_MS,
             )
@@ -183,7 +205,7 @@ def kafka_view(settings: Settings) -> Iterator[KafkaView]:
         clients.append(
             KafkaConsumer(
                 bootstrap_servers=bootstrap,
-                client_id="complaint-events-health",
+                client_id=client_id,
                 group_id=None,
                 enable_auto_commit=False,
                 request_timeout_ms=_TIMEOUT_MS,
@@ -236,6 +258,51 @@ def _consumer_health(
         caught_up=lag <= max_lag,
         detail=_consumer_detail(kafka, group, rows, lag, max_lag),
     )
+
+
+def _recorded_progress(
+    settings: Settings, groups: set[str]
+) -> dict[str, list[progress_store.RecordedProgress]]:
+    """What the watchdogs recorded for these groups; nothing if PostgreSQL does not answer.
+
+    Consumer lag is Kafka's to tell; the watchdogs' records only add whether a
+    lagging processor is stalled, so without them the check still says "behind".
+    """
+    try:
+        with psycopg.connect(settings.postgres_dsn, autocommit=True, connect_timeout=5) as conn:
+            return {group: progress_store.recorded(conn, group) for group in groups}
+    except psycopg.Error:
+        return {}
+
+
+def _with_stall(
+    health: ProcessorHealth,
+    recorded: list[progress_store.RecordedProgress],
+    timeout: float,
+    rows: list[LagRow] | None = None,
+) -> ProcessorHealth:
+    """``health``, marked stalled if a lagging partition has stood still as the watchdog saw it.
+
+    Stalled: the watchdog saw messages waiting at this very committed offset, and
+    either judged it stalled or the offset has not moved for the stall timeout.
+    """
+    seen = {(r.topic, r.partition): r for r in recorded}
+    stuck: list[tuple[LagRow, float]] = []
+    for row in health.rows if rows is None else rows:
+        r = seen.get((row.topic, row.partition))
+        committed = NOTHING_COMMITTED if row.committed is None else row.committed
+        if r is None or not row.lag or r.committed != committed or r.end <= max(r.committed, 0):
+            continue
+        if r.stalled or (timeout > 0 and r.still_for >= timeout):
+            stuck.append((row, r.still_for))
+    if not stuck:
+        return health
+    places = ", ".join(
+        f"{topic}[{','.join(str(row.partition) for row, _ in stuck if row.topic == topic)}]"
+        for topic in dict.fromkeys(row.topic for row, _ in stuck)
+    )
+    note = f"stalled: {places} no progress for {min(s for _, s in stuck):.0f} s"
+    return replace(health, stalled=True, caught_up=False, detail=f"{note}; {health.detail}")
 
 
 def _consumer_detail(
@@ -310,7 +377,12 @@ def _relay_health(settings: Settings, max_lag: int) -> ProcessorHealth:
     else:
         detail = f"caught up; {detail}"
     detail += f"; led by {leader}" if leader else "; no relay holds the lead"
-    return ProcessorHealth(RELAY, position_name, lag, caught_up=lag <= max_lag, detail=detail)
+    health = ProcessorHealth(RELAY, position_name, lag, caught_up=lag <= max_lag, detail=detail)
+    row = LagRow(
+        RELAY, position_name, NOTIFICATIONS.topic, NOTIFICATIONS.partition, position, newest, lag
+    )
+    recorded = _recorded_progress(settings, {position_name}).get(position_name, [])
+    return _with_stall(health, recorded, settings.stall_timeout, [row])
 
 
 def _where(dsn: str) -> str:

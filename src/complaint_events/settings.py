@@ -108,6 +108,13 @@ class Settings(BaseSettings):
         description="Seconds between the workers' commits of consumed offsets (faust's "
         "broker_commit_interval); lower means less to replay after a crash.",
     )
+    stall_timeout: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds a worker may leave messages waiting without committing an "
+        "offset before its watchdog ends it (exit code 70) for its supervisor to restart; "
+        "0 turns the watchdog off.",
+    )
     worker_data_dir: Path = Field(
         Path(".complaint-events"), description="Local state of the faust workers."
     )

@@ -17,6 +17,8 @@ from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
 from complaint_events.settings import EVENTS_TOPIC, INTAKE_TOPIC, Settings
 from consumers.health import ProcessorHealth, check
+from consumers.progress_store import record
+from consumers.stall_rule import Partition, StallRule
 from consumers.topology import PROCESSORS, app_id
 from stack_support import file_cases
 
@@ -204,3 +206,34 @@ def test_cli_exits_2_with_a_hint_when_kafka_cannot_be_reached() -> None:
     assert "cannot reach Kafka at 127.0.0.1:1" in result.stderr
     assert "scripts/devstack up" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_lagging_group_is_stalled_while_its_offset_stands_where_the_watchdog_saw_it(
+    intake_stack: Settings,
+) -> None:
+    settings = intake_stack
+    topic = settings.topic(INTAKE_TOPIC)
+    group = app_id(settings, "intake")
+    commit(settings, "intake", {0: 1, 1: 2})
+    rule = StallRule(timeout=settings.stall_timeout)
+    for partition, committed, end in ((0, 1, 3), (1, 2, 2), (2, None, 1)):
+        rule.observe(Partition(topic, partition), committed, end, now=0.0)
+
+    record(settings.postgres_dsn, group, rule.observations(), now=30.0, stalled=set())
+    behind = only(check(settings, ["intake"]))
+    assert (behind.stalled, behind.lag) == (False, 3)  # 30 s without progress: not yet 60
+
+    stalled = {o.partition for o in rule.stalled(60.0)}
+    record(settings.postgres_dsn, group, rule.observations(), now=60.0, stalled=stalled)
+    stuck = only(check(settings, ["intake"]))
+    assert (stuck.stalled, stuck.caught_up) == (True, False)
+    assert stuck.detail.startswith(f"stalled: {topic}[0,2] no progress for 6")  # 60 s, or just over
+    assert " s; 3 messages behind; " in stuck.detail
+
+    commit(settings, "intake", {0: 2})  # partition 0 moved on since the watchdog looked
+    moving = only(check(settings, ["intake"]))
+    assert moving.stalled
+    assert moving.detail.startswith(f"stalled: {topic}[2] no progress for ")
+
+    commit(settings, "intake", {2: 1})
+    assert not only(check(settings, ["intake"])).stalled

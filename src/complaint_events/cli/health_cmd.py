@@ -18,6 +18,7 @@ from consumers.topology import ALL, PROCESSORS
 EXIT_CAUGHT_UP = 0
 EXIT_LAGGING = 1
 EXIT_UNREACHABLE = 2
+EXIT_STALLED = 3
 
 _HINT = "is Kafka running? start it with scripts/devstack up (or set COMPLAINTS_KAFKA_BOOTSTRAP)"
 _PG_HINT = (
@@ -66,8 +67,14 @@ def health(
     For the relay, the stored notifications beyond its saved position
     (needs COMPLAINTS_STORE=postgres).
 
+    A processor that lags is reported stalled when its worker's stall
+    watchdog saw a lagging partition's committed offset stand still for
+    COMPLAINTS_STALL_TIMEOUT seconds and it has not moved since (the
+    watchdog then ends the worker, exit code 70, for its supervisor to
+    restart it).
+
     Exit status: 0 every checked processor is caught up (lag ≤ --max-lag);
-    1 one lags; 2 Kafka (or PostgreSQL) cannot be reached.
+    1 one lags; 2 Kafka (or PostgreSQL) cannot be reached; 3 one is stalled.
     """
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         # The Kafka client logs every connection attempt; the table (or the one-line
@@ -86,15 +93,19 @@ def health(
         err.print(hint, soft_wrap=True, highlight=False)
         raise typer.Exit(EXIT_UNREACHABLE) from None
     caught_up = all(r.caught_up for r in results)
+    stalled = any(r.stalled for r in results)
     if as_json:
         document = {
             "caught_up": caught_up,
+            "stalled": stalled,
             "max_lag": max_lag,
             "processors": [asdict(r) for r in results],
         }
         typer.echo(json.dumps(document, indent=2))
     else:
         Console().print(_table(results, max_lag))
+    if stalled:
+        raise typer.Exit(EXIT_STALLED)
     raise typer.Exit(EXIT_CAUGHT_UP if caught_up else EXIT_LAGGING)
 
 
@@ -110,7 +121,7 @@ def _table(results: list[ProcessorHealth], max_lag: int) -> Table:
             r.processor,
             r.group,
             str(r.lag),
-            "[green]yes[/]" if r.caught_up else "[red]no[/]",
+            "[green]yes[/]" if r.caught_up else "[red]stalled[/]" if r.stalled else "[red]no[/]",
             r.detail,
         )
     return table

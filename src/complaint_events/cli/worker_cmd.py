@@ -45,6 +45,11 @@ def worker(
     (complaint-events-NAME); 'all' runs every processor, the relay included,
     in one process for small installs. The event store is PostgreSQL.
     `complaint-events health` tells whether they are caught up.
+
+    A worker whose processors leave messages waiting without committing an
+    offset for COMPLAINTS_STALL_TIMEOUT seconds (default 60) logs which
+    partitions stalled and exits with code 70: run it under a supervisor
+    that restarts it (compose restart policy, systemd, Kubernetes).
     """
     from consumers.app import run_worker  # noqa: PLC0415
     from consumers.topology import resolve  # noqa: PLC0415
