@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from complaint_events.settings import (
+    BY_SKU_TOPIC,
     COMMANDS_TOPIC,
     EVENTS_TOPIC,
     INTAKE_TOPIC,
@@ -60,7 +61,8 @@ PROCESSORS: Final[dict[str, ProcessorSpec]] = {
             "batch-quality",
             "raises a batch-quality alert when complaints on one SKU pile up; "
             "links the cases and passes a failed spot check to all of them",
-            (EVENTS_TOPIC,),
+            # The by-SKU topic too: its lag is work still to count (health, watchdog).
+            (EVENTS_TOPIC, BY_SKU_TOPIC),
         ),
         ProcessorSpec(
             "projections",

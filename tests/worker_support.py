@@ -92,6 +92,10 @@ class Worker:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def returncode(self) -> int | None:
+        """How the process ended (None while it runs, or if it never started)."""
+        return None if self.process is None else self.process.poll()
+
     def log_since_start(self) -> str:
         """What the worker printed since it was last started."""
         return self.log().rsplit(f"===== start {self.starts} =====", 1)[-1]

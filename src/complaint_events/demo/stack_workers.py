@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from complaint_events.settings import BY_SKU_TOPIC, Settings
+from complaint_events.settings import Settings
 from consumers.topology import PROCESSORS, app_id, app_name
 
 ACKNOWLEDGEMENT = "acknowledgement"
@@ -101,7 +101,5 @@ class StackWorkers:
         for which in self._running:
             names = MAIN if which == "main" else [ACKNOWLEDGEMENT]
             sources = {self.settings.topic(t) for name in names for t in PROCESSORS[name].sources}
-            if "batch-quality" in names:
-                sources.add(self.settings.topic(BY_SKU_TOPIC))
             found.append((app_id(self.settings, app_name(names)), sorted(sources)))
         return found
