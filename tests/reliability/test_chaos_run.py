@@ -613,5 +613,10 @@ def check_projections_equal_rebuild(settings: Settings) -> None:
     rebuilt = projection_rows(settings.postgres_dsn)
     assert live.keys() == rebuilt.keys()
     for table, rows in live.items():
-        assert rows == rebuilt[table], f"{table} differs from a clean rebuild"
+        only_live = [r for r in rows if r not in rebuilt[table]][:3]
+        only_rebuilt = [r for r in rebuilt[table] if r not in rows][:3]
+        assert rows == rebuilt[table], (
+            f"{table} differs from a clean rebuild; live only: {only_live}; "
+            f"rebuilt only: {only_rebuilt}"
+        )
     assert sum(len(r) for r in live.values()) > 0
