@@ -112,10 +112,12 @@ class _Ticker:
         now = self.clock.now()
         conn = self.connection.get()
         self.table.create(conn, range(self.settings.partitions))
+        firing = self.table.fire_due(conn, now, self.send, MAX_PER_TICK)
+        # After firing: a restarted keeper sends what is due at once; what the sweep
+        # arms (a full scan of the table) goes out on the next tick.
         if self.sweeps.due():
             armed = self.table.sweep(conn, now, self.sweeps.sent_before())
             self.sweeps.done(armed, self.table.counts(conn, now))
-        firing = self.table.fire_due(conn, now, self.send, MAX_PER_TICK)
         if firing.actions:
             log.info(
                 "deadlines: at %s sent %d expiries and %d reminders",

@@ -290,6 +290,17 @@ class Chaos:
             ]  # fmt: skip
         send_commands(self.settings.kafka_bootstrap, self.settings, requests)
         self.asked.update(chosen)
+        # Applied before the clock moves on: their deadlines start at this moment's time.
+        recorded = "MerchantEvidenceRequested" if what == "evidence" else "InformationRequested"
+        wait_until(
+            lambda: (
+                self.alive()
+                or set(chosen) <= case_ids_in_store(self.settings.postgres_dsn, recorded)
+            ),
+            timeout=EVIDENCE_WAIT,
+            interval=0.5,
+            what=f"the {what} requests applied",
+        )
         self.note(f"{what} requested on {len(chosen)} cases")
 
     def settle_asked(self) -> None:
@@ -347,6 +358,15 @@ class Chaos:
         ]  # fmt: skip
         send_commands(self.settings.kafka_bootstrap, self.settings, accepted)
         send_commands(self.settings.kafka_bootstrap, self.settings, returned)
+        wait_until(
+            lambda: (
+                self.alive()
+                or set(chosen) <= case_ids_in_store(self.settings.postgres_dsn, "ReturnReceived")
+            ),
+            timeout=EVIDENCE_WAIT,
+            interval=0.5,
+            what="the acceptances and returns applied",
+        )
         self.note(f"{len(chosen)} remedies accepted and their returns received")
 
 

@@ -1,10 +1,10 @@
-"""When the deadline keeper must act: the pending deadlines of every case, ordered by time.
+"""When to remind and expire, in memory: the embedded demo's deadline keeper.
 
-The keeper (a faust agent) follows the case events, stores each case's pending
-deadlines in a table keyed by case id, and ticks on a timer with the injected
-clock's time. This module is the part of it that decides, free of Kafka and
-faust: given the pending deadlines and ``now``, which reminders and expiries
-are due (DESIGN.md, "Deadlines").
+The embedded mode (one process, SQLite, a simulated clock) keeps every case's
+pending deadlines in this heap and asks it, at each moment of the clock, which
+reminders and expiries are due; the stack demo uses it to foresee what the
+real keeper will send. (The real keeper keeps its state in PostgreSQL:
+:mod:`complaint_events.adapters.pending_deadlines`.)
 
 The rules mirror the case's own guards (``ComplaintCase.send_reminder`` and
 ``expire_deadline``): only an open deadline fires; paused ones (while a spot
@@ -18,8 +18,7 @@ avoids repeats, and resends an action only if the case has not moved on after
 from __future__ import annotations
 
 import heapq
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,9 +26,6 @@ from uuid import UUID
 
 from complaint_events.domain.deadlines import Deadline, DeadlineState
 from complaint_events.domain.values import DeadlineKind
-
-PendingRecord = dict[str, str | bool | None]
-"""A pending deadline as JSON-able values (times as ISO 8601 strings)."""
 
 DEFAULT_RESEND_AFTER = timedelta(minutes=10)
 
@@ -62,50 +58,6 @@ class PendingDeadline:
             if value is not None and value.utcoffset() is None:
                 raise ValueError(f"{name} of deadline {self.deadline_id} must be timezone-aware")
 
-    def to_record(self) -> PendingRecord:
-        """The pending deadline as JSON-able values; :meth:`from_record` reads it back."""
-        return {"case_id": str(self.case_id), **_fields_record(self)}
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, object]) -> PendingDeadline:
-        """Rebuild a pending deadline from :meth:`to_record`'s values."""
-        return _from_fields(UUID(_text(record, "case_id")), record)
-
-
-def _fields_record(pending: PendingDeadline) -> PendingRecord:
-    return {
-        "deadline_id": pending.deadline_id,
-        "kind": pending.kind.value,
-        "due_at": pending.due_at.isoformat(),
-        "remind_at": pending.remind_at.isoformat() if pending.remind_at else None,
-        "reminded": pending.reminded,
-    }
-
-
-def _from_fields(case_id: UUID, record: Mapping[str, object]) -> PendingDeadline:
-    remind_at = record.get("remind_at")
-    reminded = record.get("reminded", False)
-    if remind_at is not None and not isinstance(remind_at, str):
-        raise TypeError(f"malformed pending deadline record: {record!r}")
-    if not isinstance(reminded, bool):
-        raise TypeError(f"malformed pending deadline record: {record!r}")
-    return PendingDeadline(
-        case_id=case_id,
-        # Ids repeat across cases ("acknowledgement@1"): one string each, not one per case.
-        deadline_id=sys.intern(_text(record, "deadline_id")),
-        kind=DeadlineKind(_text(record, "kind")),
-        due_at=datetime.fromisoformat(_text(record, "due_at")),
-        remind_at=datetime.fromisoformat(remind_at) if remind_at is not None else None,
-        reminded=reminded,
-    )
-
-
-def _text(record: Mapping[str, object], name: str) -> str:
-    value = record.get(name)
-    if not isinstance(value, str):
-        raise TypeError(f"malformed pending deadline record, {name} is {value!r}: {record!r}")
-    return value
-
 
 def pending_from_case(case_id: UUID, deadlines: Iterable[Deadline]) -> tuple[PendingDeadline, ...]:
     """The deadlines of a case that the keeper must watch: the open ones.
@@ -118,18 +70,6 @@ def pending_from_case(case_id: UUID, deadlines: Iterable[Deadline]) -> tuple[Pen
         for d in deadlines
         if d.state is DeadlineState.OPEN
     )
-
-
-def table_value(pendings: Iterable[PendingDeadline]) -> list[PendingRecord]:
-    """A case's pending deadlines as a JSON-able table value (the case id is the table key)."""
-    return [_fields_record(p) for p in pendings]
-
-
-def pendings_from_table_value(
-    case_id: UUID, value: Sequence[Mapping[str, object]] | None
-) -> tuple[PendingDeadline, ...]:
-    """Read back :func:`table_value`'s value stored under ``case_id`` (None: nothing pending)."""
-    return tuple(_from_fields(case_id, record) for record in value or ())
 
 
 @dataclass(frozen=True, slots=True)
