@@ -153,6 +153,13 @@ class Limit:
 
 LIMITS = (
     Limit("deadline firing lag p99, 1M pending", "ours.deadline_lag_p99.1000000", 1000.0, "ms"),
+    Limit("deadline keeper RSS, 1M pending", "ours.deadline_keeper_rss.1000000", 150.0, "MiB"),
+    Limit(
+        "deadline keeper recovery after SIGKILL, 1M pending",
+        "ours.deadline_keeper_recovery.1000000",
+        5.0,
+        "s",
+    ),
     Limit("audit history p99, 1M events", "ours.audit_history_p99", 10.0, "ms"),
 )
 
