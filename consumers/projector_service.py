@@ -12,7 +12,7 @@ import logging
 import threading
 
 from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
-from consumers.runtime import Runtime
+from consumers.runtime import Runtime, keep_running
 from projections.catalog import ALL_PROJECTIONS
 from projections.positions import Target
 from projections.projector import Projector, ProjectorStats
@@ -31,21 +31,18 @@ def register(rt: Runtime) -> None:
             log.info("projections: %d events projected in %d batches", stats.read, stats.batches)
 
     def run() -> None:
-        delay = 1.0
-        while not stop.is_set():
-            try:
-                Projector(
-                    settings.postgres_dsn,
-                    settings.kafka_bootstrap,
-                    settings.topic(EVENTS_TOPIC),
-                    [Target.live(p) for p in ALL_PROJECTIONS],
-                    dead_letter_topic=settings.topic(EVENTS_DLQ_TOPIC),
-                    clock=rt.clock,
-                ).run(stop, on_batch=report)
-            except Exception:
-                log.exception("projections: failed; restarting in %.0f s", delay)
-                stop.wait(delay)
-                delay = min(delay * 2, 30.0)
+        keep_running(
+            "projections",
+            stop,
+            lambda: Projector(
+                settings.postgres_dsn,
+                settings.kafka_bootstrap,
+                settings.topic(EVENTS_TOPIC),
+                [Target.live(p) for p in ALL_PROJECTIONS],
+                dead_letter_topic=settings.topic(EVENTS_DLQ_TOPIC),
+                clock=rt.clock,
+            ).run(stop, on_batch=report),
+        )
 
     @rt.app.task
     async def projections() -> None:

@@ -12,7 +12,7 @@ import threading
 
 from complaint_events.bootstrap import build_relay
 from complaint_events.relay import RelayStats
-from consumers.runtime import Runtime
+from consumers.runtime import Runtime, keep_running
 
 log = logging.getLogger("complaint_events.worker.relay")
 
@@ -29,17 +29,14 @@ def register(rt: Runtime) -> None:
         )
 
     def run() -> None:
-        delay = 1.0
-        while not stop.is_set():
-            try:
-                # A fresh relay after a failure re-reads what is already on the topic.
-                build_relay(rt.settings, rt.cases).run(
-                    stop, idle_wait=rt.settings.relay_idle_wait, on_batch=report
-                )
-            except Exception:
-                log.exception("relay: failed; restarting in %.0f s", delay)
-                stop.wait(delay)
-                delay = min(delay * 2, 30.0)
+        # A fresh relay after a failure re-reads what is already on the topic.
+        keep_running(
+            "relay",
+            stop,
+            lambda: build_relay(rt.settings, rt.cases).run(
+                stop, idle_wait=rt.settings.relay_idle_wait, on_batch=report
+            ),
+        )
 
     @rt.app.task
     async def relay() -> None:

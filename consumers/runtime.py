@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -200,6 +201,32 @@ class Runtime:
         self, message: Incoming, processor: str, reason: str, error: ValidationError | None
     ) -> DeadLetter:
         return letter_for(message, processor, reason, error, self.clock.now())
+
+
+_FIRST_RESTART, _MAX_RESTART = 1.0, 10.0  # seconds before a failed loop is run again
+_HEALTHY_RUN = 10.0  # a run that lasted this long starts the back-off afresh
+
+
+def keep_running(what: str, stop: threading.Event, run: Callable[[], None]) -> None:
+    """Run a blocking loop (the relay, the projector) until ``stop``; again after a failure.
+
+    Failures that follow one another are waited out 1, 2, 4 … up to 10 s apart;
+    a run that lasted a while starts that count afresh, so an outage late in a
+    worker's life is waited out as briefly as its first (a relay that had failed
+    through an earlier outage stood idle 30 s after a later one: its back-off had
+    never been reset).
+    """
+    delay = _FIRST_RESTART
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            run()
+        except Exception:
+            if time.monotonic() - started >= _HEALTHY_RUN:
+                delay = _FIRST_RESTART
+            log.exception("%s: failed; restarting in %.0f s", what, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, _MAX_RESTART)
 
 
 def letter_for(

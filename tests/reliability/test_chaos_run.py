@@ -177,6 +177,8 @@ class Chaos:
                 continue
             if worker.returncode() == EXIT_STALLED:
                 self.stall_restarts.append(name)
+                # What it did before it stalled, for whoever reads the run's output.
+                print(f"----- {name} before its stall -----\n{worker.log_since_start()[-6000:]}")
                 worker.start()
                 self.note(f"{name} ended itself as stalled (exit {EXIT_STALLED}); restarted")
                 continue
