@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+import psycopg
+from eventsourcing.persistence import PersistenceError as EventsourcingError
 from kafka import KafkaProducer
 from psycopg.conninfo import conninfo_to_dict
 
@@ -33,13 +37,40 @@ def store_env(settings: Settings) -> dict[str, str]:
     }
 
 
+# How PostgreSQL refuses the loser of two concurrent CREATE … IF NOT EXISTS / CREATE OR
+# REPLACE of one object: both passed the existence check, one fails on the catalogue.
+_CATALOG_RACES = (
+    "tuple concurrently updated",
+    "already exists",
+    "pg_type_typname_nsp_index",
+    "pg_class_relname_nsp_index",
+)
+_CATALOG_TRIES = 5
+
+
 def build_cases(settings: Settings) -> ComplaintCases:
-    """The case store on the configured backend."""
-    return ComplaintCases(
-        env=store_env(settings),
-        policy=settings.deadline_policy(),
-        duplicate_window=settings.duplicate_window,
-    )
+    """The case store on the configured backend.
+
+    Opening it creates the event store's tables and functions if missing
+    (eventsourcing runs ``CREATE … IF NOT EXISTS`` and ``CREATE OR REPLACE
+    FUNCTION``, and so do the store's own tables). Two processes doing that at
+    the same moment (workers started together on a new database, a worker
+    restarting while ``health`` runs: a chaos run found it) make PostgreSQL
+    refuse one of them ("tuple concurrently updated", "… already exists"): that
+    one tries again, and then finds everything there.
+    """
+    for attempt in range(1, _CATALOG_TRIES + 1):
+        try:
+            return ComplaintCases(
+                env=store_env(settings),
+                policy=settings.deadline_policy(),
+                duplicate_window=settings.duplicate_window,
+            )
+        except (EventsourcingError, psycopg.Error) as error:
+            if attempt == _CATALOG_TRIES or not any(race in str(error) for race in _CATALOG_RACES):
+                raise
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def build_producer(settings: Settings, client_id: str = "complaint-events-relay") -> KafkaProducer:
