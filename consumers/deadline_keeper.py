@@ -116,7 +116,7 @@ class _Ticker:
         # After firing: a restarted keeper sends what is due at once; what the sweep
         # arms (a full scan of the table) goes out on the next tick.
         if self.sweeps.due():
-            armed = self.table.sweep(conn, now, self.sweeps.sent_before())
+            armed = self.table.sweep(conn, now, self.sweeps.interval)
             self.sweeps.done(armed, self.table.counts(conn, now))
         if firing.actions:
             log.info(
@@ -146,7 +146,13 @@ class _Ticker:
 
 
 class _Sweeps:
-    """When the keeper sweeps: at its start (everything overdue), then every ``interval``."""
+    """When the keeper sweeps: at its start, then every ``interval``.
+
+    A sweep arms again only what was sent at least ``interval`` ago, at start
+    too: what another keeper sent a moment ago is in flight, not lost (a
+    command is recorded as sent only once Kafka has taken it), and a keeper
+    starting beside a running one must not send it a second time.
+    """
 
     def __init__(self, interval: timedelta) -> None:
         self.interval = interval
@@ -154,10 +160,6 @@ class _Sweeps:
 
     def due(self) -> bool:
         return self.last is None or time.monotonic() - self.last >= self.interval.total_seconds()
-
-    def sent_before(self) -> timedelta:
-        # At start nothing is in flight from this keeper: arm every overdue deadline.
-        return timedelta(0) if self.last is None else self.interval
 
     def done(self, armed: int, counts: tuple[int, int]) -> None:
         first = self.last is None

@@ -245,7 +245,7 @@ def test_the_sweep_arms_again_what_was_sent_and_did_not_take_effect(
     # The commands were lost: nothing more happens until a sweep.
     assert table.sweep(conn, now, sent_before=timedelta(minutes=5)) == 0  # sent just now
     assert table.fire_due(conn, now, Sent(), 100).actions == []
-    assert table.sweep(conn, now, sent_before=timedelta(0)) == 2  # as at a keeper's start
+    assert table.sweep(conn, now, sent_before=timedelta(0)) == 2  # the interval has passed
     again = Sent()
     assert len(table.fire_due(conn, now, again, 100).actions) == 2
     assert table.counts(conn, now) == (2, 2)

@@ -271,8 +271,10 @@ class PendingDeadlines:
         """Arm again every open deadline overdue at ``now`` that nothing is about to fire.
 
         A deadline whose command went out more than ``sent_before`` ago (real
-        time) without taking effect, or whose keeper died between sending and
-        recording it, fires again on the next tick. Returns how many were armed.
+        time) without taking effect fires again on the next tick. (A keeper that
+        dies while sending leaves its rows armed: its transaction rolls back, and
+        the next tick, its own or another keeper's, sends them.) Returns how many
+        were armed.
         """
         with conn.transaction():
             done = conn.execute(
