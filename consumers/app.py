@@ -81,7 +81,11 @@ def build_runtime(settings: Settings, names: Sequence[str], clock: Clock | None 
         producer_compression_type="lz4",
         producer_acks=-1,
         datadir=str(datadir),
-        stream_wait_empty=False,
+        # On SIGTERM, let the batches in hand finish before stopping. Without the wait,
+        # faust cancels an agent mid-batch and its take_events acks the whole batch on
+        # the way out, and the final commit then moves the group past events never
+        # handled: a chaos run lost the acknowledgements of a batch so.
+        stream_wait_empty=True,
         # No faust tables and no leader election: every topic a worker reads is made
         # by `topics create` before it starts, and durable state lives in PostgreSQL
         # (faust tables hang in recovery around broker restarts: faust-streaming/faust
