@@ -155,6 +155,7 @@ class Chaos:
         self.started = time.monotonic()
         self.asked: set[UUID] = set()  # cases a handler asked merchants or consumers about
         self.paused: set[str] = set()  # workers stopped on purpose (an outage of theirs)
+        self.filed_before_pause: set[UUID] = set()
         self.stall_restarts: list[str] = []  # workers restarted after their watchdog ended them
         self.kill_on_resume: set[str] = set()
 
@@ -225,8 +226,9 @@ class Chaos:
     def pause(self, name: str) -> None:
         """An outage of one worker (the acknowledgement's notification gateway is down)."""
         self.ready([self.workers[name]])
-        self.workers[name].stop()
+        self.workers[name].stop()  # SIGTERM: it drains the batch in hand, then stops
         self.paused.add(name)
+        self.filed_before_pause = case_ids_in_store(self.settings.postgres_dsn)
         self.note(f"stop {name} (outage)")
 
     def resume(self, name: str, rng: random.Random) -> None:
@@ -240,22 +242,25 @@ class Chaos:
     def jump_while_paused(self, name: str, moment: datetime, rng: random.Random) -> None:
         """Move the clock past the acknowledgement deadlines of cases filed during the outage.
 
-        Waits until some such cases are filed (the intake worker may have been
-        killed or be catching up), so that the jump finds them unacknowledged.
+        Waits until some cases filed since the acknowledgement worker stopped
+        (it cannot have handled them) are in the deadline keeper's table, so
+        that the jump makes their acknowledgement deadlines expire before the
+        worker, started again, acknowledges them.
         """
+
+        def waiting_in_keeper() -> set[UUID]:
+            unhandled = case_ids_in_store(self.settings.postgres_dsn) - self.filed_before_pause
+            return unhandled & keeper_table(self.settings.postgres_dsn).keys()
+
         wait_until(
-            lambda: self.alive() or len(self.unacknowledged()) >= 3,
+            lambda: self.alive() or len(waiting_in_keeper()) >= 3,
             timeout=EVIDENCE_WAIT,
             interval=0.5,
-            what="cases filed while the acknowledgement worker is down",
+            what="cases filed while the acknowledgement worker is down, in the keeper's table",
         )
-        self.note(f"{len(self.unacknowledged())} cases filed and not acknowledged")
+        self.note(f"{len(waiting_in_keeper())} cases filed during the outage, not acknowledged")
         self.set_clock(moment)
         self.resume(name, rng)
-
-    def unacknowledged(self) -> set[UUID]:
-        dsn = self.settings.postgres_dsn
-        return case_ids_in_store(dsn) - case_ids_in_store(dsn, "AcknowledgementSent")
 
     def ask(self, what: str, rng: random.Random) -> None:
         """A handler asks the merchants (``evidence``) or the consumers (``information``)
