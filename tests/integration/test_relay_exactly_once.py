@@ -14,6 +14,7 @@ import pytest
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
+from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases, build_producer, build_relay
 from complaint_events.relay import Relay
 from complaint_events.settings import EVENTS_TOPIC, Settings
@@ -38,6 +39,23 @@ def relay_process(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
+class Filer(threading.Thread):
+    """Files cases in small batches until told to stop, so that a relay killed while it runs
+    is killed mid-stream however long the relay takes to start."""
+
+    def __init__(self, cases: ComplaintCases, start: int) -> None:
+        super().__init__(daemon=True)
+        self.cases = cases
+        self.next = start
+        self.filed: list[UUID] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set() and self.next < 20_000:
+            self.filed += file_cases(self.cases, self.next, 50)
+            self.next += 50
+
+
 def test_relay_killed_mid_stream_and_restarted_publishes_each_event_once_in_order(
     stack_settings: Settings, tmp_path: Path
 ) -> None:
@@ -45,8 +63,7 @@ def test_relay_killed_mid_stream_and_restarted_publishes_each_event_once_in_orde
     cases = build_cases(stack_settings)
     topic = stack_settings.topic(EVENTS_TOPIC)
     case_ids = file_cases(cases, 0, 300)
-    filed_more: list[UUID] = []
-    filer = threading.Thread(target=lambda: filed_more.extend(file_cases(cases, 300, 1200)))
+    filer = Filer(cases, 300)
 
     first = relay_process(stack_settings, tmp_path / "relay.log")
     filer.start()
@@ -55,15 +72,21 @@ def test_relay_killed_mid_stream_and_restarted_publishes_each_event_once_in_orde
         timeout=90,
         what="the relay to publish a first part of the stream",
     )
-    assert filer.is_alive(), "filing finished before the kill: the test would not be mid-stream"
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
+    published_by_first = topic_size(stack_settings.kafka_bootstrap, topic)
 
     second = relay_process(stack_settings, tmp_path / "relay.log")
-    filer.join(timeout=300)
-    case_ids += filed_more
+    wait_until(
+        lambda: topic_size(stack_settings.kafka_bootstrap, topic) >= published_by_first + 600,
+        timeout=90,
+        what="the restarted relay to publish events filed while it was down and after",
+    )
+    filer.stop.set()
+    filer.join(timeout=120)
+    assert not filer.is_alive(), "filing did not stop"
+    case_ids += filer.filed
     expected = stored_event_ids(cases, case_ids)
-    total = sum(len(ids) for ids in expected.values())
     positions = PostgresPositionStore(stack_settings.postgres_dsn)
     last = cases.recorder.max_notification_id()
     wait_until(
@@ -73,7 +96,7 @@ def test_relay_killed_mid_stream_and_restarted_publishes_each_event_once_in_orde
     )
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=30) == 0, (tmp_path / "relay.log").read_text()[-3000:]
-    assert total == 1500 * 3
+    assert sum(len(ids) for ids in expected.values()) == 3 * len(case_ids)
     assert_topic_matches_store(stack_settings, expected)
 
 
