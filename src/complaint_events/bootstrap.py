@@ -10,6 +10,7 @@ from kafka import KafkaProducer
 from psycopg.conninfo import conninfo_to_dict
 
 from complaint_events.adapters.relay_leadership import LeasedPositions, RelayLeadership
+from complaint_events.adapters.store_reconnects import reconnect_promptly
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.relay import Relay
 from complaint_events.settings import EVENTS_TOPIC, Settings
@@ -32,7 +33,7 @@ def store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PASSWORD": str(info.get("password", "")),
         "POSTGRES_POOL_SIZE": "4",
         # Check a pooled connection before use: after a database restart every pooled
-        # connection is dead, and handing them out one by one stalls a worker for seconds.
+        # connection is dead (store_reconnects keeps the checks from stalling a worker).
         "POSTGRES_PRE_PING": "y",
     }
 
@@ -59,6 +60,8 @@ def build_cases(settings: Settings) -> ComplaintCases:
     refuse one of them ("tuple concurrently updated", "… already exists"): that
     one tries again, and then finds everything there.
     """
+    if settings.store == "postgres":
+        reconnect_promptly()
     for attempt in range(1, _CATALOG_TRIES + 1):
         try:
             return ComplaintCases(

@@ -49,11 +49,11 @@ from complaint_events.settings import (
 )
 from consumers.health import HealthCheckError, check
 from consumers.watchdog import EXIT_STALLED
+from private_stack import PrivateStack
 from projections.catalog import ALL_PROJECTIONS
 from projections.rebuild import rebuild
 from reliability.chaos_support import (
     CaseReport,
-    PrivateStack,
     case_ids_in_store,
     dead_letters,
     event_ids_on_topic,
