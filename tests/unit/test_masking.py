@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import timeit
+
 import pytest
 
 from complaint_events.domain.masking import (
@@ -120,3 +122,44 @@ def test_merchant_never_sees_id_payment_or_email() -> None:
 def test_missing_phone_stays_missing() -> None:
     contact = ConsumerContact("Lin", None, None, None, None, None)
     assert mask_contact(contact, return_needed=False) == MaskedContact("L**", None, None)
+
+
+def test_a_local_part_longer_than_rfc_5321_allows_is_not_an_address() -> None:
+    too_long = "a" * 65 + "@example.com"
+    assert scrub_text(too_long) == too_long
+    assert scrub_text("a" * 64 + "@example.com") == "a***@example.com"
+
+
+# The shapes that made the earlier patterns backtrack (runs of letters, digits or
+# address characters) and a complaint text full of things to mask, each 1 MB.
+MEGABYTE = 1_000_000
+HOSTILE_TEXTS = {
+    "letters": "a" * MEGABYTE,
+    "digits": "1" * MEGABYTE,
+    "dotted letters": "a." * (MEGABYTE // 2),
+    "at signs between labels": "x@b." * (MEGABYTE // 4),
+    "digits between spaces": "1 " * (MEGABYTE // 2),
+    "digits between hyphens": "1-" * (MEGABYTE // 2),
+    "country codes": "+86 " * (MEGABYTE // 4),
+    "a complaint": (
+        "请打电话18312342807联系我，邮箱 lin.xm@example.com，卡号 6222 0212 3456 7890。" * 20_000
+    )[:MEGABYTE],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_TEXTS))
+def test_a_megabyte_of_text_is_masked_in_under_100_ms(shape: str) -> None:
+    # Issue 13's bound: linear time, so one merchant reading a timeline cannot
+    # tie up the API.  Best of five runs, so a busy machine's one slow run does
+    # not count; the quadratic pattern took seconds on these inputs.
+    text = HOSTILE_TEXTS[shape]
+    seconds = min(timeit.repeat(lambda: scrub_text(text), number=1, repeat=5))
+    assert seconds < 0.1, f"{shape}: {seconds * 1000:.0f} ms for 1 MB"
+
+
+def test_masking_a_long_text_is_masking_its_pieces() -> None:
+    # Linear time must not change what is masked: a long text masks as the
+    # concatenation of its lines does.
+    piece = "电话18312342807，ID 110105194912310021，mail lin.xm@example.com\n"
+    assert scrub_text(piece * 1000) == scrub_text(piece) * 1000
+    assert "18312342807" not in scrub_text(piece * 1000)
