@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     )
     api_host: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
     api_port: int = Field(8080, ge=1, le=65535, description="Port the HTTP API listens on.")
+    api_max_body_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest request body the HTTP API reads; a larger one is answered 413.",
+    )
     idempotency_ttl: timedelta = Field(
         timedelta(hours=24),
         description="How long the API remembers an Idempotency-Key and its first answer.",

@@ -22,6 +22,7 @@ from complaint_events.adapters.command_results import (
     PostgresCommandResults,
 )
 from complaint_events.api.auth import TokenRegistry
+from complaint_events.api.body_limit import BodyLimit
 from complaint_events.api.bus import Bus, KafkaBus
 from complaint_events.api.database import Database
 from complaint_events.api.idempotency import InMemoryIdempotencyStore, PostgresIdempotencyStore
@@ -92,6 +93,8 @@ def create_app(
         app.state.idempotency = InMemoryIdempotencyStore()
         app.state.issued = InMemoryIssuedCommands()
         app.state.results = InMemoryCommandResults()
+
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
 
     @app.get("/healthz", tags=["health"], summary="Is the API up?")
     def healthz() -> Health:

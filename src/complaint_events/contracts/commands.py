@@ -23,25 +23,38 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    JsonValue,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from complaint_events.contracts.bounds import (
+    LIST_MAX,
+    LONG_TEXT_MAX,
+    NO_NUL_PATTERN,
+    SHORT_TEXT_MAX,
+    LongText,
+    Note,
+    ShortText,
+    Uri,
+    refuse_nul,
+)
 from complaint_events.contracts.events import (
     ContractError,
     MerchantEvidenceRefV1,
     NonNegativeMoney,
 )
+from complaint_events.domain.case import MAX_CASE_EVIDENCE
 from complaint_events.domain.values import (
     ActorRole,
     AppealOutcome,
     Channel,
+    Demand,
     EvidenceKind,
     LiabilityGround,
     Party,
+    ProblemCategory,
     RemedyKind,
     ResolutionCode,
     Route,
@@ -52,8 +65,8 @@ from complaint_events.domain.values import (
 COMMANDS_TOPIC: Final = "complaints.commands.v1"
 COMMAND_RESULTS_TOPIC: Final = "complaints.command-results.v1"
 
-Text = Annotated[str, Field(min_length=1)]
-"""Text that must say something (not blank after trimming)."""
+Text = ShortText
+"""Text that must say something (not blank after trimming), at most 200 characters."""
 
 
 class CommandPayload(BaseModel):
@@ -64,6 +77,8 @@ class CommandPayload(BaseModel):
     command_type: ClassVar[str]
     schema_version: ClassVar[int]
 
+    _no_nul = model_validator(mode="before")(refuse_nul)
+
 
 class CommandEvidenceV1(BaseModel):
     """A pointer to a consumer's evidence supplied after filing."""
@@ -71,7 +86,7 @@ class CommandEvidenceV1(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     kind: EvidenceKind
-    uri: Text
+    uri: Uri
 
 
 # -------------------------------------------------------- triage, routing
@@ -86,7 +101,7 @@ class TriageV1(CommandPayload):
     fast_track: bool
     burden_of_proof_on_merchant: bool
     distress: bool
-    rule_refs: list[str] = Field(default_factory=list)
+    rule_refs: list[Text] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class AssignV1(CommandPayload):
@@ -121,15 +136,15 @@ class RequestInformationV1(CommandPayload):
     command_type: ClassVar[str] = "request_information"
     schema_version: ClassVar[int] = 1
 
-    items: list[Text] = Field(min_length=1)
+    items: list[Text] = Field(min_length=1, max_length=LIST_MAX)
 
 
 class SupplyInformationV1(CommandPayload):
     command_type: ClassVar[str] = "supply_information"
     schema_version: ClassVar[int] = 1
 
-    details: str = ""
-    evidence: list[CommandEvidenceV1] = Field(default_factory=list)
+    details: Note = ""
+    evidence: list[CommandEvidenceV1] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class ScheduleCallbackV1(CommandPayload):
@@ -137,15 +152,77 @@ class ScheduleCallbackV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     scheduled_for: AwareDatetime
-    note: str = ""
+    note: Note = ""
+
+
+class SummaryEvidenceV1(BaseModel):
+    """A consumer's evidence as the merchant is shown it: its kind and where it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    kind: EvidenceKind
+    uri: Uri
+
+
+ScrubbedText = Annotated[
+    str, Field(min_length=1, max_length=2 * LONG_TEXT_MAX, pattern=NO_NUL_PATTERN)
+]
+"""A text people wrote, scrubbed of personal data (masking may lengthen it, never doubles it)."""
+
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+
+
+class MerchantSummaryV1(BaseModel):
+    """The case as its merchant is shown it: no personal data, not even masked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    order_id: Text
+    sku: Text
+    product_name: Text
+    product_spec: Note = ""
+    purchase_date: IsoDate | None = None
+    delivered_on: IsoDate | None = None
+    category: ProblemCategory
+    demand: Demand
+    complaint: ScrubbedText = Field(description="The description, scrubbed of personal data")
+    evidence: list[SummaryEvidenceV1] = Field(default_factory=list, max_length=MAX_CASE_EVIDENCE)
+    questions: list[ScrubbedText] = Field(default_factory=list, max_length=LIST_MAX)
+
+    _no_nul = model_validator(mode="before")(refuse_nul)
+
+
+SummaryKey = Annotated[str, Field(max_length=SHORT_TEXT_MAX, pattern=NO_NUL_PATTERN)]
+SummaryText = Annotated[str, Field(max_length=2 * LONG_TEXT_MAX, pattern=NO_NUL_PATTERN)]
+SummaryValue = (
+    SummaryText
+    | int
+    | bool
+    | None
+    | Annotated[list[SummaryText], Field(max_length=MAX_CASE_EVIDENCE)]
+    | Annotated[list[dict[SummaryKey, SummaryText]], Field(max_length=MAX_CASE_EVIDENCE)]
+)
+"""A value of a version 1 summary: a text, a number, or a bounded list of texts or records."""
 
 
 class RequestMerchantEvidenceV1(CommandPayload):
+    """Version 1: a free-form summary, bounded in size; version 2 says what it holds."""
+
     command_type: ClassVar[str] = "request_merchant_evidence"
     schema_version: ClassVar[int] = 1
 
-    summary: dict[str, JsonValue] = Field(
-        description="What the merchant is shown; personal data must already be masked"
+    summary: dict[SummaryKey, SummaryValue] = Field(
+        max_length=LIST_MAX,
+        description="What the merchant is shown; personal data must already be masked",
+    )
+
+
+class RequestMerchantEvidenceV2(CommandPayload):
+    command_type: ClassVar[str] = "request_merchant_evidence"
+    schema_version: ClassVar[int] = 2
+
+    summary: MerchantSummaryV1 = Field(
+        description="What the merchant is shown; personal data must already be removed"
     )
 
 
@@ -153,8 +230,8 @@ class SubmitMerchantEvidenceV1(CommandPayload):
     command_type: ClassVar[str] = "submit_merchant_evidence"
     schema_version: ClassVar[int] = 1
 
-    evidence: list[MerchantEvidenceRefV1] = Field(default_factory=list)
-    explanation: str = ""
+    evidence: list[MerchantEvidenceRefV1] = Field(default_factory=list, max_length=LIST_MAX)
+    explanation: Note = ""
 
 
 class OrderSpotCheckV1(CommandPayload):
@@ -173,7 +250,7 @@ class RecordSpotCheckResultV1(CommandPayload):
 
     outcome: SpotCheckOutcome
     report_ref: Text
-    findings: str
+    findings: LongText
     cost_payer: Party
 
 
@@ -184,7 +261,7 @@ class AssessEvidenceV1(CommandPayload):
     authentic: bool
     relevant: bool
     lawful: bool
-    notes: str = ""
+    notes: Note = ""
 
 
 # ------------------------------------------------------ liability, remedy
@@ -195,9 +272,9 @@ class DetermineLiabilityV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     party: Party
-    grounds: list[LiabilityGround]
-    rule_refs: list[Text] = Field(min_length=1)
-    reasoning: Text
+    grounds: list[LiabilityGround] = Field(max_length=LIST_MAX)
+    rule_refs: list[Text] = Field(min_length=1, max_length=LIST_MAX)
+    reasoning: LongText
     testing_cost_payer: Party
 
 
@@ -209,8 +286,8 @@ class OfferRemedyV1(CommandPayload):
     refund_amount: NonNegativeMoney
     compensation_amount: NonNegativeMoney
     shipping_paid_by: Party
-    rule_refs: list[Text]
-    explanation: Text
+    rule_refs: list[Text] = Field(max_length=LIST_MAX)
+    explanation: LongText
 
 
 class AcceptRemedyV1(CommandPayload):
@@ -222,7 +299,7 @@ class RejectRemedyV1(CommandPayload):
     command_type: ClassVar[str] = "reject_remedy"
     schema_version: ClassVar[int] = 1
 
-    reason: Text = Field(description="Why the consumer rejects the offer")
+    reason: LongText = Field(description="Why the consumer rejects the offer")
 
 
 class ReceiveReturnV1(CommandPayload):
@@ -248,7 +325,7 @@ class CloseV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     resolution: ResolutionCode
-    note: str = ""
+    note: Note = ""
 
 
 class RecordSatisfactionV1(CommandPayload):
@@ -256,14 +333,14 @@ class RecordSatisfactionV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     score: int = Field(ge=1, le=5)
-    comment: str = ""
+    comment: Note = ""
 
 
 class FileAppealV1(CommandPayload):
     command_type: ClassVar[str] = "file_appeal"
     schema_version: ClassVar[int] = 1
 
-    grounds: Text
+    grounds: LongText
 
 
 class DecideAppealV1(CommandPayload):
@@ -271,30 +348,30 @@ class DecideAppealV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     outcome: AppealOutcome
-    decision: Text
+    decision: LongText
 
 
 class ReopenV1(CommandPayload):
     command_type: ClassVar[str] = "reopen"
     schema_version: ClassVar[int] = 1
 
-    new_facts: Text
+    new_facts: LongText
 
 
 class EscalateV1(CommandPayload):
     command_type: ClassVar[str] = "escalate"
     schema_version: ClassVar[int] = 1
 
-    reason: Text = Field(description="Why the case is escalated")
-    level: int = Field(default=1, ge=1)
+    reason: LongText = Field(description="Why the case is escalated")
+    level: int = Field(default=1, ge=1, le=10)
 
 
 class RecordPenaltyV1(CommandPayload):
     command_type: ClassVar[str] = "record_penalty"
     schema_version: ClassVar[int] = 1
 
-    reason: Text = Field(description="Why the merchant is penalised")
-    rule_refs: list[Text] = Field(default_factory=list)
+    reason: LongText = Field(description="Why the merchant is penalised")
+    rule_refs: list[Text] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 # --------------------------------------------------------- batch quality
@@ -338,6 +415,7 @@ ALL_COMMAND_MODELS: Final[tuple[type[CommandPayload], ...]] = (
     SupplyInformationV1,
     ScheduleCallbackV1,
     RequestMerchantEvidenceV1,
+    RequestMerchantEvidenceV2,
     SubmitMerchantEvidenceV1,
     OrderSpotCheckV1,
     RecordSpotCheckResultV1,
@@ -404,13 +482,26 @@ class CommandEnvelopeV1(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     command_id: UUID
-    command_type: str = Field(min_length=1, description="A ComplaintCase method, e.g. close")
+    command_type: str = Field(
+        min_length=1, max_length=100, description="A ComplaintCase method, e.g. close"
+    )
     schema_version: int = Field(ge=1)
     case_id: UUID
-    actor: str = Field(description="'role:id', role one of " + ", ".join(ActorRole))
+    actor: str = Field(
+        max_length=SHORT_TEXT_MAX,
+        pattern=NO_NUL_PATTERN,
+        description="'role:id', role one of " + ", ".join(ActorRole),
+    )
     issued_at: AwareDatetime
-    correlation_id: str | None = None
-    reason: str | None = Field(default=None, description="Why the command was issued (audit)")
+    correlation_id: str | None = Field(
+        default=None, max_length=SHORT_TEXT_MAX, pattern=NO_NUL_PATTERN
+    )
+    reason: str | None = Field(
+        default=None,
+        max_length=LONG_TEXT_MAX,
+        pattern=NO_NUL_PATTERN,
+        description="Why the command was issued (audit)",
+    )
     payload: dict[str, Any] = Field(
         description="Validated by schemas/commands/<CommandType>.v<schema_version>.json"
     )

@@ -40,6 +40,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from complaint_events.contracts.bounds import Uri
 from complaint_events.domain.deadlines import DeadlineState
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import (
@@ -167,7 +168,7 @@ class MerchantEvidenceRefV1(WireModel):
     """A pointer to a merchant's certificate, voucher, explanation or after-sales policy."""
 
     kind: MerchantEvidenceKind
-    uri: str = Field(min_length=1)
+    uri: Uri
 
 
 class ContactV1(WireModel):

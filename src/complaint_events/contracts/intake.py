@@ -8,10 +8,19 @@ errors instead of opening a case on wrong facts.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Final, Literal, Self
+from typing import Final, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from complaint_events.contracts.bounds import (
+    LIST_MAX,
+    LONG_TEXT_MAX,
+    NO_NUL_PATTERN,
+    LongText,
+    ShortText,
+    Uri,
+    refuse_nul,
+)
 from complaint_events.contracts.events import NonNegativeMoney, personal
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
 from complaint_events.domain.values import (
@@ -24,9 +33,9 @@ from complaint_events.domain.values import (
 
 INTAKE_TOPIC: Final = "complaints.intake.v1"
 INTAKE_DLQ_TOPIC: Final = "complaints.intake.dlq.v1"
-MAX_DESCRIPTION_LENGTH: Final = 5000
+MAX_DESCRIPTION_LENGTH: Final = LONG_TEXT_MAX
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+Text = ShortText
 """A required short text (ids, references, names): not blank after trimming."""
 
 
@@ -36,7 +45,7 @@ class IntakeEvidenceV1(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     kind: EvidenceKind
-    uri: str = Field(min_length=1, max_length=2000)
+    uri: Uri
 
 
 class ConsumerV1(BaseModel):
@@ -46,9 +55,9 @@ class ConsumerV1(BaseModel):
 
     consumer_id: Text
     name: Text = personal()
-    phone: str | None = personal(default=None, max_length=40)
-    email: str | None = personal(default=None, max_length=254)
-    address: str | None = personal(default=None, max_length=500)
+    phone: str | None = personal(default=None, max_length=40, pattern=NO_NUL_PATTERN)
+    email: str | None = personal(default=None, max_length=254, pattern=NO_NUL_PATTERN)
+    address: str | None = personal(default=None, max_length=500, pattern=NO_NUL_PATTERN)
 
 
 class IntakeMessageV1(BaseModel):
@@ -64,26 +73,21 @@ class IntakeMessageV1(BaseModel):
     merchant_id: Text
     sku: Text
     product_name: Text
-    product_spec: str = Field(default="", max_length=500)
-    product_type: str | None = Field(default=None, max_length=100)
+    product_spec: str = Field(default="", max_length=500, pattern=NO_NUL_PATTERN)
+    product_type: str | None = Field(default=None, max_length=100, pattern=NO_NUL_PATTERN)
     purchase_date: date | None = None
     delivered_on: date | None = None
     price: NonNegativeMoney = Field(description="Unit price paid, exact decimal string")
     quantity: int = Field(default=1, ge=1, le=10_000)
-    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_LENGTH)
-    evidence: list[IntakeEvidenceV1] = Field(default_factory=list, max_length=50)
+    description: LongText
+    evidence: list[IntakeEvidenceV1] = Field(default_factory=list, max_length=LIST_MAX)
     demand: Demand
     category: ProblemCategory
-    safety_flags: list[SafetyFlag] = Field(default_factory=list)
+    safety_flags: list[SafetyFlag] = Field(default_factory=list, max_length=LIST_MAX)
     language: Literal["zh", "en"] = "zh"
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul_characters(cls, data: object) -> object:
-        """PostgreSQL text cannot hold U+0000, and no channel has a reason to send it."""
-        if _holds_nul(data):
-            raise ValueError("text fields cannot contain the NUL character (U+0000)")
-        return data
+    # PostgreSQL text cannot hold U+0000, and no channel has a reason to send it.
+    _no_nul = model_validator(mode="before")(refuse_nul)
 
     @model_validator(mode="after")
     def _dates_make_sense(self) -> Self:
@@ -134,13 +138,3 @@ class IntakeMessageV1(BaseModel):
             safety_flags=frozenset(self.safety_flags),
             language=self.language,
         )
-
-
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(v) for v in value)
-    return False
