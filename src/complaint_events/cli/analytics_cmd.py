@@ -113,7 +113,7 @@ def report(
     )
     console.print(
         f"read {p.read:,} messages this run: {p.applied:,} new events, {p.duplicates:,} "
-        f"already counted, {p.undecodable:,} undecodable; the report holds "
+        f"already counted, {p.undecodable + p.set_aside:,} dead-lettered; the report holds "
         f"{result.report.events_applied:,} events of {result.report.cases:,} cases"
     )
     _print_summary(result)
