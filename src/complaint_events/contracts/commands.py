@@ -13,18 +13,19 @@ the decision (why a remedy is rejected, why a case is escalated).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Final, Literal, Self
-from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -34,10 +35,14 @@ from complaint_events.contracts.bounds import (
     LONG_TEXT_MAX,
     NO_NUL_PATTERN,
     SHORT_TEXT_MAX,
+    CanonicalUuid,
+    Flag,
     LongText,
     Note,
     ShortText,
+    Timestamp,
     Uri,
+    WholeNumber,
     refuse_nul,
 )
 from complaint_events.contracts.events import (
@@ -72,7 +77,7 @@ Text = ShortText
 class CommandPayload(BaseModel):
     """Base of every command payload: frozen, strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     command_type: ClassVar[str]
     schema_version: ClassVar[int]
@@ -83,7 +88,7 @@ class CommandPayload(BaseModel):
 class CommandEvidenceV1(BaseModel):
     """A pointer to a consumer's evidence supplied after filing."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     kind: EvidenceKind
     uri: Uri
@@ -98,9 +103,9 @@ class TriageV1(CommandPayload):
 
     route: Route
     queue: Text
-    fast_track: bool
-    burden_of_proof_on_merchant: bool
-    distress: bool
+    fast_track: Flag
+    burden_of_proof_on_merchant: Flag
+    distress: Flag
     rule_refs: list[Text] = Field(default_factory=list, max_length=LIST_MAX)
 
 
@@ -126,7 +131,7 @@ class AcknowledgeV1(CommandPayload):
 
     notification_id: Text
     language: Literal["zh", "en"] = "zh"
-    soothing: bool = False
+    soothing: Flag = False
 
 
 # ----------------------------------------------------------- verification
@@ -151,14 +156,14 @@ class ScheduleCallbackV1(CommandPayload):
     command_type: ClassVar[str] = "schedule_callback"
     schema_version: ClassVar[int] = 1
 
-    scheduled_for: AwareDatetime
+    scheduled_for: Timestamp
     note: Note = ""
 
 
 class SummaryEvidenceV1(BaseModel):
     """A consumer's evidence as the merchant is shown it: its kind and where it is."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     kind: EvidenceKind
     uri: Uri
@@ -175,7 +180,7 @@ IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY
 class MerchantSummaryV1(BaseModel):
     """The case as its merchant is shown it: no personal data, not even masked."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     order_id: Text
     sku: Text
@@ -258,9 +263,9 @@ class AssessEvidenceV1(CommandPayload):
     command_type: ClassVar[str] = "assess_evidence"
     schema_version: ClassVar[int] = 1
 
-    authentic: bool
-    relevant: bool
-    lawful: bool
+    authentic: Flag
+    relevant: Flag
+    lawful: Flag
     notes: Note = ""
 
 
@@ -332,7 +337,7 @@ class RecordSatisfactionV1(CommandPayload):
     command_type: ClassVar[str] = "record_satisfaction"
     schema_version: ClassVar[int] = 1
 
-    score: int = Field(ge=1, le=5)
+    score: WholeNumber = Field(ge=1, le=5)
     comment: Note = ""
 
 
@@ -363,7 +368,7 @@ class EscalateV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     reason: LongText = Field(description="Why the case is escalated")
-    level: int = Field(default=1, ge=1, le=10)
+    level: WholeNumber = Field(default=1, ge=1, le=10)
 
 
 class RecordPenaltyV1(CommandPayload):
@@ -476,23 +481,39 @@ def command_model(command_type: str, version: int) -> type[CommandPayload]:
 # -------------------------------------------------------- envelope, result
 
 
+_ACTOR: Final = r"^(?:" + "|".join(r.value for r in ActorRole) + r"):\s*[^\s\x00][^\x00]*$"
+
+
+def _actor_is_role_and_id(actor: object) -> object:
+    if isinstance(actor, str) and len(actor) <= SHORT_TEXT_MAX and re.fullmatch(_ACTOR, actor):
+        return actor
+    raise ValueError(
+        f"actor must be 'role:id' (at most {SHORT_TEXT_MAX} characters) with role one of "
+        f"{', '.join(r.value for r in ActorRole)}; got {actor!r}"
+    )
+
+
+Actor = Annotated[
+    str,
+    BeforeValidator(_actor_is_role_and_id),
+    WithJsonSchema({"type": "string", "maxLength": SHORT_TEXT_MAX, "pattern": _ACTOR}),
+]
+"""Who issued a command: 'role:id'."""
+
+
 class CommandEnvelopeV1(BaseModel):
     """One command for one case; ``command_id`` makes a redelivery harmless."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
-    command_id: UUID
+    command_id: CanonicalUuid
     command_type: str = Field(
         min_length=1, max_length=100, description="A ComplaintCase method, e.g. close"
     )
-    schema_version: int = Field(ge=1)
-    case_id: UUID
-    actor: str = Field(
-        max_length=SHORT_TEXT_MAX,
-        pattern=NO_NUL_PATTERN,
-        description="'role:id', role one of " + ", ".join(ActorRole),
-    )
-    issued_at: AwareDatetime
+    schema_version: WholeNumber = Field(ge=1)
+    case_id: CanonicalUuid
+    actor: Actor = Field(description="'role:id', role one of " + ", ".join(ActorRole))
+    issued_at: Timestamp
     correlation_id: str | None = Field(
         default=None, max_length=SHORT_TEXT_MAX, pattern=NO_NUL_PATTERN
     )
@@ -505,17 +526,6 @@ class CommandEnvelopeV1(BaseModel):
     payload: dict[str, Any] = Field(
         description="Validated by schemas/commands/<CommandType>.v<schema_version>.json"
     )
-
-    @field_validator("actor")
-    @classmethod
-    def _actor_is_role_and_id(cls, actor: str) -> str:
-        role, _, ident = actor.partition(":")
-        if role not in _ROLES or not ident.strip():
-            raise ValueError(
-                "actor must be 'role:id' with role one of "
-                f"{', '.join(r.value for r in ActorRole)}; got {actor!r}"
-            )
-        return actor
 
     @field_validator("payload")
     @classmethod
@@ -546,18 +556,34 @@ class CommandEnvelopeV1(BaseModel):
 class CommandResultV1(BaseModel):
     """What became of a command: accepted (with the events it recorded) or rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        regex_engine="python-re",
+        # The rule of _outcome_is_consistent, for readers of the schema.
+        json_schema_extra={
+            "if": {"properties": {"outcome": {"const": "rejected"}}, "required": ["outcome"]},
+            "then": {
+                "required": ["error_code"],
+                "properties": {
+                    "error_code": {"type": "string", "minLength": 1},
+                    "event_ids": {"maxItems": 0},
+                },
+            },
+            "else": {"properties": {"error_code": {"type": "null"}}},
+        },
+    )
 
-    command_id: UUID
-    case_id: UUID
+    command_id: CanonicalUuid
+    case_id: CanonicalUuid
     outcome: Literal["accepted", "rejected"]
-    event_ids: list[UUID] = Field(
+    event_ids: list[CanonicalUuid] = Field(
         default_factory=list,
         description="Events recorded; empty when an idempotent command changed nothing",
     )
     reason: str | None = Field(default=None, description="Why it was rejected, for people")
     error_code: str | None = Field(default=None, description="The domain error's code")
-    decided_at: AwareDatetime
+    decided_at: Timestamp
 
     @model_validator(mode="after")
     def _outcome_is_consistent(self) -> Self:
@@ -570,6 +596,3 @@ class CommandResultV1(BaseModel):
     def kafka_key(self) -> bytes:
         """The message key on the results topic: the command id."""
         return str(self.command_id).encode("ascii")
-
-
-_ROLES: Final = frozenset(r.value for r in ActorRole)

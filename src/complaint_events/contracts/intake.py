@@ -7,18 +7,20 @@ errors instead of opening a case on wrong facts.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Final, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from complaint_events.contracts.bounds import (
     LIST_MAX,
     LONG_TEXT_MAX,
     NO_NUL_PATTERN,
+    CalendarDate,
     LongText,
     ShortText,
+    Timestamp,
     Uri,
+    WholeNumber,
     refuse_nul,
 )
 from complaint_events.contracts.events import NonNegativeMoney, personal
@@ -42,7 +44,7 @@ Text = ShortText
 class IntakeEvidenceV1(BaseModel):
     """A pointer to a photo, video, test report, receipt or chat log; the file lives elsewhere."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     kind: EvidenceKind
     uri: Uri
@@ -51,7 +53,7 @@ class IntakeEvidenceV1(BaseModel):
 class ConsumerV1(BaseModel):
     """The consumer as the channel knows them; everything but the id is personal data."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     consumer_id: Text
     name: Text = personal()
@@ -63,11 +65,11 @@ class ConsumerV1(BaseModel):
 class IntakeMessageV1(BaseModel):
     """One complaint as received by a channel (DESIGN.md stage 1)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     channel: Channel
     channel_ref: Text = Field(description="The channel's own id of this submission")
-    received_at: AwareDatetime
+    received_at: Timestamp
     consumer: ConsumerV1
     order_id: Text
     merchant_id: Text
@@ -75,10 +77,10 @@ class IntakeMessageV1(BaseModel):
     product_name: Text
     product_spec: str = Field(default="", max_length=500, pattern=NO_NUL_PATTERN)
     product_type: str | None = Field(default=None, max_length=100, pattern=NO_NUL_PATTERN)
-    purchase_date: date | None = None
-    delivered_on: date | None = None
+    purchase_date: CalendarDate | None = None
+    delivered_on: CalendarDate | None = None
     price: NonNegativeMoney = Field(description="Unit price paid, exact decimal string")
-    quantity: int = Field(default=1, ge=1, le=10_000)
+    quantity: WholeNumber = Field(default=1, ge=1, le=10_000)
     description: LongText
     evidence: list[IntakeEvidenceV1] = Field(default_factory=list, max_length=LIST_MAX)
     demand: Demand
@@ -116,7 +118,7 @@ class IntakeMessageV1(BaseModel):
             received_at=self.received_at,
             consumer_id=self.consumer.consumer_id,
             contact=Contact(
-                name=self.consumer.name,
+                name=self.consumer.name.strip(),
                 phone=self.consumer.phone,
                 email=self.consumer.email,
                 address=self.consumer.address,
@@ -124,8 +126,10 @@ class IntakeMessageV1(BaseModel):
             order_id=self.order_id,
             merchant_id=self.merchant_id,
             sku=self.sku,
-            product_name=self.product_name,
-            description=self.description,
+            product_name=self.product_name.strip(),
+            # Taken as sent (the schema's bounds mean the same to every reader);
+            # the white space people type around what they write is not kept.
+            description=self.description.strip(),
             demand=self.demand,
             category=self.category,
             price=self.price,
