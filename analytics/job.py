@@ -44,6 +44,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from analytics.daily_report import DailyReport, write_chart, write_csv
+from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, clock_from_spec
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.translator import ContractError, from_json_bytes
@@ -328,9 +329,7 @@ class AnalyticsJob:
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         if self.topic not in consumer.topics():
-            raise AnalyticsJobError(
-                f"topic {self.topic} does not exist; run 'complaint-events topics create'"
-            )
+            raise TopicMissingError(self.topic)
         numbers = consumer.partitions_for_topic(self.topic) or set()
         return [TopicPartition(self.topic, p) for p in sorted(numbers)]
 

@@ -28,6 +28,7 @@ import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pydantic import ValidationError
 
+from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, SystemClock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
 from complaint_events.contracts.envelope import EventEnvelope
@@ -71,9 +72,7 @@ class EventSource:
         found = self.consumer.partitions_for_topic(topic)
         if not found:
             self.consumer.close()
-            raise RuntimeError(
-                f"topic {topic} does not exist; run 'complaint-events topics create'"
-            )
+            raise TopicMissingError(topic)
         self.partitions = sorted(found)
         self.tps = [TopicPartition(topic, p) for p in self.partitions]
         self.consumer.assign(self.tps)

@@ -34,6 +34,7 @@ def store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_USER": str(info.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(info.get("password", "")),
         "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.postgres_connect_timeout),
         # Check a pooled connection before use: after a database restart every pooled
         # connection is dead (store_reconnects keeps the checks from stalling a worker).
         "POSTGRES_PRE_PING": "y",

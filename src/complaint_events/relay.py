@@ -57,6 +57,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaTimeoutError
 from kafka.partitioner.default import murmur2
 
+from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.adapters.relay_leadership import LeadershipLostError
 from complaint_events.contracts.envelope import kafka_headers
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
@@ -201,9 +202,7 @@ class Relay:
         self.stats.position = self.positions.load(self.name)
         partitions = self.producer.partitions_for(self.topic)
         if not partitions:
-            raise RuntimeError(
-                f"topic {self.topic} does not exist; run 'complaint-events topics create'"
-            )
+            raise TopicMissingError(self.topic)
         self._partitions = len(partitions)
         self._on_topic = last_published(self.bootstrap_servers, self.topic, self._partitions)
         log.info(

@@ -88,9 +88,10 @@ def _main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not verbose:
-        # The Kafka clients narrate every connection at INFO; keep their warnings only.
+        # The Kafka clients narrate every connection at INFO and every failed one at
+        # ERROR; an unreachable Kafka is said once, by cli.errors (or by a worker).
         for chatty in ("kafka", "aiokafka"):
-            logging.getLogger(chatty).setLevel(logging.WARNING)
+            logging.getLogger(chatty).setLevel(logging.CRITICAL)
 
 
 @app.command()
@@ -143,7 +144,7 @@ def case_history(
         raise typer.Exit(2) from None
     except CaseNotFoundError as error:
         err.print(f"[red]{error}[/]")
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None  # as case show: an unknown case is a usage error
 
 
 @topics_app.command("create")
@@ -151,7 +152,7 @@ def topics_create(kafka: KafkaOpt = None) -> None:
     """Create every missing topic of DESIGN.md section 5."""
     from complaint_events.adapters.kafka_topics import ensure_topics  # noqa: PLC0415
 
-    created = ensure_topics(_settings(kafka=kafka))
+    created = ensure_topics(_settings(kafka=kafka), bootstrap_timeout_ms=8_000)
     console.print(f"created: {', '.join(created)}" if created else "all topics exist")
 
 
