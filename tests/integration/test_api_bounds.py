@@ -96,3 +96,15 @@ def test_intake_text_with_nul_is_422(app: FastAPI) -> None:
     assert answer.status_code == 422
     assert "NUL character" in answer.text
     assert published(app, INTAKE_TOPIC) == 0
+
+
+def test_the_openapi_document_declares_the_bearer_scheme_and_the_413(app: FastAPI) -> None:
+    document = client_for(app, None).get("/openapi.json").json()
+
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if path != "/healthz":
+                assert {"bearer": []} in operation.get("security", []), (method, path)
+            if method == "post":
+                assert "413" in operation["responses"], (method, path)

@@ -46,6 +46,19 @@ see answers `404`, like an unknown one.
 """
 
 
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+# Answers every route may give besides its own, with the body actually sent.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"model": Problem, "description": "No valid bearer token (`WWW-Authenticate: Bearer`)"},
+    413: {"model": Problem, "description": "The request body is larger than the API reads"},
+}
+
+
 class Health(BaseModel):
     """The API process is up (it does not check Kafka or PostgreSQL)."""
 
@@ -74,6 +87,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
     app.state.clock = clock or clock_from_spec(settings.clock)
