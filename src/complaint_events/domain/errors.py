@@ -70,3 +70,9 @@ class TooMuchEvidenceError(InvalidCommandError):
     """A case holds at most a bounded number of evidence pointers."""
 
     code = "too_much_evidence"
+
+
+class ReferenceTakenError(ComplaintError):
+    """A channel reference already names another complaint (another consumer or order)."""
+
+    code = "reference_taken"
