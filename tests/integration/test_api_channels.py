@@ -32,9 +32,7 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def app(stack_settings: Settings) -> Iterator[FastAPI]:
     ensure_topics(stack_settings)
-    app = create_app(
-        stack_settings, clock=SimulatedClock(T0), tokens=api_tokens("adapter:email")
-    )
+    app = create_app(stack_settings, clock=SimulatedClock(T0), tokens=api_tokens("adapter:email"))
     yield app
     app.state.bus.close()
     app.state.db.close()
