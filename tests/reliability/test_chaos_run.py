@@ -94,7 +94,6 @@ CLOCK_STEPS = (
     timedelta(days=8),
     timedelta(days=16),
 )
-EVIDENCE_WAIT = 120.0  # seconds the workers get to acknowledge cases after an outage
 ASK_AT_LEAST = 30  # acknowledged cases to choose from when a handler asks (a third of them)
 EXPIRING_KINDS = (
     "acknowledgement",
@@ -115,9 +114,13 @@ class Size:
     chunks: int
     kill_rounds: int  # each worker type is killed this many times
     outages: int  # broker restarts, and database restarts
+    settle_wait: float  # seconds the workers get to apply what a step sent (after outages)
 
 
-SIZES = {"short": Size(1000, 10, 1, 1), "full": Size(20_000, 40, 3, 2)}
+# A full run's clock jumps expire deadlines of thousands of cases at once: the
+# commands worker had ~30,000 commands to apply before a step's own (measured
+# 150-225 a second while the other workers caught up), so it gets longer to settle.
+SIZES = {"short": Size(1000, 10, 1, 1, 120.0), "full": Size(20_000, 40, 3, 2, 360.0)}
 
 INVALID_INTAKE: list[dict[str, Any] | bytes] = [
     b"{this is not json",
@@ -167,6 +170,7 @@ class Chaos:
         self.filed_before_pause: set[UUID] = set()
         self.stall_restarts: list[str] = []  # workers restarted after their watchdog ended them
         self.kill_on_resume: set[str] = set()
+        self.settle_wait = SIZES["short"].settle_wait  # the test sets its size's
 
     def note(self, what: str) -> None:
         line = f"{time.monotonic() - self.started:7.1f}s  {what}"
@@ -263,7 +267,7 @@ class Chaos:
 
         wait_until(
             lambda: self.alive() or len(waiting_in_keeper()) >= 3,
-            timeout=EVIDENCE_WAIT,
+            timeout=self.settle_wait,
             interval=0.5,
             what="cases filed while the acknowledgement worker is down, in the keeper's table",
         )
@@ -287,7 +291,7 @@ class Chaos:
 
         wait_until(
             lambda: len(not_asked_yet()) >= ASK_AT_LEAST,
-            timeout=EVIDENCE_WAIT,
+            timeout=self.settle_wait,
             interval=0.5,
             what="acknowledged cases to ask about",
         )
@@ -313,7 +317,7 @@ class Chaos:
                 self.alive()
                 or set(chosen) <= case_ids_in_store(self.settings.postgres_dsn, recorded)
             ),
-            timeout=EVIDENCE_WAIT,
+            timeout=self.settle_wait,
             interval=0.5,
             what=f"the {what} requests applied",
         )
@@ -340,7 +344,7 @@ class Chaos:
 
             wait_until(
                 lambda: self.alive() or not overdue(),
-                timeout=EVIDENCE_WAIT,
+                timeout=self.settle_wait,
                 interval=0.5,
                 what="the deadlines due on the cases asked about to take effect",
             )
@@ -379,7 +383,7 @@ class Chaos:
                 self.alive()
                 or set(chosen) <= case_ids_in_store(self.settings.postgres_dsn, "ReturnReceived")
             ),
-            timeout=EVIDENCE_WAIT,
+            timeout=self.settle_wait,
             interval=0.5,
             what="the acceptances and returns applied",
         )
@@ -460,6 +464,7 @@ def plan(size: Size, rng: random.Random) -> dict[int, list[tuple[str, Any]]]:
 
 def test_chaos_run_loses_doubles_and_misses_nothing(chaos: Chaos, chaos_scale: ChaosScale) -> None:
     size = SIZES["full" if chaos_scale.full else "short"]
+    chaos.settle_wait = size.settle_wait
     rng = random.Random(chaos_scale.seed)
     print(f"chaos run: {size}, seed {chaos_scale.seed}")
     settings = chaos.settings
