@@ -57,6 +57,13 @@ _NUMBERS: Final = re.compile(
     rf"(?=[+\d])(?<!\d)(?:(?P<id>{_ID_NUMBER})|(?P<card>{_BANK_CARD})|(?P<mobile>{_MOBILE}))(?!\d)"
 )
 _A_DIGIT: Final = re.compile(r"\d")
+# Every number above lies in a run of at least 11 characters that starts with a
+# digit or "+" and holds only digits, X, spaces, hyphens and "+".  Such runs are
+# found by a pattern the regex engine scans for in C (it starts with a character
+# class), and only they are searched for numbers: most of a complaint's text is
+# never entered, and a run is maximal, so the lookarounds of _NUMBERS see the
+# same neighbours in a run as in the text.
+_NUMBER_RUNS: Final = re.compile(r"[+\d][\dXx +-]{10,}")
 _HIDE_ALL: Final = str.maketrans(dict.fromkeys("0123456789Xx", MASK))
 _NOT_A_DIGIT: Final = re.compile(r"\D")
 _FULL_MOBILE: Final = re.compile(_MOBILE)
@@ -137,6 +144,10 @@ def _mask_number_match(match: re.Match[str]) -> str:
     return number.translate(_HIDE_ALL)
 
 
+def _mask_numbers_in_run(run: re.Match[str]) -> str:
+    return _NUMBERS.sub(_mask_number_match, run.group(0))
+
+
 def scrub_text(text: str) -> str:
     """Mask mobile numbers, ID numbers, bank-card numbers and e-mails inside free text.
 
@@ -148,7 +159,7 @@ def scrub_text(text: str) -> str:
     if "@" in text:
         text = _EMAILS.sub(_mask_email_match, text)
     if _A_DIGIT.search(text):
-        text = _NUMBERS.sub(_mask_number_match, text)
+        text = _NUMBER_RUNS.sub(_mask_numbers_in_run, text)
     return text
 
 
