@@ -59,7 +59,7 @@ from kafka.partitioner.default import murmur2
 
 from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.adapters.relay_leadership import LeadershipLostError
-from complaint_events.contracts.envelope import kafka_headers
+from complaint_events.contracts.envelope import EventEnvelope, kafka_headers
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.case import ComplaintCase
 
@@ -341,9 +341,7 @@ class Relay:
         if notification.id <= self._on_topic.get(partition, 0):
             self.stats.skipped_already_on_topic += 1
             return None
-        envelope = to_envelope(self.mapper.to_domain_event(notification))
-        headers = [*kafka_headers(envelope), (NOTIFICATION_HEADER, str(notification.id).encode())]
-        value = to_json_bytes(envelope)
+        envelope, value, headers = self._record(notification)
         size = len(key) + len(value) + sum(len(name) + len(v) for name, v in headers)
         if size > self.max_record_bytes:
             self._hold(notification, envelope, size)
@@ -353,7 +351,31 @@ class Relay:
             self.topic, key=key, value=value, partition=partition, headers=headers
         )
 
-    def _hold(self, notification: Notification, envelope: Any, size: int) -> None:
+    def _record(
+        self, notification: Notification
+    ) -> tuple[EventEnvelope, bytes, list[tuple[str, bytes]]]:
+        """The envelope of a stored event, its bytes and its headers on the topic."""
+        envelope = to_envelope(self.mapper.to_domain_event(notification))
+        headers = [*kafka_headers(envelope), (NOTIFICATION_HEADER, str(notification.id).encode())]
+        return envelope, to_json_bytes(envelope), headers
+
+    def publish_held(self, notification_id: int) -> None:
+        """Publish one held event now, through this relay's producer (built to accept it).
+
+        For an operator who raised the topic's ``max.message.bytes``: the event
+        reaches the topic after the events that followed it in the store, which
+        every reader takes in its stride (they are idempotent per event id).
+        """
+        [notification] = self.recorder.select_notifications(
+            start=notification_id, limit=1, inclusive_of_start=True
+        )
+        if notification.id != notification_id:
+            raise LookupError(f"no notification {notification_id} in the event store")
+        _, value, headers = self._record(notification)
+        key = str(notification.originator_id).encode()
+        self.producer.send(self.topic, key=key, value=value, headers=headers).get(timeout=60)
+
+    def _hold(self, notification: Notification, envelope: EventEnvelope, size: int) -> None:
         held = HeldEvent(
             topic=self.topic,
             notification_id=notification.id,
@@ -375,28 +397,6 @@ class Relay:
         )
         self.quarantine.hold(held)
         self.stats.held += 1
-
-
-def publish_held(relay: Relay, notification_id: int) -> None:
-    """Publish one held event now, through ``relay``'s producer (built to accept it).
-
-    For an operator who raised the topic's ``max.message.bytes``: the event
-    reaches the topic after the events that followed it in the store, which
-    every reader takes in its stride (they are idempotent per event id).
-    """
-    [notification] = relay.recorder.select_notifications(
-        start=notification_id, limit=1, inclusive_of_start=True
-    )
-    if notification.id != notification_id:
-        raise LookupError(f"no notification {notification_id} in the event store")
-    envelope = to_envelope(relay.mapper.to_domain_event(notification))
-    headers = [*kafka_headers(envelope), (NOTIFICATION_HEADER, str(notification.id).encode())]
-    relay.producer.send(
-        relay.topic,
-        key=str(notification.originator_id).encode(),
-        value=to_json_bytes(envelope),
-        headers=headers,
-    ).get(timeout=60)
 
 
 def _is_case_event(notification: Notification) -> bool:

@@ -11,6 +11,7 @@ import os
 import subprocess
 
 import pytest
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.relay_quarantine import PostgresQuarantine
@@ -58,3 +59,28 @@ def test_the_relay_holds_an_event_too_large_to_publish_and_goes_on(
     )
     assert str(huge.case_id) in listed.stdout
     assert "1 event(s) held" in listed.stdout
+
+    # The operator raises the topic's limit and releases it: now it is on the topic.
+    admin = KafkaAdminClient(bootstrap_servers=stack_settings.kafka_bootstrap)
+    try:
+        admin.alter_configs(
+            [
+                ConfigResource(
+                    ConfigResourceType.TOPIC, topic, configs={"max.message.bytes": "4000000"}
+                )
+            ]
+        )
+    finally:
+        admin.close()
+    release = subprocess.run(
+        [str(CLI), "relay-held", "--release", str(held.notification_id)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert release.returncode == 0, release.stderr
+    released = read_topic(stack_settings.kafka_bootstrap, topic)
+    assert str(huge.case_id) in {key for key, _, _ in released}
+    assert PostgresQuarantine(stack_settings.postgres_dsn).held(topic) == []

@@ -211,7 +211,6 @@ def relay_held(
 ) -> None:
     """List the events the relay held back because they are too large for a Kafka record."""
     from complaint_events.adapters.relay_quarantine import PostgresQuarantine  # noqa: PLC0415
-    from complaint_events.relay import publish_held  # noqa: PLC0415
 
     settings = _settings("postgres", postgres, kafka)
     quarantine = PostgresQuarantine(settings.postgres_dsn)
@@ -225,11 +224,12 @@ def relay_held(
             )
         console.print(f"{len(held)} event(s) held for {topic}")
         return
-    the_relay = build_relay(settings, build_cases(settings))
+    cases = build_cases(settings)  # kept: closing it would close the recorder's pool
+    the_relay = build_relay(settings, cases)
     the_relay.producer.close()
     the_relay.producer = build_producer(settings, max_request_size=max_bytes)
     try:
-        publish_held(the_relay, release)
+        the_relay.publish_held(release)
     finally:
         the_relay.producer.close()
     quarantine.forget(topic, release)
