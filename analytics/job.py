@@ -20,6 +20,11 @@ state, and only then commits the same offsets to the consumer group, so that
 between the two replays a few events, which the report recognises by event id
 and skips. Run one instance per output directory: a second member of the
 group would take some of the partitions and neither report would be whole.
+
+**Poison.** A message that is no valid event envelope, or an event the report
+cannot fold, is put on the events dead-letter topic with the reason
+(``dlq_processor`` = ``analytics``) before the offsets past it are committed,
+and the job goes on.
 """
 
 from __future__ import annotations
@@ -34,14 +39,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from analytics.daily_report import DailyReport, write_chart, write_csv
+from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, clock_from_spec
+from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.translator import ContractError, from_json_bytes
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.processing.messages import Incoming, dead_letter
+from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC, Settings
 
 STATE_FILE: Final = "analytics-state.json"
 CHART_FILE: Final = "daily_report.png"
@@ -79,7 +87,8 @@ class JobProgress:
     read: int = 0  # messages taken from the topic
     applied: int = 0  # events new to the report
     duplicates: int = 0  # events the report already held (redelivered or replayed)
-    undecodable: int = 0  # messages that are no valid event envelope (skipped, logged)
+    undecodable: int = 0  # messages that are no valid event envelope (dead-lettered)
+    set_aside: int = 0  # events the report could not fold (dead-lettered)
     seconds: float = 0.0  # since the run started
     per_second: float = 0.0  # messages read per second since the previous progress report
     lag: int | None = None  # messages left before the end (--once, once assigned)
@@ -122,6 +131,7 @@ class AnalyticsJob:
         self.clock = clock or clock_from_spec(settings.clock)
         self.on_progress = on_progress or (lambda _progress: None)
         self.state_path = options.out_dir / STATE_FILE
+        self._dead_letters: KafkaProducer | None = None
 
     def run(self, stop: threading.Event | None = None) -> JobResult:
         """Read, fold and write until caught up (``once``) or until ``stop`` is set."""
@@ -135,6 +145,8 @@ class AnalyticsJob:
             return self._loop(consumer, run, partitions, ends, stop)
         finally:
             consumer.close(autocommit=False)
+            if self._dead_letters is not None:
+                self._dead_letters.close()
 
     def _loop(
         self,
@@ -177,6 +189,7 @@ class AnalyticsJob:
 
     def _read(self, consumer: KafkaConsumer, run: _Run, progress: JobProgress) -> None:
         batches = consumer.poll(timeout_ms=500, max_records=2000)
+        letters: list[DeadLetter] = []
         for tp, records in batches.items():
             for record in records:
                 progress.read += 1
@@ -184,15 +197,59 @@ class AnalyticsJob:
                     envelope = from_json_bytes(record.value)
                 except ContractError as error:
                     progress.undecodable += 1
-                    log.warning(
-                        "skipping %s[%d]@%d: %s", tp.topic, tp.partition, record.offset, error
-                    )
+                    letters.append(self._letter(record, f"not a valid case event: {error}"))
                 else:
-                    if run.report.apply(envelope):
-                        progress.applied += 1
+                    try:
+                        applied = run.report.apply(envelope)
+                    except Exception as error:  # noqa: BLE001 - set aside with its reason
+                        progress.set_aside += 1
+                        letters.append(
+                            self._letter(
+                                record,
+                                f"the report could not fold {envelope.event_type} "
+                                f"{envelope.event_id}: {error!r}",
+                            )
+                        )
                     else:
-                        progress.duplicates += 1
+                        progress.applied += 1 if applied else 0
+                        progress.duplicates += 0 if applied else 1
                 run.positions[tp] = record.offset + 1
+        self._dead_letter(letters)
+
+    def _letter(self, record: Any, reason: str) -> DeadLetter:
+        message = Incoming(
+            value=record.value or b"",
+            key=record.key,
+            headers=tuple(record.headers or ()),
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
+        return dead_letter(
+            message, reason=reason[:1000], processor="analytics", failed_at=self.clock.now()
+        )
+
+    def _dead_letter(self, letters: list[DeadLetter]) -> None:
+        """Put ``letters`` on the events dead-letter topic before offsets past them are saved."""
+        if not letters:
+            return
+        if self._dead_letters is None:
+            self._dead_letters = KafkaProducer(
+                bootstrap_servers=self.settings.kafka_bootstrap, acks="all"
+            )
+        topic = self.settings.topic(EVENTS_DLQ_TOPIC)
+        for letter in letters:
+            log.warning(
+                "analytics: set aside %s[%s]@%s: %s",
+                letter.source_topic,
+                letter.source_partition,
+                letter.source_offset,
+                letter.reason,
+            )
+            self._dead_letters.send(
+                topic, key=letter.key, value=letter.value, headers=letter.headers()
+            )
+        self._dead_letters.flush()
 
     # ------------------------------------------------------------- report
 
@@ -272,9 +329,7 @@ class AnalyticsJob:
 
     def _partitions(self, consumer: KafkaConsumer) -> list[TopicPartition]:
         if self.topic not in consumer.topics():
-            raise AnalyticsJobError(
-                f"topic {self.topic} does not exist; run 'complaint-events topics create'"
-            )
+            raise TopicMissingError(self.topic)
         numbers = consumer.partitions_for_topic(self.topic) or set()
         return [TopicPartition(self.topic, p) for p in sorted(numbers)]
 

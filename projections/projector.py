@@ -5,6 +5,14 @@ are the ones stored with the rows), starting each partition at the lowest
 position of the projections it feeds. A batch is applied to all projections in
 one transaction (:func:`projections.positions.apply_batch`). A message that is
 not a case event is dead-lettered with the reason and stepped over.
+
+A case event that a projection cannot apply (PostgreSQL refuses a value, or
+the projection's code fails on it) must not stop the read models: the batch's
+transaction is rolled back, its events are applied again one at a time, and
+the one that fails is dead-lettered for the projections it failed, with the
+error as its reason, while every other projection and every other event goes
+on. A lost connection is not the event's fault: it is raised, and the
+service's restart loop tries again.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pydantic import ValidationError
 
+from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, SystemClock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
 from complaint_events.contracts.envelope import EventEnvelope
@@ -63,9 +72,7 @@ class EventSource:
         found = self.consumer.partitions_for_topic(topic)
         if not found:
             self.consumer.close()
-            raise RuntimeError(
-                f"topic {topic} does not exist; run 'complaint-events topics create'"
-            )
+            raise TopicMissingError(topic)
         self.partitions = sorted(found)
         self.tps = [TopicPartition(topic, p) for p in self.partitions]
         self.consumer.assign(self.tps)
@@ -143,7 +150,13 @@ class Projector:
             batch.append(SourceEvent(record.partition, record.offset, event))
         self._dead_letter(letters)
         read_up_to = {r.partition: r.offset + 1 for r in records}
-        self.stats.applied += apply_batch(conn, self.topic, self.targets, batch, read_up_to)
+        try:
+            self.stats.applied += apply_batch(conn, self.topic, self.targets, batch, read_up_to)
+        except _CONNECTION_LOST:
+            raise
+        except Exception:  # noqa: BLE001 - isolated below, event by event
+            log.warning("projector: a batch of %d events failed; isolating the cause", len(batch))
+            self._apply_one_by_one(conn, records, batch, read_up_to)
         self.stats.read += len(records)
         self.stats.batches += 1
         return len(records)
@@ -174,6 +187,36 @@ class Projector:
             stored[t.position].get(p, 0) >= end for t in self.targets for p, end in ends.items()
         )
 
+    def _apply_one_by_one(
+        self,
+        conn: psycopg.Connection[Any],
+        records: Sequence[Any],
+        batch: Sequence[SourceEvent],
+        read_up_to: dict[int, int],
+    ) -> None:
+        """Apply ``batch`` an event and a projection at a time; dead-letter what fails."""
+        raw = {(r.partition, r.offset): r for r in records}
+        for source in batch:
+            try:
+                self.stats.applied += apply_batch(conn, self.topic, self.targets, [source])
+                continue
+            except _CONNECTION_LOST:
+                raise
+            except Exception:  # noqa: BLE001, S110 - each projection is tried on its own next
+                pass
+            past = {source.partition: source.offset + 1}
+            for target in self.targets:
+                try:
+                    self.stats.applied += apply_batch(conn, self.topic, [target], [source])
+                except _CONNECTION_LOST:
+                    raise
+                except Exception as error:  # noqa: BLE001 - the event is set aside, with why
+                    apply_batch(conn, self.topic, [target], [], past)
+                    record = raw[(source.partition, source.offset)]
+                    self._dead_letter([_unprojectable(record, source, target, error, self.clock)])
+        # Dead letters read in this batch were never in it: step over them too.
+        apply_batch(conn, self.topic, self.targets, [], read_up_to)
+
     def _started(self) -> tuple[psycopg.Connection[Any], EventSource]:
         if self._conn is None or self._source is None:
             raise RuntimeError("the projector is not started; call start() first")
@@ -193,7 +236,7 @@ class Projector:
         self.stats.dead_lettered += len(letters)
         for letter in letters:
             log.warning(
-                "projector: %s[%s]@%s is not a case event: %s",
+                "projector: %s[%s]@%s set aside: %s",
                 letter.source_topic,
                 letter.source_partition,
                 letter.source_offset,
@@ -208,6 +251,30 @@ class Projector:
                 self.dead_letter_topic, key=letter.key, value=letter.value, headers=letter.headers()
             )
         self._producer.flush()
+
+
+_CONNECTION_LOST = (psycopg.OperationalError, psycopg.InterfaceError)
+"""Errors of the connection, not of an event: the service restarts and tries again."""
+
+
+def _unprojectable(
+    record: Any, source: SourceEvent, target: Target, error: Exception, clock: Clock
+) -> DeadLetter:
+    event = source.event
+    return DeadLetter(
+        key=record.key,
+        value=record.value or b"",
+        reason=(
+            f"projection {target.position} could not apply {event.event_type} "
+            f"{event.event_id}: {type(error).__name__}: {error}"
+        )[:2000],
+        processor=f"{PROCESSOR}:{target.position}",
+        failed_at=clock.now(),
+        source_topic=record.topic,
+        source_partition=record.partition,
+        source_offset=record.offset,
+        original_headers=tuple(record.headers or ()),
+    )
 
 
 def _dead_letter(record: Any, error: ValidationError, now: datetime) -> DeadLetter:

@@ -23,6 +23,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Final
 
+from complaint_events.contracts.bounds import SHORT_TEXT_MAX
 from complaint_events.contracts.intake import MAX_DESCRIPTION_LENGTH
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel, EvidenceKind
@@ -118,12 +119,13 @@ def normalise_email(raw: bytes, evidence_dir: Path, fallback_ref: str) -> Accept
     facts = labelled_facts(text)
     demand = infer_demand(facts.get("demand", "")) or infer_demand(text)
     description = f"{subject}\n\n{body}".strip()[:MAX_DESCRIPTION_LENGTH]
+    consumer_id = pseudonymous_id("email", sender.addr_spec)
     fields: dict[str, Any] = {
         "channel": CHANNEL,
-        "channel_ref": message_id or fallback_ref,
+        "channel_ref": sender_scoped_ref(consumer_id, message_id or fallback_ref),
         "received_at": received_at,
         "consumer": {
-            "consumer_id": pseudonymous_id("email", sender.addr_spec),
+            "consumer_id": consumer_id,
             "name": sender.display_name or sender.username,
             "email": sender.addr_spec,
         },
@@ -169,3 +171,16 @@ def render_email_reply(note: NotificationV1, thread: Thread, sender: str = DEFAU
     reply["Content-Language"] = note.language
     reply.set_content(note.body)
     return reply.as_bytes()
+
+
+def sender_scoped_ref(consumer_id: str, message_id: str) -> str:
+    """The channel reference of a mail: its Message-ID under its sender's pseudonymous id.
+
+    The sender chooses the Message-ID, so on its own it would let one sender take
+    the reference of another's mail; under the sender's id it can only meet the
+    sender's own mails. A long one is replaced by its digest to stay in bounds.
+    """
+    ref = f"{consumer_id}/{message_id}"
+    if len(ref) <= SHORT_TEXT_MAX:
+        return ref
+    return f"{consumer_id}/sha256:{hashlib.sha256(message_id.encode()).hexdigest()}"

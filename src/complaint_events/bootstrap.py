@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import psycopg
 from eventsourcing.persistence import PersistenceError as EventsourcingError
@@ -10,6 +11,7 @@ from kafka import KafkaProducer
 from psycopg.conninfo import conninfo_to_dict
 
 from complaint_events.adapters.relay_leadership import LeasedPositions, RelayLeadership
+from complaint_events.adapters.relay_quarantine import PostgresQuarantine
 from complaint_events.adapters.store_reconnects import reconnect_promptly
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.relay import Relay
@@ -32,6 +34,7 @@ def store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_USER": str(info.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(info.get("password", "")),
         "POSTGRES_POOL_SIZE": "4",
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.postgres_connect_timeout),
         # Check a pooled connection before use: after a database restart every pooled
         # connection is dead (store_reconnects keeps the checks from stalling a worker).
         "POSTGRES_PRE_PING": "y",
@@ -76,7 +79,9 @@ def build_cases(settings: Settings) -> ComplaintCases:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def build_producer(settings: Settings, client_id: str = "complaint-events-relay") -> KafkaProducer:
+def build_producer(
+    settings: Settings, client_id: str = "complaint-events-relay", **options: Any
+) -> KafkaProducer:
     """An idempotent, lz4-compressing producer: retries never duplicate or reorder."""
     return KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap,
@@ -87,6 +92,7 @@ def build_producer(settings: Settings, client_id: str = "complaint-events-relay"
         linger_ms=5,
         batch_size=256 * 1024,
         max_in_flight_requests_per_connection=5,
+        **options,
     )
 
 
@@ -110,4 +116,5 @@ def build_relay(settings: Settings, cases: ComplaintCases, identity: str | None 
         producer_factory=lambda: build_producer(settings),
         standby_retry=settings.relay_standby_retry,
         takeover_wait=settings.relay_takeover_wait,
+        quarantine=PostgresQuarantine(settings.postgres_dsn),
     )

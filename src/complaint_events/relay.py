@@ -32,6 +32,11 @@ its lock connection drops. Why the two never publish an event twice:
   ``standby_retry`` seconds while waiting for Kafka) has landed by then, or was
   dropped with its producer, so the tails include it and it is skipped.
 
+An event too large for a Kafka record is not published: the relay holds it in
+its quarantine (:mod:`complaint_events.adapters.relay_quarantine`) with the
+reason, logs an error and goes on, so one event cannot block every case behind
+it. The contracts' bounds keep events far below the limit; this is the backstop.
+
 What is left: a produce request already on the wire when the old leader closed
 its producer, that the broker appends more than ``takeover_wait`` seconds
 later. Keep ``takeover_wait`` well above ``standby_retry``.
@@ -45,14 +50,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaTimeoutError
 from kafka.partitioner.default import murmur2
 
+from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.adapters.relay_leadership import LeadershipLostError
-from complaint_events.contracts.envelope import kafka_headers
+from complaint_events.contracts.envelope import EventEnvelope, kafka_headers
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.case import ComplaintCase
 
@@ -60,6 +67,41 @@ log = logging.getLogger(__name__)
 
 NOTIFICATION_HEADER = "notification_id"
 _CASE_TOPIC_PREFIX = f"{ComplaintCase.__module__}:ComplaintCase."
+
+
+MAX_RECORD_BYTES = 1_000_000
+"""What the relay publishes at most per event (key, value and headers): below the
+1 MiB that both Kafka's broker (``message.max.bytes``) and kafka-python's
+producer (``max_request_size``) accept by default, with room for the batch."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldEvent:
+    """A stored event the relay did not publish, and why."""
+
+    topic: str
+    notification_id: int
+    case_id: UUID
+    event_id: UUID
+    event_type: str
+    size_bytes: int
+    reason: str
+
+
+class Quarantine(Protocol):
+    """Where the relay keeps events it cannot publish (see ``relay_quarantine``)."""
+
+    def hold(self, event: HeldEvent) -> None: ...
+
+
+class HeldInMemory:
+    """A quarantine for a relay without PostgreSQL (tests, one-off runs): a list."""
+
+    def __init__(self) -> None:
+        self.events: list[HeldEvent] = []
+
+    def hold(self, event: HeldEvent) -> None:
+        self.events.append(event)
 
 
 class PositionStore(Protocol):
@@ -99,6 +141,7 @@ class RelayStats:
     position: int = 0
     leading: bool = False
     terms: int = 0  # how many times this relay took the lead
+    held: int = 0  # events too large to publish, kept in the quarantine
 
 
 class Relay:
@@ -119,6 +162,8 @@ class Relay:
         producer_factory: Callable[[], KafkaProducer] | None = None,
         standby_retry: float = 1.0,
         takeover_wait: float = 3.0,
+        quarantine: Quarantine | None = None,
+        max_record_bytes: int = MAX_RECORD_BYTES,
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -133,6 +178,8 @@ class Relay:
         self.producer_factory = producer_factory
         self.standby_retry = standby_retry
         self.takeover_wait = takeover_wait
+        self.quarantine = quarantine if quarantine is not None else HeldInMemory()
+        self.max_record_bytes = max_record_bytes
         self._partitions = 0
         self._on_topic: dict[int, int] = {}
 
@@ -155,9 +202,7 @@ class Relay:
         self.stats.position = self.positions.load(self.name)
         partitions = self.producer.partitions_for(self.topic)
         if not partitions:
-            raise RuntimeError(
-                f"topic {self.topic} does not exist; run 'complaint-events topics create'"
-            )
+            raise TopicMissingError(self.topic)
         self._partitions = len(partitions)
         self._on_topic = last_published(self.bootstrap_servers, self.topic, self._partitions)
         log.info(
@@ -296,12 +341,62 @@ class Relay:
         if notification.id <= self._on_topic.get(partition, 0):
             self.stats.skipped_already_on_topic += 1
             return None
-        envelope = to_envelope(self.mapper.to_domain_event(notification))
-        headers = [*kafka_headers(envelope), (NOTIFICATION_HEADER, str(notification.id).encode())]
+        envelope, value, headers = self._record(notification)
+        size = len(key) + len(value) + sum(len(name) + len(v) for name, v in headers)
+        if size > self.max_record_bytes:
+            self._hold(notification, envelope, size)
+            return None
         self.stats.published += 1
         return self.producer.send(
-            self.topic, key=key, value=to_json_bytes(envelope), partition=partition, headers=headers
+            self.topic, key=key, value=value, partition=partition, headers=headers
         )
+
+    def _record(
+        self, notification: Notification
+    ) -> tuple[EventEnvelope, bytes, list[tuple[str, bytes]]]:
+        """The envelope of a stored event, its bytes and its headers on the topic."""
+        envelope = to_envelope(self.mapper.to_domain_event(notification))
+        headers = [*kafka_headers(envelope), (NOTIFICATION_HEADER, str(notification.id).encode())]
+        return envelope, to_json_bytes(envelope), headers
+
+    def publish_held(self, notification_id: int) -> None:
+        """Publish one held event now, through this relay's producer (built to accept it).
+
+        For an operator who raised the topic's ``max.message.bytes``: the event
+        reaches the topic after the events that followed it in the store, which
+        every reader takes in its stride (they are idempotent per event id).
+        """
+        [notification] = self.recorder.select_notifications(
+            start=notification_id, limit=1, inclusive_of_start=True
+        )
+        if notification.id != notification_id:
+            raise LookupError(f"no notification {notification_id} in the event store")
+        _, value, headers = self._record(notification)
+        key = str(notification.originator_id).encode()
+        self.producer.send(self.topic, key=key, value=value, headers=headers).get(timeout=60)
+
+    def _hold(self, notification: Notification, envelope: EventEnvelope, size: int) -> None:
+        held = HeldEvent(
+            topic=self.topic,
+            notification_id=notification.id,
+            case_id=envelope.case_id,
+            event_id=envelope.event_id,
+            event_type=envelope.event_type,
+            size_bytes=size,
+            reason=f"{size} bytes, more than the {self.max_record_bytes} a record may hold",
+        )
+        log.error(
+            "relay %s: held %s %s of case %s (notification %d): %s; see "
+            "'complaint-events relay-held'",
+            self.name,
+            held.event_type,
+            held.event_id,
+            held.case_id,
+            held.notification_id,
+            held.reason,
+        )
+        self.quarantine.hold(held)
+        self.stats.held += 1
 
 
 def _is_case_event(notification: Notification) -> bool:

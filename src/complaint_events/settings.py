@@ -33,9 +33,21 @@ class Settings(BaseSettings):
         "postgresql://postgres@127.0.0.1:5432/complaints",
         description="PostgreSQL connection string (event store and read models).",
     )
+    postgres_connect_timeout: int = Field(
+        30,
+        ge=1,
+        le=600,
+        description="Seconds to wait for a PostgreSQL connection before giving up "
+        "(the command line waits 5 unless this is set).",
+    )
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
     topic_prefix: str = Field("", description="Prefix for every topic name (test isolation).")
     partitions: int = Field(3, ge=1, description="Partitions of topics the project creates.")
+    dead_letter_retention: timedelta = Field(
+        timedelta(days=30),
+        description="How long dead-letter topics keep a message (they hold personal data); "
+        "applied when the topics are created.",
+    )
     duplicate_window: timedelta = Field(
         timedelta(days=30),
         description="Same consumer + order + problem within this window is a duplicate.",
@@ -127,6 +139,12 @@ class Settings(BaseSettings):
     )
     api_host: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
     api_port: int = Field(8080, ge=1, le=65535, description="Port the HTTP API listens on.")
+    api_max_body_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest request body the HTTP API reads; a larger one is answered 413.",
+    )
     idempotency_ttl: timedelta = Field(
         timedelta(hours=24),
         description="How long the API remembers an Idempotency-Key and its first answer.",

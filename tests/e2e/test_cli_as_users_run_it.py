@@ -69,7 +69,7 @@ def test_demo_samples_plays_the_sample_cases_and_their_histories_read_back(
 def test_history_of_an_unknown_case_says_so(tmp_path: Path) -> None:
     env = {"COMPLAINTS_SQLITE_PATH": str(tmp_path / "empty.sqlite"), "PATH": str(Path(CLI).parent)}
     unknown = run("case", "history", "00000000-0000-0000-0000-000000000001", env=env)
-    assert unknown.returncode == 1
+    assert unknown.returncode == 2  # as case show: an unknown case is a usage error
     assert "no complaint case with id 00000000-0000-0000-0000-000000000001" in unknown.stderr
     malformed = run("case", "history", "not-a-uuid", env=env)
     assert malformed.returncode == 2

@@ -20,6 +20,7 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.cli.analytics_cmd import analytics_app
 from complaint_events.clock import SimulatedClock
+from complaint_events.contracts.dead_letters import read_context
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
@@ -30,7 +31,7 @@ from complaint_events.domain.values import (
     ProblemCategory,
     ResolutionCode,
 )
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC, Settings
 from stack_support import read_topic, topic_size
 
 pytestmark = pytest.mark.integration
@@ -297,3 +298,30 @@ def test_a_missing_topic_is_a_clear_error(stack_settings: Settings, tmp_path: Pa
     result = cli(stack_settings, tmp_path)
     assert result.exit_code == 2
     assert "complaint-events topics create" in result.output
+
+
+def test_a_message_it_cannot_read_is_dead_lettered_and_the_report_goes_on(
+    stack_settings: Settings, tmp_path: Path
+) -> None:
+    ensure_topics(stack_settings)
+    cases = build_cases(stack_settings)
+    file_story(stack_settings, cases)
+    relay_everything(stack_settings, cases)
+    topic = stack_settings.topic(EVENTS_TOPIC)
+    producer = KafkaProducer(bootstrap_servers=stack_settings.kafka_bootstrap)
+    producer.send(topic, key=b"k", value=b"not an event").get(timeout=30)
+    producer.close()
+    total = topic_size(stack_settings.kafka_bootstrap, topic)
+
+    result = run_once(stack_settings, tmp_path / "report")
+
+    assert (result.progress.read, result.progress.applied) == (total, total - 1)
+    assert result.progress.undecodable == 1
+    [(key, headers, value)] = read_topic(
+        stack_settings.kafka_bootstrap, stack_settings.topic(EVENTS_DLQ_TOPIC)
+    )
+    assert (key, value) == ("k", b"not an event")
+    context = read_context(list(headers.items()))
+    assert context["dlq_processor"] == "analytics"
+    assert context["dlq_reason"].startswith("not a valid case event")
+    assert committed(stack_settings) == total

@@ -25,10 +25,20 @@ from complaint_events.settings import (
     NOTIFICATIONS_TOPIC,
     Settings,
 )
+from consumers.channels.email_channel import sender_scoped_ref
+from consumers.channels.facts import pseudonymous_id
 from stack_support import read_topic
 
 pytestmark = pytest.mark.integration
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "channels"
+# A mail's channel reference is its Message-ID under its sender's pseudonymous id.
+KETTLE_MAIL = sender_scoped_ref(
+    pseudonymous_id("email", "lin.xiaoyan@example.cn"),
+    "20260302101245.kettle-88123@mail.example.cn",
+)
+HEADPHONES_MAIL = sender_scoped_ref(
+    pseudonymous_id("email", "d.ortega@example.com"), "CAB7x2k=headphones.0001@mail.example.com"
+)
 CHANNELS = ("email", "hotline", "chat", "social")
 
 
@@ -85,8 +95,8 @@ def test_adapters_on_the_samples(stack_settings: Settings, tmp_path: Path) -> No
     intake = read_topic(stack_settings.kafka_bootstrap, stack_settings.topic(INTAKE_TOPIC))
     assert sorted(key for key, _, _ in intake) == sorted(
         [
-            "email:20260302101245.kettle-88123@mail.example.cn",
-            "email:CAB7x2k=headphones.0001@mail.example.com",
+            f"email:{KETTLE_MAIL}",
+            f"email:{HEADPHONES_MAIL}",
             "hotline:HL-20260302-0042",
             "hotline:HL-20260303-0107",
             "chat:CS-20260303-7781",
@@ -158,7 +168,7 @@ def test_adapters_on_the_samples(stack_settings: Settings, tmp_path: Path) -> No
 
     # Outbound: one notification per channel, and one for the web form nobody here serves.
     notes = [
-        _note(Channel.EMAIL, "20260302101245.kettle-88123@mail.example.cn"),
+        _note(Channel.EMAIL, KETTLE_MAIL),
         _note(Channel.HOTLINE, "HL-20260302-0042"),
         _note(Channel.CHAT, "CS-20260303-7781"),
         _note(Channel.SOCIAL, "weibo-5012345678"),

@@ -131,6 +131,15 @@ INVALID_INTAKE: list[dict[str, Any] | bytes] = [
     intake_message(900_002, channel_ref="bad-channel", channel="carrier-pigeon"),
     intake_message(900_003, channel_ref="bad-category", category="vibes"),
 ]
+# What a handler's request shows the merchant (the API builds it from the case).
+SUMMARY = {
+    "order_id": "o-1",
+    "sku": "sku-1",
+    "product_name": "kettle",
+    "category": "quality_defect",
+    "demand": "refund",
+    "complaint": "it leaks",
+}
 POISON_EVENTS = [b"not an event", b'{"event_id": "half an envelope"}', b"\x00\x01\x02"]
 POISON_COMMANDS = [b"garbage", b'{"command_type": "close"}']
 
@@ -289,7 +298,7 @@ class Chaos:
         chosen = rng.sample(sorted(not_asked_yet()), len(not_asked_yet()) // 3)
         if what == "evidence":
             requests = [
-                command(c, "request_merchant_evidence", {"summary": {"n": 1}},
+                command(c, "request_merchant_evidence", {"summary": SUMMARY},
                         actor="handler:h-1", at=self.now)
                 for c in chosen
             ]  # fmt: skip

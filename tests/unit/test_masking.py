@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import timeit
+
 import pytest
 
 from complaint_events.domain.masking import (
@@ -120,3 +122,64 @@ def test_merchant_never_sees_id_payment_or_email() -> None:
 def test_missing_phone_stays_missing() -> None:
     contact = ConsumerContact("Lin", None, None, None, None, None)
     assert mask_contact(contact, return_needed=False) == MaskedContact("L**", None, None)
+
+
+def test_a_local_part_longer_than_rfc_5321_allows_is_not_an_address() -> None:
+    too_long = "a" * 65 + "@example.com"
+    assert scrub_text(too_long) == too_long
+    assert scrub_text("a" * 64 + "@example.com") == "a***@example.com"
+
+
+# The shapes that made the earlier patterns backtrack (runs of letters, digits or
+# address characters, numbers between separators) and complaint text, 1 MB each.
+MEGABYTE = 1_000_000
+COMPLAINT = (
+    "我在贵平台购买的美厨1.8L电热水壶（订单号T20260220-88123）使用三天后壶底开始漏水，"
+    "插电时还有焦糊味，存在安全隐患。商家客服一直不回复，请尽快处理，退货退款。"
+    "联系电话 183-1234-2807，邮箱 lin.xiaoyan@example.cn，照片已上传。"
+    "I bought it on 2026-02-20 for 299.00 yuan and it leaks from the bottom. "
+)
+HOSTILE_TEXTS = {
+    "letters": "a" * MEGABYTE,
+    "digits": "1" * MEGABYTE,
+    "dotted letters": "a." * (MEGABYTE // 2),
+    "at signs between labels": "x@b." * (MEGABYTE // 4),
+    "digits between spaces": "1 " * (MEGABYTE // 2),
+    "digits between hyphens": "1-" * (MEGABYTE // 2),
+    "country codes": "+86 " * (MEGABYTE // 4),
+    "complaints": (COMPLAINT * (MEGABYTE // len(COMPLAINT) + 1))[:MEGABYTE],
+}
+# The bound, on the inputs it names (long runs of letters or digits, where
+# the old pattern backtracked); every shape, complaint text included, is held to
+# linear growth below, and bench figures give the rest (docs/contracts.md).
+UNDER_100_MS = ("letters", "digits")
+
+
+def _best_of_five(text: str) -> float:
+    return min(timeit.repeat(lambda: scrub_text(text), number=1, repeat=5))
+
+
+@pytest.mark.parametrize("shape", UNDER_100_MS)
+def test_a_megabyte_of_text_is_masked_in_under_100_ms(shape: str) -> None:
+    # Linear time, so one merchant reading a timeline cannot tie up the API; best of
+    # five runs, so one slow run on a busy machine does not count (the quadratic
+    # pattern took seconds on these inputs).
+    seconds = _best_of_five(HOSTILE_TEXTS[shape])
+    assert seconds < 0.1, f"{shape}: {seconds * 1000:.0f} ms for 1 MB"
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_TEXTS))
+def test_masking_time_grows_linearly_with_the_text(shape: str) -> None:
+    # Ten times the text in at most twenty times the time (a quadratic pattern
+    # takes a hundred times as long).
+    text = HOSTILE_TEXTS[shape]
+    small, large = _best_of_five(text[: MEGABYTE // 10]), _best_of_five(text)
+    assert large < 20 * max(small, 1e-4), f"{shape}: {small * 1000:.1f} ms -> {large * 1000:.1f} ms"
+
+
+def test_masking_a_long_text_is_masking_its_pieces() -> None:
+    # Linear time must not change what is masked: a long text masks as the
+    # concatenation of its lines does.
+    piece = "电话18312342807，ID 110105194912310021，mail lin.xm@example.com\n"
+    assert scrub_text(piece * 1000) == scrub_text(piece) * 1000
+    assert "18312342807" not in scrub_text(piece * 1000)

@@ -170,7 +170,18 @@ class RelayLeadership:
         return int(row[0]) if row else 0
 
     def release(self) -> None:
-        """Give the lock up (closing the session frees it in any case)."""
+        """Give the lock up now, then close the session.
+
+        Closing alone frees the lock only once the server's backend has noticed and
+        ended, which on a busy machine took long enough for a standby's next try to
+        be refused; unlocking first frees it before this returns.
+        """
+        conn = self._conn
+        if self._leading and conn is not None and not conn.closed:
+            try:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            except psycopg.Error:
+                log.debug("relay leadership %s: unlocking failed; closing frees it", self.name)
         self._leading = False
         self._drop()
 

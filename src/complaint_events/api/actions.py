@@ -11,7 +11,7 @@ makes a retried request answer the first time's response (see
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 from uuid import UUID
@@ -124,10 +124,12 @@ def answer_once(
     return JSONResponse(answer, status_code=code)
 
 
-def publish(bus: Bus, topic: str, key: bytes, value: bytes) -> None:
+def publish(
+    bus: Bus, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]] = ()
+) -> None:
     """Publish, or answer 503 when the bus does not take the message."""
     try:
-        bus.publish(topic, key, value)
+        bus.publish(topic, key, value, headers)
     except BusUnavailableError as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from None
 

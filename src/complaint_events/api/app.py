@@ -22,6 +22,7 @@ from complaint_events.adapters.command_results import (
     PostgresCommandResults,
 )
 from complaint_events.api.auth import TokenRegistry
+from complaint_events.api.body_limit import BodyLimit
 from complaint_events.api.bus import Bus, KafkaBus
 from complaint_events.api.database import Database
 from complaint_events.api.idempotency import InMemoryIdempotencyStore, PostgresIdempotencyStore
@@ -43,6 +44,19 @@ maps to `consumer:<id>`, `merchant:<id>`, `handler:<id>`, `auditor:<id>` or
 command id; `GET /v1/commands/{id}` gives the outcome. A case the caller may not
 see answers `404`, like an unknown one.
 """
+
+
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+# Answers every route may give besides its own, with the body actually sent.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {"model": Problem, "description": "No valid bearer token (`WWW-Authenticate: Bearer`)"},
+    413: {"model": Problem, "description": "The request body is larger than the API reads"},
+}
 
 
 class Health(BaseModel):
@@ -73,6 +87,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=COMMON_RESPONSES,
     )
     app.state.settings = settings
     app.state.clock = clock or clock_from_spec(settings.clock)
@@ -92,6 +107,8 @@ def create_app(
         app.state.idempotency = InMemoryIdempotencyStore()
         app.state.issued = InMemoryIssuedCommands()
         app.state.results = InMemoryCommandResults()
+
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
 
     @app.get("/healthz", tags=["health"], summary="Is the API up?")
     def healthz() -> Health:

@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 
 class Role(StrEnum):
@@ -84,12 +85,22 @@ class TokenRegistry:
         return len(self._by_hash)
 
 
-def current_principal(request: Request) -> Principal:
+BEARER: Final = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A token made by `complaint-events api token ROLE:ID`; it names the caller "
+    "(consumer, merchant, handler, auditor or adapter).",
+)
+"""The API's one security scheme, declared in its OpenAPI document (the Authorize button)."""
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Principal:
     """The caller of this request, from its ``Authorization: Bearer`` header (401 if none)."""
     registry: TokenRegistry = request.app.state.tokens
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    principal = registry.principal(token.strip()) if scheme.lower() == "bearer" else None
+    principal = registry.principal(credentials.credentials.strip()) if credentials else None
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

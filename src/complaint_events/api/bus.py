@@ -8,6 +8,7 @@ command and answers ``202``. A publish returns only once Kafka has the message
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from kafka import KafkaProducer
@@ -25,7 +26,9 @@ class BusUnavailableError(RuntimeError):
 class Bus(Protocol):
     """Publishes one message and returns once it is safely stored."""
 
-    def publish(self, topic: str, key: bytes, value: bytes) -> None:
+    def publish(
+        self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
         """``topic`` is the logical name (``complaints.commands.v1``), without the prefix."""
         ...
 
@@ -52,9 +55,13 @@ class KafkaBus:
                 )
             return self._producer
 
-    def publish(self, topic: str, key: bytes, value: bytes) -> None:
+    def publish(
+        self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
         try:
-            future = self._open().send(self._settings.topic(topic), key=key, value=value)
+            future = self._open().send(
+                self._settings.topic(topic), key=key, value=value, headers=list(headers) or None
+            )
             future.get(timeout=SEND_TIMEOUT_SECONDS)
         except KafkaError as error:
             raise BusUnavailableError(f"Kafka did not take the message: {error}") from error

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaint_events.api.actions import ACCEPTED_RESPONSES, HandlerActions
-from complaint_events.api.evidence_request import merchant_summary
+from complaint_events.application.merchant_summary import merchant_summary
+from complaint_events.contracts.bounds import LIST_MAX, LongText
 from complaint_events.contracts.commands import (
     AssessEvidenceV1,
     CloseV1,
@@ -27,7 +28,7 @@ from complaint_events.contracts.commands import (
     RecordSpotCheckResultV1,
     ReopenV1,
     RequestInformationV1,
-    RequestMerchantEvidenceV1,
+    RequestMerchantEvidenceV2,
     ScheduleCallbackV1,
 )
 from complaint_events.domain.case import ComplaintCase
@@ -42,9 +43,9 @@ class MerchantEvidenceRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    questions: list[str] = Field(
+    questions: list[LongText] = Field(
         default_factory=list,
-        max_length=20,
+        max_length=LIST_MAX,
         description="What the merchant should answer, beside the usual vouchers",
     )
 
@@ -71,8 +72,8 @@ def request_merchant_evidence(
 ) -> JSONResponse:
     """Start the merchant's 48 h evidence clock; the merchant sees a masked summary only."""
 
-    def command(case: ComplaintCase) -> RequestMerchantEvidenceV1:
-        return RequestMerchantEvidenceV1(summary=merchant_summary(case, body.questions))
+    def command(case: ComplaintCase) -> RequestMerchantEvidenceV2:
+        return RequestMerchantEvidenceV2(summary=merchant_summary(case, body.questions))
 
     return act.issue(case_id, command, body)
 

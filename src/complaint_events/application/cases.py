@@ -33,7 +33,7 @@ from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.domain.errors import ComplaintError
+from complaint_events.domain.errors import ComplaintError, ReferenceTakenError
 from complaint_events.domain.problem_index import ProblemIndex, case_id_for
 
 log = logging.getLogger(__name__)
@@ -233,7 +233,15 @@ class ComplaintCases(Application[UUID]):
         missing: set[UUID],
     ) -> FilingOutcome:
         case_id = case_id_for(details.channel_key)
-        if self._cached(cases, case_id, ComplaintCase, missing) is not None:
+        filed = self._cached(cases, case_id, ComplaintCase, missing)
+        if filed is not None:
+            if (filed.consumer_id, filed.order_id) != (details.consumer_id, details.order_id):
+                # Not the same complaint sent again: a reference reused by another
+                # complaint is refused with why, never taken as a resubmission.
+                raise ReferenceTakenError(
+                    f"channel reference {details.channel.value}:{details.channel_ref} already "
+                    f"names case {case_id} of another consumer or order"
+                )
             return FilingOutcome(case_id, opened=False, matched_on="channel_ref")
         index_id = ProblemIndex.create_id(details.problem_key)
         index = self._cached(indexes, index_id, ProblemIndex, missing)

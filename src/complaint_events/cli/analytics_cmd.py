@@ -74,6 +74,7 @@ def report(
     from kafka.errors import KafkaError  # noqa: PLC0415
 
     from analytics.job import AnalyticsJob, AnalyticsJobError, JobOptions  # noqa: PLC0415
+    from complaint_events.adapters.kafka_topics import TopicMissingError  # noqa: PLC0415
 
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         logging.getLogger("kafka").setLevel(logging.WARNING)
@@ -98,7 +99,7 @@ def report(
     err.print(f"analytics: reading {job.topic} as group {job.group}, {mode}")
     try:
         result = job.run(stop)
-    except AnalyticsJobError as error:
+    except (AnalyticsJobError, TopicMissingError) as error:
         err.print(f"[red]analytics: {error}[/]")
         raise typer.Exit(2) from None
     except KafkaError as error:
@@ -113,7 +114,7 @@ def report(
     )
     console.print(
         f"read {p.read:,} messages this run: {p.applied:,} new events, {p.duplicates:,} "
-        f"already counted, {p.undecodable:,} undecodable; the report holds "
+        f"already counted, {p.undecodable + p.set_aside:,} dead-lettered; the report holds "
         f"{result.report.events_applied:,} events of {result.report.cases:,} cases"
     )
     _print_summary(result)

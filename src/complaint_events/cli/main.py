@@ -17,7 +17,7 @@ from rich.console import Console
 
 from complaint_events import __version__
 from complaint_events.application.cases import CaseNotFoundError
-from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.bootstrap import build_cases, build_producer, build_relay
 from complaint_events.cli.adapters_cmd import adapters_app
 from complaint_events.cli.analytics_cmd import analytics_app
 from complaint_events.cli.api_cmd import api_app
@@ -33,7 +33,7 @@ from complaint_events.cli.schemas_cmd import schemas_app
 from complaint_events.cli.worker_cmd import worker
 from complaint_events.clock import SimulatedClock
 from complaint_events.demo.scenario import Scenario
-from complaint_events.settings import Settings
+from complaint_events.settings import EVENTS_TOPIC, Settings
 
 app = typer.Typer(
     name="complaint-events",
@@ -88,9 +88,10 @@ def _main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not verbose:
-        # The Kafka clients narrate every connection at INFO; keep their warnings only.
+        # The Kafka clients narrate every connection at INFO and every failed one at
+        # ERROR; an unreachable Kafka is said once, by cli.errors (or by a worker).
         for chatty in ("kafka", "aiokafka"):
-            logging.getLogger(chatty).setLevel(logging.WARNING)
+            logging.getLogger(chatty).setLevel(logging.CRITICAL)
 
 
 @app.command()
@@ -143,7 +144,7 @@ def case_history(
         raise typer.Exit(2) from None
     except CaseNotFoundError as error:
         err.print(f"[red]{error}[/]")
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None  # as case show: an unknown case is a usage error
 
 
 @topics_app.command("create")
@@ -151,7 +152,7 @@ def topics_create(kafka: KafkaOpt = None) -> None:
     """Create every missing topic of DESIGN.md section 5."""
     from complaint_events.adapters.kafka_topics import ensure_topics  # noqa: PLC0415
 
-    created = ensure_topics(_settings(kafka=kafka))
+    created = ensure_topics(_settings(kafka=kafka), bootstrap_timeout_ms=8_000)
     console.print(f"created: {', '.join(created)}" if created else "all topics exist")
 
 
@@ -190,6 +191,49 @@ def relay(
     console.print(
         f"relay stopped: published {the_relay.stats.published}, position {the_relay.stats.position}"
     )
+
+
+@app.command("relay-held")
+def relay_held(
+    postgres: DsnOpt = None,
+    kafka: KafkaOpt = None,
+    release: Annotated[
+        int | None,
+        typer.Option(
+            help="Publish this held notification now (after raising the topic's "
+            "max.message.bytes), then forget it.",
+            show_default=False,
+        ),
+    ] = None,
+    max_bytes: Annotated[
+        int, typer.Option(help="Largest record the producer may send when releasing.")
+    ] = 16 * 1024 * 1024,
+) -> None:
+    """List the events the relay held back because they are too large for a Kafka record."""
+    from complaint_events.adapters.relay_quarantine import PostgresQuarantine  # noqa: PLC0415
+
+    settings = _settings("postgres", postgres, kafka)
+    quarantine = PostgresQuarantine(settings.postgres_dsn)
+    topic = settings.topic(EVENTS_TOPIC)
+    if release is None:
+        held = quarantine.held(topic)
+        for event, held_at in held:
+            console.print(
+                f"{event.notification_id}  {held_at:%Y-%m-%d %H:%M:%S}  {event.event_type}  "
+                f"case {event.case_id}  event {event.event_id}  {event.reason}"
+            )
+        console.print(f"{len(held)} event(s) held for {topic}")
+        return
+    cases = build_cases(settings)  # kept: closing it would close the recorder's pool
+    the_relay = build_relay(settings, cases)
+    the_relay.producer.close()
+    the_relay.producer = build_producer(settings, max_request_size=max_bytes)
+    try:
+        the_relay.publish_held(release)
+    finally:
+        the_relay.producer.close()
+    quarantine.forget(topic, release)
+    console.print(f"published notification {release} to {topic}")
 
 
 if __name__ == "__main__":  # pragma: no cover

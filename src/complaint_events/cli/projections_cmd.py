@@ -163,16 +163,16 @@ def status(
     settings = _settings(kafka, postgres)
     topic = settings.topic(EVENTS_TOPIC)
     selected = chosen(names)
+    try:
+        with psycopg.connect(settings.postgres_dsn, autocommit=True, connect_timeout=5) as conn:
+            stored = positions(conn, topic, [p.name for p in selected])
+    except psycopg.errors.UndefinedTable:
+        stored = {p.name: {} for p in selected}
     source = EventSource(settings.kafka_bootstrap, topic)
     try:
         ends = source.end_offsets()
     finally:
         source.close()
-    try:
-        with psycopg.connect(settings.postgres_dsn, autocommit=True) as conn:
-            stored = positions(conn, topic, [p.name for p in selected])
-    except psycopg.errors.UndefinedTable:
-        stored = {p.name: {} for p in selected}
     table = Table("projection", "behind (events)", "positions (partition: next offset)")
     behind_any = False
     for projection in selected:

@@ -13,35 +13,53 @@ the decision (why a remedy is rejected, why a case is escalated).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Final, Literal, Self
-from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    JsonValue,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from complaint_events.contracts.bounds import (
+    LIST_MAX,
+    LONG_TEXT_MAX,
+    NO_NUL_PATTERN,
+    SHORT_TEXT_MAX,
+    CanonicalUuid,
+    Flag,
+    LongText,
+    Note,
+    ShortText,
+    Timestamp,
+    Uri,
+    WholeNumber,
+    refuse_nul,
+)
 from complaint_events.contracts.events import (
     ContractError,
     MerchantEvidenceRefV1,
     NonNegativeMoney,
 )
+from complaint_events.domain.case import MAX_CASE_EVIDENCE
 from complaint_events.domain.values import (
     ActorRole,
     AppealOutcome,
     Channel,
+    Demand,
     EvidenceKind,
     LiabilityGround,
     Party,
+    ProblemCategory,
     RemedyKind,
     ResolutionCode,
     Route,
@@ -52,26 +70,28 @@ from complaint_events.domain.values import (
 COMMANDS_TOPIC: Final = "complaints.commands.v1"
 COMMAND_RESULTS_TOPIC: Final = "complaints.command-results.v1"
 
-Text = Annotated[str, Field(min_length=1)]
-"""Text that must say something (not blank after trimming)."""
+Text = ShortText
+"""Text that must say something (not blank after trimming), at most 200 characters."""
 
 
 class CommandPayload(BaseModel):
     """Base of every command payload: frozen, strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     command_type: ClassVar[str]
     schema_version: ClassVar[int]
+
+    _no_nul = model_validator(mode="before")(refuse_nul)
 
 
 class CommandEvidenceV1(BaseModel):
     """A pointer to a consumer's evidence supplied after filing."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     kind: EvidenceKind
-    uri: Text
+    uri: Uri
 
 
 # -------------------------------------------------------- triage, routing
@@ -83,10 +103,10 @@ class TriageV1(CommandPayload):
 
     route: Route
     queue: Text
-    fast_track: bool
-    burden_of_proof_on_merchant: bool
-    distress: bool
-    rule_refs: list[str] = Field(default_factory=list)
+    fast_track: Flag
+    burden_of_proof_on_merchant: Flag
+    distress: Flag
+    rule_refs: list[Text] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class AssignV1(CommandPayload):
@@ -111,7 +131,7 @@ class AcknowledgeV1(CommandPayload):
 
     notification_id: Text
     language: Literal["zh", "en"] = "zh"
-    soothing: bool = False
+    soothing: Flag = False
 
 
 # ----------------------------------------------------------- verification
@@ -121,31 +141,93 @@ class RequestInformationV1(CommandPayload):
     command_type: ClassVar[str] = "request_information"
     schema_version: ClassVar[int] = 1
 
-    items: list[Text] = Field(min_length=1)
+    items: list[Text] = Field(min_length=1, max_length=LIST_MAX)
 
 
 class SupplyInformationV1(CommandPayload):
     command_type: ClassVar[str] = "supply_information"
     schema_version: ClassVar[int] = 1
 
-    details: str = ""
-    evidence: list[CommandEvidenceV1] = Field(default_factory=list)
+    details: Note = ""
+    evidence: list[CommandEvidenceV1] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class ScheduleCallbackV1(CommandPayload):
     command_type: ClassVar[str] = "schedule_callback"
     schema_version: ClassVar[int] = 1
 
-    scheduled_for: AwareDatetime
-    note: str = ""
+    scheduled_for: Timestamp
+    note: Note = ""
+
+
+class SummaryEvidenceV1(BaseModel):
+    """A consumer's evidence as the merchant is shown it: its kind and where it is."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
+
+    kind: EvidenceKind
+    uri: Uri
+
+
+ScrubbedText = Annotated[
+    str, Field(min_length=1, max_length=2 * LONG_TEXT_MAX, pattern=NO_NUL_PATTERN)
+]
+"""A text people wrote, scrubbed of personal data (masking may lengthen it, never doubles it)."""
+
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")]
+
+
+class MerchantSummaryV1(BaseModel):
+    """The case as its merchant is shown it: no personal data, not even masked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
+
+    order_id: Text
+    sku: Text
+    product_name: Text
+    product_spec: Note = ""
+    purchase_date: IsoDate | None = None
+    delivered_on: IsoDate | None = None
+    category: ProblemCategory
+    demand: Demand
+    complaint: ScrubbedText = Field(description="The description, scrubbed of personal data")
+    evidence: list[SummaryEvidenceV1] = Field(default_factory=list, max_length=MAX_CASE_EVIDENCE)
+    questions: list[ScrubbedText] = Field(default_factory=list, max_length=LIST_MAX)
+
+    _no_nul = model_validator(mode="before")(refuse_nul)
+
+
+SummaryKey = Annotated[str, Field(max_length=SHORT_TEXT_MAX, pattern=NO_NUL_PATTERN)]
+SummaryText = Annotated[str, Field(max_length=2 * LONG_TEXT_MAX, pattern=NO_NUL_PATTERN)]
+SummaryValue = (
+    SummaryText
+    | int
+    | bool
+    | None
+    | Annotated[list[SummaryText], Field(max_length=MAX_CASE_EVIDENCE)]
+    | Annotated[list[dict[SummaryKey, SummaryText]], Field(max_length=MAX_CASE_EVIDENCE)]
+)
+"""A value of a version 1 summary: a text, a number, or a bounded list of texts or records."""
 
 
 class RequestMerchantEvidenceV1(CommandPayload):
+    """Version 1: a free-form summary, bounded in size; version 2 says what it holds."""
+
     command_type: ClassVar[str] = "request_merchant_evidence"
     schema_version: ClassVar[int] = 1
 
-    summary: dict[str, JsonValue] = Field(
-        description="What the merchant is shown; personal data must already be masked"
+    summary: dict[SummaryKey, SummaryValue] = Field(
+        max_length=LIST_MAX,
+        description="What the merchant is shown; personal data must already be masked",
+    )
+
+
+class RequestMerchantEvidenceV2(CommandPayload):
+    command_type: ClassVar[str] = "request_merchant_evidence"
+    schema_version: ClassVar[int] = 2
+
+    summary: MerchantSummaryV1 = Field(
+        description="What the merchant is shown; personal data must already be removed"
     )
 
 
@@ -153,8 +235,8 @@ class SubmitMerchantEvidenceV1(CommandPayload):
     command_type: ClassVar[str] = "submit_merchant_evidence"
     schema_version: ClassVar[int] = 1
 
-    evidence: list[MerchantEvidenceRefV1] = Field(default_factory=list)
-    explanation: str = ""
+    evidence: list[MerchantEvidenceRefV1] = Field(default_factory=list, max_length=LIST_MAX)
+    explanation: Note = ""
 
 
 class OrderSpotCheckV1(CommandPayload):
@@ -173,7 +255,7 @@ class RecordSpotCheckResultV1(CommandPayload):
 
     outcome: SpotCheckOutcome
     report_ref: Text
-    findings: str
+    findings: LongText
     cost_payer: Party
 
 
@@ -181,10 +263,10 @@ class AssessEvidenceV1(CommandPayload):
     command_type: ClassVar[str] = "assess_evidence"
     schema_version: ClassVar[int] = 1
 
-    authentic: bool
-    relevant: bool
-    lawful: bool
-    notes: str = ""
+    authentic: Flag
+    relevant: Flag
+    lawful: Flag
+    notes: Note = ""
 
 
 # ------------------------------------------------------ liability, remedy
@@ -195,9 +277,9 @@ class DetermineLiabilityV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     party: Party
-    grounds: list[LiabilityGround]
-    rule_refs: list[Text] = Field(min_length=1)
-    reasoning: Text
+    grounds: list[LiabilityGround] = Field(max_length=LIST_MAX)
+    rule_refs: list[Text] = Field(min_length=1, max_length=LIST_MAX)
+    reasoning: LongText
     testing_cost_payer: Party
 
 
@@ -209,8 +291,8 @@ class OfferRemedyV1(CommandPayload):
     refund_amount: NonNegativeMoney
     compensation_amount: NonNegativeMoney
     shipping_paid_by: Party
-    rule_refs: list[Text]
-    explanation: Text
+    rule_refs: list[Text] = Field(max_length=LIST_MAX)
+    explanation: LongText
 
 
 class AcceptRemedyV1(CommandPayload):
@@ -222,7 +304,7 @@ class RejectRemedyV1(CommandPayload):
     command_type: ClassVar[str] = "reject_remedy"
     schema_version: ClassVar[int] = 1
 
-    reason: Text = Field(description="Why the consumer rejects the offer")
+    reason: LongText = Field(description="Why the consumer rejects the offer")
 
 
 class ReceiveReturnV1(CommandPayload):
@@ -248,22 +330,22 @@ class CloseV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     resolution: ResolutionCode
-    note: str = ""
+    note: Note = ""
 
 
 class RecordSatisfactionV1(CommandPayload):
     command_type: ClassVar[str] = "record_satisfaction"
     schema_version: ClassVar[int] = 1
 
-    score: int = Field(ge=1, le=5)
-    comment: str = ""
+    score: WholeNumber = Field(ge=1, le=5)
+    comment: Note = ""
 
 
 class FileAppealV1(CommandPayload):
     command_type: ClassVar[str] = "file_appeal"
     schema_version: ClassVar[int] = 1
 
-    grounds: Text
+    grounds: LongText
 
 
 class DecideAppealV1(CommandPayload):
@@ -271,30 +353,30 @@ class DecideAppealV1(CommandPayload):
     schema_version: ClassVar[int] = 1
 
     outcome: AppealOutcome
-    decision: Text
+    decision: LongText
 
 
 class ReopenV1(CommandPayload):
     command_type: ClassVar[str] = "reopen"
     schema_version: ClassVar[int] = 1
 
-    new_facts: Text
+    new_facts: LongText
 
 
 class EscalateV1(CommandPayload):
     command_type: ClassVar[str] = "escalate"
     schema_version: ClassVar[int] = 1
 
-    reason: Text = Field(description="Why the case is escalated")
-    level: int = Field(default=1, ge=1)
+    reason: LongText = Field(description="Why the case is escalated")
+    level: WholeNumber = Field(default=1, ge=1, le=10)
 
 
 class RecordPenaltyV1(CommandPayload):
     command_type: ClassVar[str] = "record_penalty"
     schema_version: ClassVar[int] = 1
 
-    reason: Text = Field(description="Why the merchant is penalised")
-    rule_refs: list[Text] = Field(default_factory=list)
+    reason: LongText = Field(description="Why the merchant is penalised")
+    rule_refs: list[Text] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 # --------------------------------------------------------- batch quality
@@ -338,6 +420,7 @@ ALL_COMMAND_MODELS: Final[tuple[type[CommandPayload], ...]] = (
     SupplyInformationV1,
     ScheduleCallbackV1,
     RequestMerchantEvidenceV1,
+    RequestMerchantEvidenceV2,
     SubmitMerchantEvidenceV1,
     OrderSpotCheckV1,
     RecordSpotCheckResultV1,
@@ -398,33 +481,51 @@ def command_model(command_type: str, version: int) -> type[CommandPayload]:
 # -------------------------------------------------------- envelope, result
 
 
+_ACTOR: Final = r"^(?:" + "|".join(r.value for r in ActorRole) + r"):\s*[^\s\x00][^\x00]*$"
+
+
+def _actor_is_role_and_id(actor: object) -> object:
+    if isinstance(actor, str) and len(actor) <= SHORT_TEXT_MAX and re.fullmatch(_ACTOR, actor):
+        return actor
+    raise ValueError(
+        f"actor must be 'role:id' (at most {SHORT_TEXT_MAX} characters) with role one of "
+        f"{', '.join(r.value for r in ActorRole)}; got {actor!r}"
+    )
+
+
+Actor = Annotated[
+    str,
+    BeforeValidator(_actor_is_role_and_id),
+    WithJsonSchema({"type": "string", "maxLength": SHORT_TEXT_MAX, "pattern": _ACTOR}),
+]
+"""Who issued a command: 'role:id'."""
+
+
 class CommandEnvelopeV1(BaseModel):
     """One command for one case; ``command_id`` makes a redelivery harmless."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
-    command_id: UUID
-    command_type: str = Field(min_length=1, description="A ComplaintCase method, e.g. close")
-    schema_version: int = Field(ge=1)
-    case_id: UUID
-    actor: str = Field(description="'role:id', role one of " + ", ".join(ActorRole))
-    issued_at: AwareDatetime
-    correlation_id: str | None = None
-    reason: str | None = Field(default=None, description="Why the command was issued (audit)")
+    command_id: CanonicalUuid
+    command_type: str = Field(
+        min_length=1, max_length=100, description="A ComplaintCase method, e.g. close"
+    )
+    schema_version: WholeNumber = Field(ge=1)
+    case_id: CanonicalUuid
+    actor: Actor = Field(description="'role:id', role one of " + ", ".join(ActorRole))
+    issued_at: Timestamp
+    correlation_id: str | None = Field(
+        default=None, max_length=SHORT_TEXT_MAX, pattern=NO_NUL_PATTERN
+    )
+    reason: str | None = Field(
+        default=None,
+        max_length=LONG_TEXT_MAX,
+        pattern=NO_NUL_PATTERN,
+        description="Why the command was issued (audit)",
+    )
     payload: dict[str, Any] = Field(
         description="Validated by schemas/commands/<CommandType>.v<schema_version>.json"
     )
-
-    @field_validator("actor")
-    @classmethod
-    def _actor_is_role_and_id(cls, actor: str) -> str:
-        role, _, ident = actor.partition(":")
-        if role not in _ROLES or not ident.strip():
-            raise ValueError(
-                "actor must be 'role:id' with role one of "
-                f"{', '.join(r.value for r in ActorRole)}; got {actor!r}"
-            )
-        return actor
 
     @field_validator("payload")
     @classmethod
@@ -455,18 +556,34 @@ class CommandEnvelopeV1(BaseModel):
 class CommandResultV1(BaseModel):
     """What became of a command: accepted (with the events it recorded) or rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        regex_engine="python-re",
+        # The rule of _outcome_is_consistent, for readers of the schema.
+        json_schema_extra={
+            "if": {"properties": {"outcome": {"const": "rejected"}}, "required": ["outcome"]},
+            "then": {
+                "required": ["error_code"],
+                "properties": {
+                    "error_code": {"type": "string", "minLength": 1},
+                    "event_ids": {"maxItems": 0},
+                },
+            },
+            "else": {"properties": {"error_code": {"type": "null"}}},
+        },
+    )
 
-    command_id: UUID
-    case_id: UUID
+    command_id: CanonicalUuid
+    case_id: CanonicalUuid
     outcome: Literal["accepted", "rejected"]
-    event_ids: list[UUID] = Field(
+    event_ids: list[CanonicalUuid] = Field(
         default_factory=list,
         description="Events recorded; empty when an idempotent command changed nothing",
     )
     reason: str | None = Field(default=None, description="Why it was rejected, for people")
     error_code: str | None = Field(default=None, description="The domain error's code")
-    decided_at: AwareDatetime
+    decided_at: Timestamp
 
     @model_validator(mode="after")
     def _outcome_is_consistent(self) -> Self:
@@ -479,6 +596,3 @@ class CommandResultV1(BaseModel):
     def kafka_key(self) -> bytes:
         """The message key on the results topic: the command id."""
         return str(self.command_id).encode("ascii")
-
-
-_ROLES: Final = frozenset(r.value for r in ActorRole)

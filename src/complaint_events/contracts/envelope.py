@@ -12,7 +12,6 @@ from typing import Any, Final
 from uuid import UUID, uuid5
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from complaint_events.contracts.bounds import CanonicalUuid, Timestamp, WholeNumber
 from complaint_events.contracts.events import ContractError, PayloadModel, payload_model
 
 EVENTS_TOPIC: Final = "complaints.events.v1"
@@ -45,17 +45,19 @@ PAYLOAD_CHECKED: Final[dict[str, bool]] = {"payload_checked": True}
 class EventEnvelope(BaseModel):
     """One published case event: who, when, which case, in what order, and what happened."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
-    event_id: UUID = Field(description="uuid5(case_id, str(sequence)): stable across replays")
+    event_id: CanonicalUuid = Field(
+        description="uuid5(case_id, str(sequence)): stable across replays"
+    )
     event_type: str = Field(min_length=1, description="The domain event name, e.g. ComplaintFiled")
-    schema_version: int = Field(ge=1, description="Version of the payload schema")
-    case_id: UUID
-    sequence: int = Field(ge=1, description="The event's version within its case, from 1")
-    occurred_at: AwareDatetime = Field(
+    schema_version: WholeNumber = Field(ge=1, description="Version of the payload schema")
+    case_id: CanonicalUuid
+    sequence: WholeNumber = Field(ge=1, description="The event's version within its case, from 1")
+    occurred_at: Timestamp = Field(
         description="When it happened (for ComplaintFiled: when the complaint was received)"
     )
-    recorded_at: AwareDatetime = Field(description="When the case recorded it")
+    recorded_at: Timestamp = Field(description="When the case recorded it")
     correlation_id: str | None
     causation_id: str | None
     actor: str = Field(min_length=1, description="'role:id', e.g. handler:h-2 or system:router")

@@ -22,15 +22,13 @@ Choices that every consumer relies on:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
+import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Final, Literal
-from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -40,6 +38,14 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from complaint_events.contracts.bounds import (
+    CalendarDate,
+    CanonicalUuid,
+    Flag,
+    Timestamp,
+    Uri,
+    WholeNumber,
+)
 from complaint_events.domain.deadlines import DeadlineState
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import (
@@ -68,13 +74,25 @@ class ContractError(Exception):
 # ------------------------------------------------------------------ money
 
 
-def _no_float(value: object) -> object:
-    # A float has already lost the exact amount; make the sender say what they mean.
-    if isinstance(value, float):
-        raise ValueError(  # noqa: TRY004 - pydantic turns ValueError into a field error
-            "money must be an exact decimal string such as '99.90', not a float"
+_AMOUNT: Final = re.compile(r"-?\d+(\.\d+)?")
+_NON_NEGATIVE_AMOUNT: Final = re.compile(r"\d+(\.\d+)?")
+
+
+def _exact(pattern: re.Pattern[str]) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        # A float has already lost the exact amount, and "1e5" or 5 is not what the
+        # published schema describes: money is a plain decimal string, or a Decimal
+        # handed over in Python.
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, str) and pattern.fullmatch(value):
+            return value
+        raise ValueError(
+            "money must be an exact decimal string such as '99.90' "
+            f"(digits, optionally a point and more digits), not {value!r}"
         )
-    return value
+
+    return check
 
 
 def _plain(amount: Decimal) -> str:
@@ -83,7 +101,7 @@ def _plain(amount: Decimal) -> str:
 
 Money = Annotated[
     Decimal,
-    BeforeValidator(_no_float),
+    BeforeValidator(_exact(_AMOUNT)),
     Field(allow_inf_nan=False),
     PlainSerializer(_plain, return_type=str, when_used="json"),
     WithJsonSchema(
@@ -98,7 +116,7 @@ Money = Annotated[
 
 NonNegativeMoney = Annotated[
     Decimal,
-    BeforeValidator(_no_float),
+    BeforeValidator(_exact(_AMOUNT)),
     Field(ge=0, allow_inf_nan=False),
     PlainSerializer(_plain, return_type=str, when_used="json"),
     WithJsonSchema(
@@ -126,7 +144,7 @@ def personal(**kwargs: Any) -> Any:
 class PayloadModel(BaseModel):
     """Base of every published event payload: frozen, tolerant of fields added later."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", regex_engine="python-re")
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int]
@@ -135,7 +153,7 @@ class PayloadModel(BaseModel):
 class WireModel(BaseModel):
     """A frozen nested record; unknown keys are ignored, like the payloads holding it."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", regex_engine="python-re")
 
 
 class DeadlineV1(WireModel):
@@ -143,17 +161,17 @@ class DeadlineV1(WireModel):
 
     deadline_id: str = Field(description="'<kind>@<case version of the starting event>'")
     kind: DeadlineKind
-    started_at: AwareDatetime
-    due_at: AwareDatetime
-    remind_at: AwareDatetime | None
+    started_at: Timestamp
+    due_at: Timestamp
+    remind_at: Timestamp | None
     state: DeadlineState
 
 
 class ResumedDeadlineV1(WireModel):
     """New due and reminder times of a clock that was paused while a spot check ran."""
 
-    due_at: AwareDatetime
-    remind_at: AwareDatetime | None
+    due_at: Timestamp
+    remind_at: Timestamp | None
 
 
 class EvidenceRefV1(WireModel):
@@ -167,7 +185,7 @@ class MerchantEvidenceRefV1(WireModel):
     """A pointer to a merchant's certificate, voucher, explanation or after-sales policy."""
 
     kind: MerchantEvidenceKind
-    uri: str = Field(min_length=1)
+    uri: Uri
 
 
 class ContactV1(WireModel):
@@ -218,7 +236,7 @@ class ComplaintFiledV1(PayloadModel):
 
     channel: Channel
     channel_ref: str
-    received_at: AwareDatetime
+    received_at: Timestamp
     consumer_id: str
     contact: ContactV1 = personal()
     order_id: str
@@ -227,10 +245,10 @@ class ComplaintFiledV1(PayloadModel):
     product_name: str
     product_spec: str
     product_type: str | None
-    purchase_date: date | None
-    delivered_on: date | None
+    purchase_date: CalendarDate | None
+    delivered_on: CalendarDate | None
     price: Money
-    quantity: int = Field(ge=1)
+    quantity: WholeNumber = Field(ge=1)
     description: str
     evidence: list[EvidenceRefV1]
     demand: Demand
@@ -253,7 +271,7 @@ class ComplaintFiledV2(PayloadModel):
 
     channel: Channel
     channel_ref: str
-    received_at: AwareDatetime
+    received_at: Timestamp
     consumer_id: str
     contact: SealedContactV1 = personal()
     order_id: str
@@ -262,10 +280,10 @@ class ComplaintFiledV2(PayloadModel):
     product_name: str
     product_spec: str
     product_type: str | None
-    purchase_date: date | None
-    delivered_on: date | None
+    purchase_date: CalendarDate | None
+    delivered_on: CalendarDate | None
     price: Money
-    quantity: int = Field(ge=1)
+    quantity: WholeNumber = Field(ge=1)
     description: str
     evidence: list[EvidenceRefV1]
     demand: Demand
@@ -289,9 +307,9 @@ class CaseTriagedV1(PayloadModel):
 
     route: Route
     queue: str
-    fast_track: bool
-    burden_of_proof_on_merchant: bool
-    distress: bool
+    fast_track: Flag
+    burden_of_proof_on_merchant: Flag
+    distress: Flag
     rule_refs: list[str]
 
 
@@ -319,7 +337,7 @@ class AcknowledgementSentV1(PayloadModel):
 
     notification_id: str
     language: str
-    soothing: bool
+    soothing: Flag
 
 
 # ------------------------------------------------------------ verification
@@ -347,7 +365,7 @@ class CallbackScheduledV1(PayloadModel):
     event_type: ClassVar[str] = "CallbackScheduled"
     schema_version: ClassVar[int] = 1
 
-    scheduled_for: AwareDatetime
+    scheduled_for: Timestamp
     note: str
 
 
@@ -407,9 +425,9 @@ class EvidenceAssessedV1(PayloadModel):
     event_type: ClassVar[str] = "EvidenceAssessed"
     schema_version: ClassVar[int] = 1
 
-    authentic: bool
-    relevant: bool
-    lawful: bool
+    authentic: Flag
+    relevant: Flag
+    lawful: Flag
     notes: str
     status: CaseStatus
 
@@ -492,7 +510,7 @@ class SatisfactionRecordedV1(PayloadModel):
     event_type: ClassVar[str] = "SatisfactionRecorded"
     schema_version: ClassVar[int] = 1
 
-    score: int = Field(ge=1, le=5)
+    score: WholeNumber = Field(ge=1, le=5)
     comment: str
 
 
@@ -526,7 +544,7 @@ class CaseEscalatedV1(PayloadModel):
     schema_version: ClassVar[int] = 1
 
     escalation: str = Field(description="Why the case was escalated")
-    level: int
+    level: WholeNumber
 
 
 class MerchantPenaltyRecordedV1(PayloadModel):
@@ -568,7 +586,7 @@ class DeadlineExpiredV1(PayloadModel):
 
     deadline_id: str
     kind: DeadlineKind
-    due_at: AwareDatetime
+    due_at: Timestamp
 
 
 # ------------------------------------------------- SKU quality (not a case)
@@ -600,10 +618,12 @@ class BatchQualityAlertRaisedV1(PayloadModel):
 
     alert_id: str = Field(description="uuid5 of the SKU and the alert's first case: stable")
     sku: str
-    case_ids: list[UUID] = Field(description="The complaints that made the batch, filing order")
-    threshold: int = Field(ge=1)
+    case_ids: list[CanonicalUuid] = Field(
+        description="The complaints that made the batch, filing order"
+    )
+    threshold: WholeNumber = Field(ge=1)
     window_days: float = Field(gt=0)
-    raised_at: AwareDatetime = Field(description="Filing time of the complaint that tipped it")
+    raised_at: Timestamp = Field(description="Filing time of the complaint that tipped it")
     spot_check: BatchSpotCheckV1
 
 
@@ -614,7 +634,7 @@ class BatchCaseLinkedV1(PayloadModel):
     schema_version: ClassVar[int] = 1
 
     alert_id: str
-    case_id: UUID
+    case_id: CanonicalUuid
 
 
 class BatchSpotCheckResultRecordedV1(PayloadModel):
@@ -626,7 +646,9 @@ class BatchSpotCheckResultRecordedV1(PayloadModel):
     alert_id: str
     outcome: SpotCheckOutcome
     report_ref: str
-    case_id: UUID = Field(description="The linked case whose spot check produced the result")
+    case_id: CanonicalUuid = Field(
+        description="The linked case whose spot check produced the result"
+    )
 
 
 # ----------------------------------------------------------------- registry

@@ -7,11 +7,22 @@ errors instead of opening a case on wrong facts.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Final, Literal, Self
+from typing import Final, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from complaint_events.contracts.bounds import (
+    LIST_MAX,
+    LONG_TEXT_MAX,
+    NO_NUL_PATTERN,
+    CalendarDate,
+    LongText,
+    ShortText,
+    Timestamp,
+    Uri,
+    WholeNumber,
+    refuse_nul,
+)
 from complaint_events.contracts.events import NonNegativeMoney, personal
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
 from complaint_events.domain.values import (
@@ -24,66 +35,61 @@ from complaint_events.domain.values import (
 
 INTAKE_TOPIC: Final = "complaints.intake.v1"
 INTAKE_DLQ_TOPIC: Final = "complaints.intake.dlq.v1"
-MAX_DESCRIPTION_LENGTH: Final = 5000
+MAX_DESCRIPTION_LENGTH: Final = LONG_TEXT_MAX
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+Text = ShortText
 """A required short text (ids, references, names): not blank after trimming."""
 
 
 class IntakeEvidenceV1(BaseModel):
     """A pointer to a photo, video, test report, receipt or chat log; the file lives elsewhere."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     kind: EvidenceKind
-    uri: str = Field(min_length=1, max_length=2000)
+    uri: Uri
 
 
 class ConsumerV1(BaseModel):
     """The consumer as the channel knows them; everything but the id is personal data."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     consumer_id: Text
     name: Text = personal()
-    phone: str | None = personal(default=None, max_length=40)
-    email: str | None = personal(default=None, max_length=254)
-    address: str | None = personal(default=None, max_length=500)
+    phone: str | None = personal(default=None, max_length=40, pattern=NO_NUL_PATTERN)
+    email: str | None = personal(default=None, max_length=254, pattern=NO_NUL_PATTERN)
+    address: str | None = personal(default=None, max_length=500, pattern=NO_NUL_PATTERN)
 
 
 class IntakeMessageV1(BaseModel):
     """One complaint as received by a channel (DESIGN.md stage 1)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     channel: Channel
     channel_ref: Text = Field(description="The channel's own id of this submission")
-    received_at: AwareDatetime
+    received_at: Timestamp
     consumer: ConsumerV1
     order_id: Text
     merchant_id: Text
     sku: Text
     product_name: Text
-    product_spec: str = Field(default="", max_length=500)
-    product_type: str | None = Field(default=None, max_length=100)
-    purchase_date: date | None = None
-    delivered_on: date | None = None
+    product_spec: str = Field(default="", max_length=500, pattern=NO_NUL_PATTERN)
+    product_type: str | None = Field(default=None, max_length=100, pattern=NO_NUL_PATTERN)
+    purchase_date: CalendarDate | None = None
+    delivered_on: CalendarDate | None = None
     price: NonNegativeMoney = Field(description="Unit price paid, exact decimal string")
-    quantity: int = Field(default=1, ge=1, le=10_000)
-    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_LENGTH)
-    evidence: list[IntakeEvidenceV1] = Field(default_factory=list, max_length=50)
+    quantity: WholeNumber = Field(default=1, ge=1, le=10_000)
+    description: LongText
+    evidence: list[IntakeEvidenceV1] = Field(default_factory=list, max_length=LIST_MAX)
     demand: Demand
     category: ProblemCategory
-    safety_flags: list[SafetyFlag] = Field(default_factory=list)
+    safety_flags: list[SafetyFlag] = Field(default_factory=list, max_length=LIST_MAX)
     language: Literal["zh", "en"] = "zh"
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul_characters(cls, data: object) -> object:
-        """PostgreSQL text cannot hold U+0000, and no channel has a reason to send it."""
-        if _holds_nul(data):
-            raise ValueError("text fields cannot contain the NUL character (U+0000)")
-        return data
+    # PostgreSQL text cannot hold U+0000, and no channel has a reason to send it.
+    _no_nul = model_validator(mode="before")(refuse_nul)
 
     @model_validator(mode="after")
     def _dates_make_sense(self) -> Self:
@@ -112,7 +118,7 @@ class IntakeMessageV1(BaseModel):
             received_at=self.received_at,
             consumer_id=self.consumer.consumer_id,
             contact=Contact(
-                name=self.consumer.name,
+                name=self.consumer.name.strip(),
                 phone=self.consumer.phone,
                 email=self.consumer.email,
                 address=self.consumer.address,
@@ -120,8 +126,10 @@ class IntakeMessageV1(BaseModel):
             order_id=self.order_id,
             merchant_id=self.merchant_id,
             sku=self.sku,
-            product_name=self.product_name,
-            description=self.description,
+            product_name=self.product_name.strip(),
+            # Taken as sent (the schema's bounds mean the same to every reader);
+            # the white space people type around what they write is not kept.
+            description=self.description.strip(),
             demand=self.demand,
             category=self.category,
             price=self.price,
@@ -134,13 +142,3 @@ class IntakeMessageV1(BaseModel):
             safety_flags=frozenset(self.safety_flags),
             language=self.language,
         )
-
-
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(v) for v in value)
-    return False

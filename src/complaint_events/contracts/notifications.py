@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Final, Literal, Self
-from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from complaint_events.contracts.bounds import CanonicalUuid, Flag, Timestamp
 from complaint_events.contracts.events import ContractError
 from complaint_events.domain.values import Channel
 
@@ -32,22 +32,22 @@ class NotificationKind(StrEnum):
 class NotificationV1(BaseModel):
     """One message to a consumer, rendered and ready for the channel adapter to deliver."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
-    notification_id: UUID = Field(
+    notification_id: CanonicalUuid = Field(
         description="Stable across replays: a redelivered notification has the same id"
     )
-    case_id: UUID
+    case_id: CanonicalUuid
     kind: NotificationKind
     channel: Channel = Field(description="The channel the complaint came in by, and replies go by")
     channel_ref: str = Field(
         min_length=1, description="The channel's id of the submission: the adapter replies there"
     )
     language: Language
-    soothing: bool = Field(description="Written in a soothing tone: the complaint shows distress")
+    soothing: Flag = Field(description="Written in a soothing tone: the complaint shows distress")
     subject: str = Field(min_length=1, description="A subject line (short outside email)")
     body: str = Field(min_length=1, description="Plain text, styled for the channel")
-    created_at: AwareDatetime
+    created_at: Timestamp
 
     def kafka_key(self) -> bytes:
         """The message key: the case id, so one case's notifications stay in order."""

@@ -62,10 +62,47 @@ class MessageSchema:
     def render(self) -> Schema:
         schema = self.model.model_json_schema(mode="validation")
         schema["$schema"] = JSON_SCHEMA_DIALECT
-        schema["$id"] = ID_PREFIX + self.relative_path.removesuffix(".json")
+        schema["$id"] = self.schema_id
         schema["x-message-type"] = self.message_type
         schema["x-schema-version"] = self.version
+        if self.model is EventEnvelope:
+            _payload_follows_its_type(schema, "event_type", "events/")
+        elif self.model is CommandEnvelopeV1:
+            _payload_follows_its_type(schema, "command_type", "commands/")
         return schema
+
+    @property
+    def schema_id(self) -> str:
+        return ID_PREFIX + self.relative_path.removesuffix(".json")
+
+
+def _payload_follows_its_type(schema: Schema, type_field: str, folder: str) -> None:
+    """An envelope's payload is the message its type and version name: say so in the schema.
+
+    The code checks the payload against the model registered for the envelope's
+    type and version and refuses an unknown pair; the schema says the same with
+    one alternative per (type, version), each referring to that message's schema
+    by its ``$id``.
+    """
+    pairs = [
+        m
+        for m in messages()
+        if m.relative_path.startswith(folder) and m.model not in _ENVELOPES_AND_RESULTS
+    ]
+    schema["allOf"] = [
+        {
+            "anyOf": [
+                {
+                    "properties": {
+                        type_field: {"const": m.message_type},
+                        "schema_version": {"const": m.version},
+                        "payload": {"$ref": m.schema_id},
+                    }
+                }
+                for m in sorted(pairs, key=lambda m: (m.message_type, m.version))
+            ]
+        }
+    ]
 
 
 def _stem(model: type[BaseModel], version: int) -> str:
@@ -101,6 +138,9 @@ def messages() -> list[MessageSchema]:
         MessageSchema("notifications/Notification.v1.json", "Notification", 1, NotificationV1)
     )
     return found
+
+
+_ENVELOPES_AND_RESULTS: Final = (EventEnvelope, CommandEnvelopeV1, CommandResultV1)
 
 
 def to_text(schema: Schema) -> str:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.merchant_summary import merchant_summary
 from complaint_events.contracts.commands import (
     AcceptRemedyV1,
     AssessEvidenceV1,
@@ -36,7 +37,7 @@ from complaint_events.contracts.commands import (
     RecordSpotCheckResultV1,
     RejectRemedyV1,
     RequestInformationV1,
-    RequestMerchantEvidenceV1,
+    RequestMerchantEvidenceV2,
     SubmitMerchantEvidenceV1,
     SupplyInformationV1,
 )
@@ -44,7 +45,6 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.events import MerchantEvidenceRefV1
 from complaint_events.demo.synthetic import Plan
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.masking import scrub_text
 from complaint_events.domain.rules.liability import (
     LiabilityFacts,
     suggest_liability,
@@ -218,14 +218,7 @@ class Actors:
     def _request_merchant_evidence(self, case: ComplaintCase) -> list[CommandEnvelopeV1]:
         if case.status not in (CaseStatus.FILED, CaseStatus.VERIFYING):
             return []
-        summary: dict[str, object] = {
-            "order_id": case.order_id,
-            "sku": case.sku,
-            "product_name": case.product_name,
-            "complaint": scrub_text(case.description),
-            "evidence": [e["uri"] for e in case.evidence],
-        }
-        payload = RequestMerchantEvidenceV1.model_validate({"summary": summary})
+        payload = RequestMerchantEvidenceV2(summary=merchant_summary(case, []))
         return [self._cmd(case, HANDLER, "evidence", payload)]
 
     def _supply_information(self, case: ComplaintCase) -> list[CommandEnvelopeV1]:

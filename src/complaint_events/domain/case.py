@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -30,9 +30,11 @@ from complaint_events.domain.deadlines import (
     deadline_id_for,
 )
 from complaint_events.domain.errors import (
+    AlreadyAnsweredError,
     AppealWindowClosedError,
     InvalidCommandError,
     NothingRequestedError,
+    TooMuchEvidenceError,
     WrongConsumerError,
     WrongMerchantError,
 )
@@ -63,6 +65,9 @@ from complaint_events.domain.values import (
     SpotCheckMethod,
     SpotCheckOutcome,
 )
+
+MAX_CASE_EVIDENCE: Final = 200
+"""Evidence pointers one case may hold, from filing and every supply of information."""
 
 Record = dict[str, Any]
 
@@ -387,6 +392,11 @@ class ComplaintCase(Aggregate):
         self._check_consumer(by)
         if self.open_deadline(DeadlineKind.INFORMATION) is None:
             raise NothingRequestedError("no information was requested from the consumer")
+        if len(self.evidence) + len(evidence) > MAX_CASE_EVIDENCE:
+            raise TooMuchEvidenceError(
+                f"a case holds at most {MAX_CASE_EVIDENCE} pieces of evidence; it has "
+                f"{len(self.evidence)} and {len(evidence)} more were supplied"
+            )
         self._information_supplied(details=details, evidence=evidence, status=status, **stamp(by))
 
     @event("InformationSupplied")
@@ -872,6 +882,14 @@ class ComplaintCase(Aggregate):
         self._check_consumer(by)
         if not 1 <= score <= 5:
             raise InvalidCommandError("satisfaction score must be from 1 to 5")
+        if self.satisfaction is not None and (
+            self.closed_at is None or self.satisfaction["at"] >= self.closed_at
+        ):
+            # One answer per closure: the survey is asked once, and an answer
+            # repeated without end would grow the case's history without end.
+            raise AlreadyAnsweredError(
+                "the satisfaction survey of this closure was already answered"
+            )
         self._satisfaction_recorded(score=score, comment=comment, **stamp(by))
 
     @event("SatisfactionRecorded")

@@ -58,3 +58,21 @@ class InvalidCommandError(ComplaintError):
     """A command's own content is wrong (empty list, bad score, missing reason)."""
 
     code = "invalid_command"
+
+
+class AlreadyAnsweredError(ComplaintError):
+    """The consumer already answered the satisfaction survey of this closure."""
+
+    code = "already_answered"
+
+
+class TooMuchEvidenceError(InvalidCommandError):
+    """A case holds at most a bounded number of evidence pointers."""
+
+    code = "too_much_evidence"
+
+
+class ReferenceTakenError(ComplaintError):
+    """A channel reference already names another complaint (another consumer or order)."""
+
+    code = "reference_taken"

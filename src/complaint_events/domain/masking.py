@@ -26,21 +26,46 @@ ERASED: Final = "[erased]"
 
 # A mainland mobile number: 11 digits starting 13-19, optionally after +86 / 0086,
 # with spaces or hyphens between the groups (183-1234-2807).
-_MOBILE: Final = r"(?:(?:\+|00)?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
+# The prefix is atomic: a mobile without it starts with 1, never with +, 0 or 8,
+# so once a prefix matched there is nothing to gain by trying without it.
+_MOBILE: Final = r"(?>(?:(?:\+|00)?86[ -]?)?)1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
 # A resident ID number (身份证): 17 digits and a check digit or X.
 _ID_NUMBER: Final = r"\d{17}[\dXx]"
 # A bank card: 16-19 digits, optionally grouped by spaces or hyphens.
 _BANK_CARD: Final = r"\d(?:[ -]?\d){15,18}"
-_EMAIL: Final = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-
-# One pass, longest kinds first, never starting or ending inside a longer run of
-# digits, so an 18-digit ID is not read as a phone number followed by 7 digits.
-# Letters may touch a number ("电话18312342807", "tel18312342807"): masking too
-# much is the safer mistake.
-_PERSONAL_DATA: Final = re.compile(
-    rf"(?P<email>{_EMAIL})"
-    rf"|(?<!\d)(?:(?P<id>{_ID_NUMBER})|(?P<card>{_BANK_CARD})|(?P<mobile>{_MOBILE}))(?!\d)"
+# An e-mail address within the limits of RFC 5321 (a local part of at most 64
+# characters, labels of at most 63).  Every repetition is bounded and a match can
+# start only where a run of address characters starts (the lookbehind after the
+# first character), so no position is tried twice and masking takes time linear
+# in the text: the unbounded pattern before, tried at every letter of a long run
+# of letters, was quadratic (80,000 letters took 10 s).  Starting with a
+# character class lets the regex engine skip other text (Chinese, punctuation)
+# without entering the pattern.
+_LOCAL_CHAR: Final = r"[A-Za-z0-9._%+-]"
+_LABEL: Final = r"[A-Za-z0-9-]{1,63}"
+_EMAILS: Final = re.compile(
+    rf"{_LOCAL_CHAR}(?<!{_LOCAL_CHAR}{_LOCAL_CHAR}){_LOCAL_CHAR}{{0,63}}"
+    rf"@{_LABEL}(?:\.{_LABEL}){{0,8}}\.[A-Za-z]{{2,24}}"
 )
+
+# Longest kinds first, never starting or ending inside a longer run of digits, so
+# an 18-digit ID is not read as a phone number followed by 7 digits.  Letters may
+# touch a number ("电话18312342807", "tel18312342807"): masking too much is the
+# safer mistake.  A match starts only where a run of digits starts, and every
+# repetition is bounded, so this pass is linear too.
+_NUMBERS: Final = re.compile(
+    rf"(?=[+\d])(?<!\d)(?:(?P<id>{_ID_NUMBER})|(?P<card>{_BANK_CARD})|(?P<mobile>{_MOBILE}))(?!\d)"
+)
+_A_DIGIT: Final = re.compile(r"\d")
+# Every number above lies in a run of at least 11 characters that starts with a
+# digit or "+" and holds only digits, X, spaces, hyphens and "+".  Such runs are
+# found by a pattern the regex engine scans for in C (it starts with a character
+# class), and only they are searched for numbers: most of a complaint's text is
+# never entered, and a run is maximal, so the lookarounds of _NUMBERS see the
+# same neighbours in a run as in the text.
+_NUMBER_RUNS: Final = re.compile(r"[+\d][\dXx +-]{10,}")
+_HIDE_ALL: Final = str.maketrans(dict.fromkeys("0123456789Xx", MASK))
+_NOT_A_DIGIT: Final = re.compile(r"\D")
 _FULL_MOBILE: Final = re.compile(_MOBILE)
 
 
@@ -105,23 +130,37 @@ def mask_email(email: str) -> str:
     return local[0] + MASK * 3 + "@" + domain
 
 
-def _mask_match(match: re.Match[str]) -> str:
-    text = match.group(0)
-    if match.group("email") is not None:
-        return mask_email(text)
-    if match.group("mobile") is not None:
-        return mask_phone(text)
+def _mask_email_match(match: re.Match[str]) -> str:
+    return mask_email(match.group(0))
+
+
+def _mask_number_match(match: re.Match[str]) -> str:
+    number = match.group(0)
+    if match.lastgroup == "mobile":
+        # As mask_phone does for a mainland mobile, without parsing it again.
+        local = _NOT_A_DIGIT.sub("", number)[-11:]
+        return local[:3] + MASK * 4 + local[-4:]
     # ID numbers and payment cards are never shown, not even in part (PIPL).
-    return "".join(MASK if ch.isalnum() else ch for ch in text)
+    return number.translate(_HIDE_ALL)
+
+
+def _mask_numbers_in_run(run: re.Match[str]) -> str:
+    return _NUMBERS.sub(_mask_number_match, run.group(0))
 
 
 def scrub_text(text: str) -> str:
     """Mask mobile numbers, ID numbers, bank-card numbers and e-mails inside free text.
 
     Any run of 16-19 digits is treated as a card number, so order ids belong in
-    their own field rather than in the complaint text.
+    their own field rather than in the complaint text.  E-mail addresses are
+    masked first, so the digits of ``13800138000@qq.com`` read as an address.
+    Linear in the length of the text (a megabyte in tens of milliseconds).
     """
-    return _PERSONAL_DATA.sub(_mask_match, text)
+    if "@" in text:
+        text = _EMAILS.sub(_mask_email_match, text)
+    if _A_DIGIT.search(text):
+        text = _NUMBER_RUNS.sub(_mask_numbers_in_run, text)
+    return text
 
 
 def mask_contact(

@@ -77,7 +77,7 @@ class IntakeProcessor:
                 )
                 continue
             by = Acting(
-                actor=f"adapter:{intake.channel.value}",
+                actor=_submitter(message) or f"adapter:{intake.channel.value}",
                 at=now,
                 correlation_id=f"{intake.channel.value}:{intake.channel_ref}",
             )
@@ -97,6 +97,20 @@ class IntakeProcessor:
                         _dead_letter(message, f"the complaint cannot be filed: {error}", (), now)
                     )
         return report
+
+
+SUBMITTED_BY_HEADER = "submitted_by"
+"""Who sent the complaint to the API (``role:id``): the filing event's actor."""
+
+
+def _submitter(message: Incoming) -> str | None:
+    for name, value in message.headers:
+        if name == SUBMITTED_BY_HEADER:
+            actor = value.decode("utf-8", errors="replace")
+            role, _, ident = actor.partition(":")
+            if role in ("adapter", "consumer") and ident.strip() and len(actor) <= 200:
+                return actor
+    return None
 
 
 def _dead_letter(

@@ -35,7 +35,8 @@ def test_chinese_email_with_labelled_facts_and_attachments(tmp_path: Path) -> No
     assert isinstance(outcome, Accepted)
     m = outcome.message
     assert m.channel is Channel.EMAIL
-    assert m.channel_ref == "20260302101245.kettle-88123@mail.example.cn"
+    # The sender chooses the Message-ID: it is the reference only under the sender's id.
+    assert m.channel_ref == f"{m.consumer.consumer_id}/20260302101245.kettle-88123@mail.example.cn"
     assert (m.order_id, m.merchant_id, m.sku) == (
         "T20260220-88123",
         "m-homeappliance-017",

@@ -6,12 +6,15 @@ from datetime import timedelta
 
 import pytest
 
+from complaint_events.domain.case import MAX_CASE_EVIDENCE
 from complaint_events.domain.errors import (
+    AlreadyAnsweredError,
     AppealWindowClosedError,
     InvalidCommandError,
     InvalidTransitionError,
     LiabilityNotDeterminedError,
     NothingRequestedError,
+    TooMuchEvidenceError,
     WrongConsumerError,
     WrongMerchantError,
 )
@@ -167,3 +170,33 @@ def test_a_remedy_after_the_case_moved_on_is_an_ordinary_refusal(status: CaseSta
         next_status(status, Step.OFFER_REMEDY)
 
     assert not isinstance(refused.value, LiabilityNotDeterminedError)
+
+
+def test_the_satisfaction_survey_is_answered_once_per_closure(steps, by) -> None:
+    case = steps.closed()  # closed at 8 h
+    case.record_satisfaction(2, "slow", by=by.consumer(9))
+
+    with pytest.raises(AlreadyAnsweredError):
+        case.record_satisfaction(5, "changed my mind", by=by.consumer(10))
+
+    assert case.satisfaction is not None
+    assert case.satisfaction["score"] == 2
+    # Reopened on new facts and closed again: a new closure asks again.
+    case.reopen("the kettle leaks again", by=by.handler(11))
+    steps.close(case, 12, ResolutionCode.REMEDY_EXECUTED)
+    case.record_satisfaction(4, "fixed now", by=by.consumer(13))
+    assert case.satisfaction["score"] == 4
+
+
+def test_a_case_holds_a_bounded_number_of_evidence_pointers(steps, by) -> None:
+    case = steps.file(evidence=())
+    steps.acknowledge(case, 1)
+    photos = [{"kind": "photo", "uri": f"s3://e/{i}.jpg"} for i in range(MAX_CASE_EVIDENCE)]
+    steps.request_information(case, 2)
+    case.supply_information("all of them", photos, by=by.consumer(3))
+    steps.request_information(case, 4)
+
+    with pytest.raises(TooMuchEvidenceError, match=f"at most {MAX_CASE_EVIDENCE}"):
+        case.supply_information("one more", photos[:1], by=by.consumer(5))
+
+    assert len(case.evidence) == MAX_CASE_EVIDENCE
