@@ -166,15 +166,21 @@ Flag = Annotated[bool, Strict()]
 """true or false; not "true", 1 or "yes" (pydantic alone would take those)."""
 
 
-def _whole_number(value: object) -> object:
-    # JSON Schema's integer: not a boolean, not a text of digits.
-    if isinstance(value, bool | str):
-        raise ValueError(f"a whole number is expected, not {value!r}")  # noqa: TRY004
-    return value
+def _json_number(kind: str) -> Callable[[object], object]:
+    # JSON Schema's integer and number: not a boolean, not a text of digits.
+    def check(value: object) -> object:
+        if isinstance(value, bool | str):
+            raise ValueError(f"{kind} is expected, not {value!r}")  # noqa: TRY004
+        return value
+
+    return check
 
 
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+WholeNumber = Annotated[int, BeforeValidator(_json_number("a whole number"))]
 """An integer as JSON writes one (5 or 5.0), not true or "5"."""
+
+Number = Annotated[float, BeforeValidator(_json_number("a number"))]
+"""A number as JSON writes one (7 or 1.5), not true or "1.5"."""
 
 _UUID: Final = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 

@@ -42,6 +42,7 @@ from complaint_events.contracts.bounds import (
     CalendarDate,
     CanonicalUuid,
     Flag,
+    Number,
     Timestamp,
     Uri,
     WholeNumber,
@@ -622,7 +623,7 @@ class BatchQualityAlertRaisedV1(PayloadModel):
         description="The complaints that made the batch, filing order"
     )
     threshold: WholeNumber = Field(ge=1)
-    window_days: float = Field(gt=0)
+    window_days: Number = Field(gt=0)
     raised_at: Timestamp = Field(description="Filing time of the complaint that tipped it")
     spot_check: BatchSpotCheckV1
 

@@ -11,13 +11,14 @@ validator would) must accept exactly the same messages.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
@@ -51,8 +52,12 @@ _TIMES = st.sampled_from(
 )
 
 
-def _valid(schema: dict[str, Any], root: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
-    """Values the schema describes (mostly accepted: patterns and formats are approximated)."""
+def _valid(
+    schema: dict[str, Any], root: dict[str, Any], depth: int = 0, *, tricky: bool = True
+) -> st.SearchStrategy[Any]:
+    """Values the schema describes (mostly accepted: patterns and formats are approximated).
+
+    With ``tricky``, a field sometimes holds a tricky value instead."""
     schema = _resolve(schema, root)
     if "const" in schema:
         return st.just(schema["const"])
@@ -60,14 +65,14 @@ def _valid(schema: dict[str, Any], root: dict[str, Any], depth: int = 0) -> st.S
         return st.sampled_from(schema["enum"])
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            return st.one_of(*[_valid(s, root, depth + 1) for s in schema[key]])
+            return st.one_of(*[_valid(s, root, depth + 1, tricky=tricky) for s in schema[key]])
     kind = schema.get("type")
     if isinstance(kind, list):
-        return st.one_of(*[_valid({**schema, "type": k}, root, depth) for k in kind])
+        return st.one_of(*[_valid({**schema, "type": k}, root, depth, tricky=tricky) for k in kind])
     if kind == "object" or "properties" in schema:
-        return _object(schema, root, depth)
+        return _object(schema, root, depth, tricky=tricky)
     if kind == "array":
-        items = _valid(schema.get("items", {}), root, depth + 1)
+        items = _valid(schema.get("items", {}), root, depth + 1, tricky=tricky)
         return st.lists(items, min_size=schema.get("minItems", 0), max_size=3)
     if kind == "string":
         return _string(schema)
@@ -102,13 +107,17 @@ def _string(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     ).filter(lambda s: not pattern or re.search(pattern, s))
 
 
-def _object(schema: dict[str, Any], root: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
+def _object(
+    schema: dict[str, Any], root: dict[str, Any], depth: int, *, tricky: bool
+) -> st.SearchStrategy[Any]:
     properties: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", ()))
     if depth > 4 or not properties:
         return st.just({})
     fields = {
         name: _value(spec, root, depth + 1, long=spec.get("maxLength"))
+        if tricky
+        else _valid(spec, root, depth + 1, tricky=False)
         for name, spec in properties.items()
     }
     optional = sorted(set(properties) - required)
@@ -134,7 +143,8 @@ def _mutated(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
 
     @st.composite
     def mutate(draw: st.DrawFn) -> Any:
-        message = draw(base)
+        # A copy: strategies hand out shared objects (st.just({})), which must not change.
+        message = copy.deepcopy(draw(base))
         if not isinstance(message, dict):
             return message
         change = draw(st.sampled_from(["none", "none", "none", "drop", "add"]))
@@ -193,3 +203,106 @@ def test_the_code_and_the_published_schema_accept_the_same_messages(
         )
 
     agree()
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a message a value sits: object fields and list items, nested."""
+    if isinstance(value, dict):
+        inner = [p for key, item in value.items() for p in _paths(item, (*path, key))]
+    elif isinstance(value, list):
+        inner = [p for i, item in enumerate(value) for p in _paths(item, (*path, i))]
+    else:
+        inner = []
+    return [path, *inner] if path else inner
+
+
+def _baseline(schema: dict[str, Any]) -> Any:
+    """One valid message, the same every run: generated without shrinking, derandomized.
+
+    An envelope's payload is chosen by its type; the generator does not follow
+    that rule, so the first branch's type and a valid payload of it are put in."""
+    plain = {k: v for k, v in schema.items() if k not in ("allOf", "if", "then", "else")}
+    message = _first(plain, plain)
+    _fill_lists(message, plain, plain)
+    for rule in schema.get("allOf", ()):
+        for name, spec in rule["anyOf"][0]["properties"].items():
+            if "const" in spec:
+                message[name] = spec["const"]
+            else:
+                message[name] = _baseline(REGISTRY.contents(spec["$ref"]))
+    return message
+
+
+def _first(schema: dict[str, Any], root: dict[str, Any]) -> Any:
+    validator = Draft202012Validator(
+        {**schema, "$defs": root.get("$defs", {})},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+        registry=REGISTRY,
+    )
+    return find(
+        _valid(schema, root, tricky=False),
+        lambda m: not any(validator.iter_errors(m)),
+        settings=settings(
+            database=None, max_examples=2_000, derandomize=True, phases=[Phase.generate]
+        ),
+    )
+
+
+def _fill_lists(message: Any, schema: dict[str, Any], root: dict[str, Any]) -> None:
+    """Put one valid item in each empty list, so that items are tried too."""
+    schema = _resolve(schema, root)
+    if isinstance(message, dict):
+        for name, spec in schema.get("properties", {}).items():
+            if name in message:
+                _fill_lists(message[name], spec, root)
+    elif isinstance(message, list):
+        items = schema.get("items")
+        if isinstance(items, dict) and not message and schema.get("maxItems", 1) > 0:
+            message.append(_first(items, root))
+        for item in message:
+            _fill_lists(item, items or {}, root)
+
+
+def _replaced(message: Any, path: tuple[Any, ...], value: Any) -> Any:
+    changed = copy.deepcopy(message)
+    target = changed
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return changed
+
+
+@pytest.mark.parametrize("message", _cases(), ids=lambda m: m.relative_path)
+def test_every_field_of_a_valid_message_refuses_what_the_schema_refuses(
+    message: MessageSchema,
+) -> None:
+    """Not left to chance: each tricky value in each place of one valid message.
+
+    The random test above found ``true`` accepted as a number by the code
+    (pydantic reads a boolean as 1.0) in one CI run out of many; this sweep
+    tries every place with every tricky value, every run.
+    """
+    schema = json.loads((SCHEMAS / message.relative_path).read_text(encoding="utf-8"))
+    validator = Draft202012Validator(
+        schema, format_checker=Draft202012Validator.FORMAT_CHECKER, registry=REGISTRY
+    )
+    baseline = _baseline(schema)
+    assert not any(validator.iter_errors(baseline)), baseline
+    disagreements = []
+    for path in _paths(baseline):
+        for value in TRICKY:
+            candidate = _replaced(baseline, path, value)
+            raw = json.dumps(candidate, ensure_ascii=False)
+            try:
+                message.model.model_validate_json(raw)
+                code_accepts = True
+            except ValidationError:
+                code_accepts = False
+            schema_accepts = not any(validator.iter_errors(candidate))
+            if code_accepts != schema_accepts:
+                where = "/".join(map(str, path))
+                disagreements.append(
+                    f"{where} = {value!r}: code {'accepts' if code_accepts else 'refuses'}, "
+                    f"schema {'accepts' if schema_accepts else 'refuses'}"
+                )
+    assert not disagreements, f"{message.relative_path}:\n" + "\n".join(disagreements)
