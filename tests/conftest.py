@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,6 +16,13 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from complaint_events.settings import Settings
+
+# Every process a test starts shares one secrets file of the run's own, never the
+# user's (~/.config/complaint-events/secrets.json).
+os.environ.setdefault(
+    "COMPLAINTS_SECRETS_FILE",
+    str(Path(tempfile.mkdtemp(prefix="complaint-events-tests-")) / "secrets.json"),
+)
 
 STACK_HINT = 'start the local stack first: scripts/devstack up && eval "$(scripts/devstack env)"'
 

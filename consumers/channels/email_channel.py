@@ -27,6 +27,7 @@ from complaint_events.contracts.bounds import SHORT_TEXT_MAX
 from complaint_events.contracts.intake import MAX_DESCRIPTION_LENGTH
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel, EvidenceKind
+from complaint_events.application.secrets import pseudonymous_id
 from consumers.channels.facts import (
     REQUIRED_FACTS,
     infer_category,
@@ -37,7 +38,6 @@ from consumers.channels.facts import (
     parse_date,
     parse_price,
     parse_quantity,
-    pseudonymous_id,
 )
 from consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake
 
@@ -77,7 +77,9 @@ def _body_text(message: EmailMessage) -> str:
     return "\n".join(kept).strip()
 
 
-def normalise_email(raw: bytes, evidence_dir: Path, fallback_ref: str) -> Accepted | Rejected:
+def normalise_email(
+    raw: bytes, evidence_dir: Path, fallback_ref: str, pseudonym_key: bytes
+) -> Accepted | Rejected:
     """One ``.eml`` file's bytes -> an intake message, or the reason it cannot be one."""
     key = f"{CHANNEL.value}:{fallback_ref}"
     try:
@@ -119,7 +121,7 @@ def normalise_email(raw: bytes, evidence_dir: Path, fallback_ref: str) -> Accept
     facts = labelled_facts(text)
     demand = infer_demand(facts.get("demand", "")) or infer_demand(text)
     description = f"{subject}\n\n{body}".strip()[:MAX_DESCRIPTION_LENGTH]
-    consumer_id = pseudonymous_id("email", sender.addr_spec)
+    consumer_id = pseudonymous_id(pseudonym_key, "email", sender.addr_spec)
     fields: dict[str, Any] = {
         "channel": CHANNEL,
         "channel_ref": sender_scoped_ref(consumer_id, message_id or fallback_ref),

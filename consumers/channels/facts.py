@@ -235,13 +235,6 @@ def language_of(text: str) -> str:
     return "zh" if _CJK.search(text) else "en"
 
 
-def pseudonymous_id(kind: str, contact: str) -> str:
-    """A stable consumer id from a contact (email, phone) that does not reveal it."""
-    normalised = re.sub(r"[\s\-()]", "", contact.strip().casefold())
-    digest = hashlib.sha256(f"{kind}:{normalised}".encode()).hexdigest()[:20]
-    return f"{kind}:{digest}"
-
-
 def missing(facts: Mapping[str, object], required: tuple[str, ...]) -> list[str]:
     """The required facts that are absent or blank."""
     return [name for name in required if facts.get(name) in (None, "")]

@@ -31,6 +31,7 @@ from typing import Any, Final
 from complaint_events.contracts.intake import MAX_DESCRIPTION_LENGTH
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel, EvidenceKind, ProblemCategory, SafetyFlag
+from complaint_events.application.secrets import pseudonymous_id
 from consumers.channels.facts import (
     REQUIRED_FACTS,
     infer_category,
@@ -39,7 +40,6 @@ from consumers.channels.facts import (
     labelled_facts,
     language_of,
     parse_price,
-    pseudonymous_id,
 )
 from consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, json_object
 
@@ -55,7 +55,7 @@ def _turns(call: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in turns if isinstance(t, dict) and isinstance(t.get("text"), str)]
 
 
-def normalise_call(raw: bytes, fallback_ref: str) -> Accepted | Rejected:
+def normalise_call(raw: bytes, fallback_ref: str, pseudonym_key: bytes) -> Accepted | Rejected:
     """One transcript file's bytes -> an intake message, or the reason it cannot be one."""
     call = json_object(raw)
     if isinstance(call, str):
@@ -87,7 +87,7 @@ def normalise_call(raw: bytes, fallback_ref: str) -> Accepted | Rejected:
         "channel_ref": call_id,
         "received_at": call.get("started_at"),
         "consumer": {
-            "consumer_id": caller.get("consumer_id") or pseudonymous_id("phone", phone),
+            "consumer_id": caller.get("consumer_id") or pseudonymous_id(pseudonym_key, "phone", phone),
             "name": caller.get("name") or phone,
             "phone": phone,
         },

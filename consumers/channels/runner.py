@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.clock import Clock
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.events import ContractError
@@ -52,13 +53,13 @@ SEND_TIMEOUT: Final = 30.0
 
 
 def normalise(
-    name: str, path: Path, raw: bytes, evidence_dir: Path, now: datetime
+    name: str, path: Path, raw: bytes, evidence_dir: Path, now: datetime, pseudonym_key: bytes
 ) -> list[Outcome]:
     """The outcomes of one inbox file, by the channel's normaliser."""
     if name == "email":
-        return [normalise_email(raw, evidence_dir, path.name)]
+        return [normalise_email(raw, evidence_dir, path.name, pseudonym_key)]
     if name == "hotline":
-        return [normalise_call(raw, path.stem)]
+        return [normalise_call(raw, path.stem, pseudonym_key)]
     if name == "chat":
         return [normalise_session(raw, path.stem)]
     return list(normalise_feed(raw, now))
@@ -126,6 +127,7 @@ class ChannelAdapter:
         self.threads = ThreadBook(state / "threads.json")
         self.leads = leads
         self.processor = f"adapter-{folders.name}"
+        self.pseudonym_key = load_secrets(settings).pseudonym_key
         self.stats = RunStats()
 
     # -- inbound -----------------------------------------------------------------------------
@@ -141,7 +143,7 @@ class ChannelAdapter:
     def _handle_file(self, path: Path, producer: KafkaProducer) -> None:
         raw = path.read_bytes()
         now = self.clock.now()
-        outcomes = normalise(self.folders.name, path, raw, self.evidence_dir, now)
+        outcomes = normalise(self.folders.name, path, raw, self.evidence_dir, now, self.pseudonym_key)
         sent: list[Any] = []
         rejected: list[Rejected] = []
         for outcome in outcomes:

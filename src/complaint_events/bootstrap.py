@@ -12,6 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from complaint_events.adapters.relay_leadership import LeasedPositions, RelayLeadership
 from complaint_events.adapters.relay_quarantine import PostgresQuarantine
+from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.adapters.store_reconnects import reconnect_promptly
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.relay import Relay
@@ -71,6 +72,7 @@ def build_cases(settings: Settings) -> ComplaintCases:
                 env=store_env(settings),
                 policy=settings.deadline_policy(),
                 duplicate_window=settings.duplicate_window,
+                key_encryption_key=load_secrets(settings).key_encryption_key,
             )
         except (EventsourcingError, psycopg.Error) as error:
             if attempt == _CATALOG_TRIES or not any(race in str(error) for race in _CATALOG_RACES):

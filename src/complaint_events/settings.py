@@ -11,9 +11,10 @@ from typing import Literal
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from complaint_events.application.secrets import decode_key
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.values import DeadlineKind
 
@@ -149,6 +150,23 @@ class Settings(BaseSettings):
         timedelta(hours=24),
         description="How long the API remembers an Idempotency-Key and its first answer.",
     )
+    key_encryption_key: SecretStr | None = Field(
+        None,
+        description="Base64 of 32 random bytes that wrap every consumer's data key "
+        "(AES-256-GCM), so that a copy of the database alone opens no personal data. "
+        "Unset: read from secrets_file (made there on first use). Every process of one "
+        "installation needs the same one.",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        None,
+        description="Base64 of 32 random bytes: the HMAC key that turns a phone number "
+        "or e-mail address into a pseudonymous consumer id. Unset: read from secrets_file.",
+    )
+    secrets_file: Path = Field(
+        Path.home() / ".config" / "complaint-events" / "secrets.json",
+        description="Where the two keys above are kept when they are not set: made on "
+        "first use, readable by its owner only; keep it out of the database's backups.",
+    )
 
     @field_validator("postgres_dsn")
     @classmethod
@@ -160,6 +178,13 @@ class Settings(BaseSettings):
                 "COMPLAINTS_POSTGRES_DSN must be a PostgreSQL connection string, e.g. "
                 f"postgresql://postgres@127.0.0.1:5432/complaints ({error})"
             ) from None
+        return value
+
+    @field_validator("key_encryption_key", "pseudonym_key")
+    @classmethod
+    def _is_a_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            decode_key(value.get_secret_value())  # raises ValueError naming what is wrong
         return value
 
     def deadline_policy(self) -> DeadlinePolicy:

@@ -94,3 +94,55 @@ def test_an_unknown_case_is_exit_2_for_show_and_history(tmp_path: Path) -> None:
     show = run(["case", "show", CASE], env)
     history = run(["case", "history", CASE], env)
     assert (show.returncode, history.returncode) == (2, 2), (show.stderr, history.stderr)
+
+
+FILE_ONE_CASE = """
+from complaint_events.bootstrap import build_cases
+from complaint_events.domain.acting import Acting
+from complaint_events.settings import Settings
+from stack_support import T0, complaint
+
+cases = build_cases(Settings())
+print(cases.file_complaint(complaint(1), Acting("adapter:web", T0)).case_id)
+"""
+
+
+def test_a_key_setting_that_is_not_a_key(tmp_path: Path) -> None:
+    env = {
+        "COMPLAINTS_SQLITE_PATH": str(tmp_path / "s.sqlite"),
+        "COMPLAINTS_KEY_ENCRYPTION_KEY": "my secret password",
+    }
+    result = run(["case", "show", CASE], env)
+    assert_one_line(result, "COMPLAINTS_KEY_ENCRYPTION_KEY")
+
+
+def test_a_secrets_file_that_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    env = {
+        "COMPLAINTS_SQLITE_PATH": str(tmp_path / "s.sqlite"),
+        "COMPLAINTS_SECRETS_FILE": str(tmp_path / "file" / "secrets.json"),
+    }
+    result = run(["case", "show", CASE], env)
+    assert_one_line(result, "set COMPLAINTS_SECRETS_FILE")
+
+
+def test_a_store_opened_with_another_key_encryption_key(tmp_path: Path) -> None:
+    """A process given the wrong key-encryption key says so instead of decrypting garbage."""
+    store = {"COMPLAINTS_SQLITE_PATH": str(tmp_path / "s.sqlite")}
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FILE_ONE_CASE,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, **store, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    case_id = made.stdout.strip()
+    assert run(["case", "show", case_id], store).returncode == 0
+    other = {**store, "COMPLAINTS_KEY_ENCRYPTION_KEY": "A" * 43 + "="}
+    result = run(["case", "show", case_id], other)
+    assert_one_line(result, "does not open with the configured key-encryption key")

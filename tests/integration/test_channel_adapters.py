@@ -14,6 +14,8 @@ from kafka import KafkaProducer
 from typer.testing import CliRunner
 
 from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.adapters.secrets_file import load_secrets
+from complaint_events.application.secrets import pseudonymous_id
 from complaint_events.cli.main import app
 from complaint_events.contracts.dead_letters import read_context
 from complaint_events.contracts.intake import IntakeMessageV1
@@ -26,19 +28,27 @@ from complaint_events.settings import (
     Settings,
 )
 from consumers.channels.email_channel import sender_scoped_ref
-from consumers.channels.facts import pseudonymous_id
 from stack_support import read_topic
 
 pytestmark = pytest.mark.integration
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "channels"
-# A mail's channel reference is its Message-ID under its sender's pseudonymous id.
-KETTLE_MAIL = sender_scoped_ref(
-    pseudonymous_id("email", "lin.xiaoyan@example.cn"),
-    "20260302101245.kettle-88123@mail.example.cn",
-)
-HEADPHONES_MAIL = sender_scoped_ref(
-    pseudonymous_id("email", "d.ortega@example.com"), "CAB7x2k=headphones.0001@mail.example.com"
-)
+
+
+def _mail_ref(sender: str, message_id: str) -> str:
+    """A mail's channel reference: its Message-ID under its sender's pseudonymous id,
+    keyed by the installation's pseudonym key (the one the adapter process reads)."""
+    key = load_secrets(Settings()).pseudonym_key
+    return sender_scoped_ref(pseudonymous_id(key, "email", sender), message_id)
+
+
+def kettle_mail() -> str:
+    return _mail_ref("lin.xiaoyan@example.cn", "20260302101245.kettle-88123@mail.example.cn")
+
+
+def headphones_mail() -> str:
+    return _mail_ref("d.ortega@example.com", "CAB7x2k=headphones.0001@mail.example.com")
+
+
 CHANNELS = ("email", "hotline", "chat", "social")
 
 
@@ -95,8 +105,8 @@ def test_adapters_on_the_samples(stack_settings: Settings, tmp_path: Path) -> No
     intake = read_topic(stack_settings.kafka_bootstrap, stack_settings.topic(INTAKE_TOPIC))
     assert sorted(key for key, _, _ in intake) == sorted(
         [
-            f"email:{KETTLE_MAIL}",
-            f"email:{HEADPHONES_MAIL}",
+            f"email:{kettle_mail()}",
+            f"email:{headphones_mail()}",
             "hotline:HL-20260302-0042",
             "hotline:HL-20260303-0107",
             "chat:CS-20260303-7781",
@@ -168,7 +178,7 @@ def test_adapters_on_the_samples(stack_settings: Settings, tmp_path: Path) -> No
 
     # Outbound: one notification per channel, and one for the web form nobody here serves.
     notes = [
-        _note(Channel.EMAIL, KETTLE_MAIL),
+        _note(Channel.EMAIL, kettle_mail()),
         _note(Channel.HOTLINE, "HL-20260302-0042"),
         _note(Channel.CHAT, "CS-20260303-7781"),
         _note(Channel.SOCIAL, "weibo-5012345678"),

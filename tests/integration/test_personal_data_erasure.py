@@ -251,3 +251,23 @@ def test_personal_data_is_sealed_everywhere_and_erased_after_the_retention_perio
     audit = world.cli("audit", "verify", "--all", now=allowed_from)
     assert audit.exit_code == 0, audit.output
     assert analytics_filed(world, tmp_path / "after") == filed_before
+
+
+def test_a_dump_of_the_postgresql_database_opens_no_consumer_key(stack_settings: Settings) -> None:
+    """The data keys are stored wrapped by a key that is not in the database."""
+    cases = build_cases(stack_settings)
+    try:
+        key = cases.keys.get_or_create("c-dump")
+        with psycopg.connect(stack_settings.postgres_dsn) as conn:
+            (stored,) = conn.execute(
+                "SELECT key FROM consumer_keys WHERE consumer_id = 'c-dump'"
+            ).fetchone()  # type: ignore[misc]
+            dumped = b"".join(
+                bytes(row[0])
+                for row in conn.execute("SELECT key FROM consumer_keys WHERE key IS NOT NULL")
+            )
+        assert key not in bytes(stored)
+        assert key not in dumped
+        assert cases.keys.get("c-dump") == key  # the process holding the wrapping key opens it
+    finally:
+        cases.close()

@@ -1,6 +1,9 @@
 """Consumers' keys beside the event store: PostgreSQL, or the embedded SQLite file.
 
-``consumer_keys`` holds one row per consumer (``key`` NULL once erased);
+``consumer_keys`` holds one row per consumer (``key`` NULL once erased), each
+key wrapped by the installation's key-encryption key, which is not in the
+database (:mod:`complaint_events.application.secrets`): a dump of these tables
+opens nothing.
 ``personal_data_erasures`` keeps every erasure as a row, so the fact stays
 auditable after the key is gone. Both use the event store's own connections.
 """
@@ -17,12 +20,15 @@ from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteRecorder
 from psycopg.types.json import Jsonb
 
+from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.application.personal_data import (
     ConsumerKeys,
     Erasure,
     InMemoryConsumerKeys,
     new_key,
 )
+from complaint_events.application.secrets import unwrap_key, wrap_key
+from complaint_events.settings import Settings
 
 _POSTGRES_TABLES: Final = (
     (
@@ -64,21 +70,28 @@ _SQLITE_INSERT_KEY: Final = (
 )
 
 
-def keys_for(recorder: object) -> ConsumerKeys:
-    """The key store that lives beside ``recorder``'s events."""
+def keys_for(recorder: object, key_encryption_key: bytes | None = None) -> ConsumerKeys:
+    """The key store that lives beside ``recorder``'s events.
+
+    Without ``key_encryption_key``, the one the environment's settings name."""
     datastore = getattr(recorder, "datastore", None)
     if isinstance(recorder, PostgresRecorder) and isinstance(datastore, PostgresDatastore):
-        return PostgresConsumerKeys(datastore)
+        return PostgresConsumerKeys(datastore, key_encryption_key or _configured())
     if isinstance(recorder, SQLiteRecorder) and isinstance(datastore, SQLiteDatastore):
-        return SQLiteConsumerKeys(datastore)
+        return SQLiteConsumerKeys(datastore, key_encryption_key or _configured())
     return InMemoryConsumerKeys()
+
+
+def _configured() -> bytes:
+    return load_secrets(Settings()).key_encryption_key
 
 
 class PostgresConsumerKeys:
     """Keys in PostgreSQL, through the event store's connection pool."""
 
-    def __init__(self, datastore: PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore, key_encryption_key: bytes) -> None:
         self._datastore = datastore
+        self._kek = key_encryption_key
         try:
             with datastore.transaction(commit=True) as cursor:
                 for statement in _POSTGRES_TABLES:
@@ -96,18 +109,23 @@ class PostgresConsumerKeys:
         with self._datastore.transaction(commit=True) as cursor:
             cursor.execute(
                 _POSTGRES_INSERT_KEYS,
-                (ids, [new_key() for _ in ids]),
+                (ids, [wrap_key(self._kek, new_key(), i) for i in ids]),
             )
             cursor.execute(
                 "SELECT consumer_id, key FROM consumer_keys WHERE consumer_id = ANY(%s)", (ids,)
             )
-            return {row["consumer_id"]: bytes(row["key"]) for row in cursor.fetchall()}
+            rows = cursor.fetchall()
+        return {
+            r["consumer_id"]: unwrap_key(self._kek, bytes(r["key"]), r["consumer_id"]) for r in rows
+        }
 
     def get(self, consumer_id: str) -> bytes | None:
         with self._datastore.transaction(commit=False) as cursor:
             cursor.execute("SELECT key FROM consumer_keys WHERE consumer_id = %s", (consumer_id,))
             row = cursor.fetchone()
-        return None if row is None or row["key"] is None else bytes(row["key"])
+        if row is None or row["key"] is None:
+            return None
+        return unwrap_key(self._kek, bytes(row["key"]), consumer_id)
 
     def erase(
         self, consumer_id: str, at: datetime, details: Mapping[str, Any] | None = None
@@ -143,8 +161,9 @@ class PostgresConsumerKeys:
 class SQLiteConsumerKeys:
     """Keys in the embedded store's SQLite file."""
 
-    def __init__(self, datastore: SQLiteDatastore) -> None:
+    def __init__(self, datastore: SQLiteDatastore, key_encryption_key: bytes) -> None:
         self._datastore = datastore
+        self._kek = key_encryption_key
         with datastore.transaction(commit=True) as cursor:
             for statement in _SQLITE_TABLES:
                 cursor.execute(statement)
@@ -161,19 +180,22 @@ class SQLiteConsumerKeys:
             for consumer_id in ids:
                 cursor.execute(
                     _SQLITE_INSERT_KEY,
-                    (consumer_id, new_key()),
+                    (consumer_id, wrap_key(self._kek, new_key(), consumer_id)),
                 )
                 cursor.execute(
                     "SELECT key FROM consumer_keys WHERE consumer_id = ?", (consumer_id,)
                 )
-                found[consumer_id] = bytes(cursor.fetchone()[0])
+                stored = bytes(cursor.fetchone()[0])
+                found[consumer_id] = unwrap_key(self._kek, stored, consumer_id)
         return found
 
     def get(self, consumer_id: str) -> bytes | None:
         with self._datastore.transaction(commit=False) as cursor:
             cursor.execute("SELECT key FROM consumer_keys WHERE consumer_id = ?", (consumer_id,))
             row = cursor.fetchone()
-        return None if row is None or row[0] is None else bytes(row[0])
+        if row is None or row[0] is None:
+            return None
+        return unwrap_key(self._kek, bytes(row[0]), consumer_id)
 
     def erase(
         self, consumer_id: str, at: datetime, details: Mapping[str, Any] | None = None

@@ -122,11 +122,13 @@ class ComplaintCases(Application[UUID]):
         policy: DeadlinePolicy | None = None,
         duplicate_window: timedelta = timedelta(days=30),
         keys: ConsumerKeys | None = None,
+        key_encryption_key: bytes | None = None,
     ) -> None:
         super().__init__(env)
         self.policy = policy or DeadlinePolicy()
-        # Consumers' keys live beside the events (same database or SQLite file).
-        self.keys = keys if keys is not None else keys_for(self.recorder)
+        # Consumers' keys live beside the events (same database or SQLite file),
+        # wrapped by a key-encryption key that does not.
+        self.keys = keys if keys is not None else keys_for(self.recorder, key_encryption_key)
         # Refused commands, so a redelivery is given the same answer (no event records them).
         self.rejections = ledger_for(self.recorder)
         self.case_locks = locks_for(self.recorder)

@@ -19,6 +19,8 @@ from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
 from complaint_events.adapters.kafka_topics import TopicMissingError
+from complaint_events.adapters.secrets_file import SecretsFileError
+from complaint_events.application.secrets import KeyUnwrapError
 
 EXIT_UNUSABLE: Final = 2
 """Exit code of a command that could not start: a setting or a service is unusable."""
@@ -52,7 +54,7 @@ def _explain_one(error: BaseException) -> str | None:
         return f"cannot reach {_POSTGRES}: {_first_line(error)}"
     if isinstance(error, KafkaConnectionError | KafkaTimeoutError):
         return f"cannot reach {_KAFKA}: {_first_line(error) or type(error).__name__}"
-    if isinstance(error, TopicMissingError):
+    if isinstance(error, TopicMissingError | SecretsFileError | KeyUnwrapError):
         return str(error)
     if isinstance(error, sqlite3.OperationalError):
         return (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from complaint_events.application.secrets import pseudonymous_id
 from complaint_events.domain.values import Demand, ProblemCategory, SafetyFlag
 from consumers.channels.facts import (
     infer_category,
@@ -16,7 +18,6 @@ from consumers.channels.facts import (
     language_of,
     parse_date,
     parse_price,
-    pseudonymous_id,
 )
 from consumers.channels.lead_rules import classify_post
 from consumers.channels.social import public_safe
@@ -93,8 +94,28 @@ def test_safety_flags_and_children() -> None:
 def test_language_and_pseudonymous_ids() -> None:
     assert language_of("质量 bad") == "zh"
     assert language_of("bad quality") == "en"
-    assert pseudonymous_id("phone", "138-1234 5678") == pseudonymous_id("phone", "13812345678")
-    assert "13812345678" not in pseudonymous_id("phone", "13812345678")
+
+
+KEY = bytes(range(32))
+
+
+def test_a_pseudonymous_id_is_stable_for_one_contact_and_key() -> None:
+    same = pseudonymous_id(KEY, "phone", "138-1234 5678")
+    assert same == pseudonymous_id(KEY, "phone", "13812345678")
+    assert "13812345678" not in same
+    assert pseudonymous_id(KEY, "email", "Lin@Example.cn") == pseudonymous_id(
+        KEY, "email", " lin@example.cn"
+    )
+
+
+def test_a_pseudonymous_id_cannot_be_found_by_hashing_every_phone_number() -> None:
+    """An unkeyed hash of a phone number is reversed by trying the whole number
+    space; with the installation's key the same guess gives another id."""
+    phone = "13812345678"
+    unkeyed = hashlib.sha256(f"phone:{phone}".encode()).hexdigest()
+    keyed = pseudonymous_id(KEY, "phone", phone)
+    assert unkeyed[:20] not in keyed
+    assert keyed != pseudonymous_id(bytes(32), "phone", phone)
 
 
 @pytest.mark.parametrize(

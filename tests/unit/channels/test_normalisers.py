@@ -23,11 +23,12 @@ from consumers.channels.social import intake_from_lead, normalise_feed
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "channels"
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+PSEUDONYM_KEY = bytes(range(32))
 
 
 def _email(name: str, evidence: Path) -> Accepted | Rejected:
     path = SAMPLES / "email" / "new" / name
-    return normalise_email(path.read_bytes(), evidence, path.name)
+    return normalise_email(path.read_bytes(), evidence, path.name, PSEUDONYM_KEY)
 
 
 def test_chinese_email_with_labelled_facts_and_attachments(tmp_path: Path) -> None:
@@ -106,7 +107,7 @@ def test_attachment_kind_by_content_type(content_type: str, name: str, kind: Evi
 
 def _call(name: str) -> Accepted | Rejected:
     path = SAMPLES / "hotline" / name
-    return normalise_call(path.read_bytes(), path.stem)
+    return normalise_call(path.read_bytes(), path.stem, PSEUDONYM_KEY)
 
 
 def test_hotline_call_with_fields_and_tags() -> None:
