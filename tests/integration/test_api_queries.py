@@ -316,6 +316,20 @@ def test_bad_page_requests_answer_422_with_the_field(world: World) -> None:
         assert field in json.dumps(answer.json()["detail"])
 
 
+def test_a_misspelt_or_repeated_query_parameter_is_refused_not_ignored(world: World) -> None:
+    """Before, ``?stauts=open`` answered every case and ``?route=a&route=b`` used ``b``."""
+    misspelt = get(world, "handler", "/v1/cases", stauts="open")
+    assert misspelt.status_code == 422
+    (problem,) = misspelt.json()["detail"]
+    assert problem["loc"] == ["query", "stauts"]
+    assert "unknown query parameter" in problem["msg"]
+    assert "status" in problem["msg"]  # the ones it takes are named
+    repeated = world.client("handler").get("/v1/cases?route=quality&route=food")
+    assert repeated.status_code == 422
+    assert repeated.json()["detail"][0]["loc"] == ["query", "route"]
+    assert get(world, "handler", "/v1/cases", route="quality").status_code == 200
+
+
 # --------------------------------------------------------------- one case
 
 

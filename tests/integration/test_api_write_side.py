@@ -95,7 +95,9 @@ def test_a_retried_intake_gets_the_first_answer_and_is_published_once(api: Api) 
 
     other_body = adapter.post("/v1/complaints", json=filed_complaint(2), headers=headers)
     assert other_body.status_code == 422
-    assert "Idempotency-Key was already used for a different request" in other_body.text
+    (problem,) = other_body.json()["detail"]  # the shape of every 422 (api/problems.py)
+    assert problem["loc"] == ["header", "Idempotency-Key"]
+    assert "already used for a different request" in problem["msg"]
     assert len(api.topic(INTAKE_TOPIC)) == 1
 
     # The key belongs to its caller: another caller's same key is another request.

@@ -24,6 +24,7 @@ from complaint_events.api.auth import Principal, Role, require
 from complaint_events.api.bus import Bus, BusUnavailableError
 from complaint_events.api.idempotency import ClaimKind, IdempotencyStore, request_hash
 from complaint_events.api.issued_commands import IssuedCommand, IssuedCommands
+from complaint_events.api.problems import answers, unprocessable
 from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
 from complaint_events.clock import Clock
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandPayload
@@ -56,11 +57,15 @@ class CommandAccepted(BaseModel):
 
 ACCEPTED_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     202: {"model": CommandAccepted, "description": "Command published"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": "The caller's role may not do this"},
-    404: {"description": "No such case (or not the caller's)"},
-    409: {"description": "A request with this Idempotency-Key is still being processed"},
-    503: {"description": "The command bus is unavailable"},
+    **answers(
+        400,
+        401,
+        403,
+        404,
+        409,
+        s404="No such case (or not the caller's)",
+        s503="The command bus is unavailable",
+    ),
 }
 
 
@@ -99,9 +104,9 @@ def answer_once(
         settings.idempotency_ttl,
     )
     if claim.kind is ClaimKind.MISMATCH:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail="this Idempotency-Key was already used for a different request; "
+        raise unprocessable(
+            ("header", "Idempotency-Key"),
+            "this Idempotency-Key was already used for a different request; "
             "use a new key for a new request",
         )
     if claim.kind is ClaimKind.IN_PROGRESS:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Final
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
 from complaint_events import __version__
@@ -27,12 +28,14 @@ from complaint_events.api.bus import Bus, KafkaBus
 from complaint_events.api.database import Database
 from complaint_events.api.idempotency import InMemoryIdempotencyStore, PostgresIdempotencyStore
 from complaint_events.api.issued_commands import InMemoryIssuedCommands, PostgresIssuedCommands
+from complaint_events.api.problems import answers
 from complaint_events.api.routes_command_status import router as command_status_router
 from complaint_events.api.routes_handler_actions import router as handler_actions_router
 from complaint_events.api.routes_intake import router as intake_router
 from complaint_events.api.routes_party_actions import router as party_actions_router
 from complaint_events.api.routes_queries import router as queries_router
 from complaint_events.api.routes_suggestions import router as suggestions_router
+from complaint_events.api.strict_query import strict_query
 from complaint_events.bootstrap import build_cases
 from complaint_events.clock import Clock, clock_from_spec
 from complaint_events.settings import Settings
@@ -46,17 +49,8 @@ see answers `404`, like an unknown one.
 """
 
 
-class Problem(BaseModel):
-    """Why a request was refused."""
-
-    detail: str
-
-
 # Answers every route may give besides its own, with the body actually sent.
-COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
-    401: {"model": Problem, "description": "No valid bearer token (`WWW-Authenticate: Bearer`)"},
-    413: {"model": Problem, "description": "The request body is larger than the API reads"},
-}
+COMMON_RESPONSES: Final = answers(401, 413)
 
 
 class Health(BaseModel):
@@ -88,6 +82,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
+        dependencies=[Depends(strict_query)],
     )
     app.state.settings = settings
     app.state.clock = clock or clock_from_spec(settings.clock)

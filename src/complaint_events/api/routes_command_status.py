@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from complaint_events.adapters.command_results import CommandResults
 from complaint_events.api.auth import CurrentPrincipal, Role
 from complaint_events.api.issued_commands import IssuedCommands
+from complaint_events.api.problems import answers
 
 router = APIRouter(prefix="/v1/commands", tags=["commands"])
 
@@ -47,8 +48,7 @@ class CommandStatus(BaseModel):
     summary="A command's outcome",
     responses={
         202: {"model": CommandStatus, "description": "Not decided yet"},
-        401: {"description": "No valid bearer token"},
-        404: {"description": "No such command (or not the caller's)"},
+        **answers(401, s404="No such command (or not the caller's)"),
     },
 )
 def command_status(command_id: UUID, request: Request, principal: CurrentPrincipal) -> JSONResponse:

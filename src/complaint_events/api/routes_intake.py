@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from complaint_events.api.actions import answer_once, publish
 from complaint_events.api.auth import Principal, Role, require
 from complaint_events.api.deps import BusDep
+from complaint_events.api.problems import answers, unprocessable
 from complaint_events.contracts.bounds import SHORT_TEXT_MAX
 from complaint_events.contracts.intake import INTAKE_TOPIC, IntakeMessageV1
 from complaint_events.domain.case import ComplaintCase
@@ -40,10 +41,13 @@ class ComplaintAccepted(BaseModel):
     summary="File a complaint",
     responses={
         202: {"model": ComplaintAccepted, "description": "Complaint published"},
-        401: {"description": "No valid bearer token"},
-        403: {"description": "Not an adapter, or a consumer filing for someone else"},
-        409: {"description": "A request with this Idempotency-Key is still being processed"},
-        503: {"description": "The bus is unavailable"},
+        **answers(
+            400,
+            401,
+            409,
+            s403="Not an adapter of this channel, or a consumer filing for someone else",
+            s503="The bus is unavailable",
+        ),
     },
 )
 def file_complaint(
@@ -114,9 +118,9 @@ def _as_submitted_by(body: IntakeMessageV1, principal: Principal) -> IntakeMessa
         )
     reference = f"{principal.actor}/{body.channel_ref}"
     if len(reference) > SHORT_TEXT_MAX:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            detail=f"channel_ref is kept as {reference[:40]}…, which is longer than "
+        raise unprocessable(
+            ("body", "channel_ref"),
+            f"channel_ref is kept as {reference[:40]}…, which is longer than "
             f"{SHORT_TEXT_MAX} characters; send a shorter one",
         )
     return body.model_copy(update={"channel_ref": reference})

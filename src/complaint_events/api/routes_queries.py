@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Final, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -29,6 +29,7 @@ from complaint_events.api.case_views import (
     timeline_public,
 )
 from complaint_events.api.deps import CasesDep, DbConn
+from complaint_events.api.problems import answers, unprocessable
 from complaint_events.api.query_models import (
     CaseListPublic,
     CasePublic,
@@ -49,13 +50,11 @@ from complaint_events.application.personal_data import open_contact
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import Channel
 
-COMMON_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
-    status.HTTP_401_UNAUTHORIZED: {"description": "No valid bearer token"},
-    status.HTTP_403_FORBIDDEN: {"description": "The caller's role may not read this"},
-    status.HTTP_503_SERVICE_UNAVAILABLE: {
-        "description": "The read models need the PostgreSQL store (not in embedded mode)"
-    },
-}
+COMMON_RESPONSES: Final = answers(
+    401,
+    s403="The caller's role may not read this",
+    s503="The read models need the PostgreSQL store (not in embedded mode)",
+)
 
 router = APIRouter(prefix="/v1", tags=["queries"], responses=COMMON_RESPONSES)
 
@@ -70,9 +69,7 @@ Stage = Literal[
 ]
 """The stages of the case summary (:func:`projections.case_summary.stage_of`)."""
 
-NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
-    status.HTTP_404_NOT_FOUND: {"description": "Unknown, or not visible to the caller"}
-}
+NOT_FOUND: Final = answers(404)
 
 
 def _case_not_found() -> HTTPException:
@@ -288,8 +285,4 @@ def read_sku_quality(sku: str, principal: Staff, conn: DbConn) -> SkuQualityPubl
 
 
 def _invalid(field: str, message: str) -> HTTPException:
-    # The shape FastAPI gives its own validation errors: field-level, 422.
-    return HTTPException(
-        422,
-        detail=[{"loc": ["query", field], "msg": message, "type": "value_error"}],
-    )
+    return unprocessable(("query", field), message)

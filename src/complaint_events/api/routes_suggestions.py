@@ -10,7 +10,7 @@ handler posts the decision to ``determine-liability`` / ``offer-remedy``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Final
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from complaint_events.api.actions import visible_case
 from complaint_events.api.auth import Principal, Role, require
 from complaint_events.api.deps import CasesDep, ClockDep
+from complaint_events.api.problems import answers
 from complaint_events.domain.rules.liability import LiabilityFacts, suggest_liability
 from complaint_events.domain.rules.references import RuleRef
 from complaint_events.domain.rules.remedies import RemedyFacts, recommend_remedy
@@ -35,11 +36,9 @@ router = APIRouter(prefix="/v1/cases", tags=["handler actions"])
 
 HandlerOnly = Annotated[Principal, Depends(require(Role.HANDLER))]
 Flag = Annotated[bool, Query(description="The handler's finding")]
-_RESPONSES: dict[int | str, dict[str, str]] = {
-    401: {"description": "No valid bearer token"},
-    403: {"description": "Handlers only"},
-    404: {"description": "No such case"},
-}
+CONSUMER_LOSS_PATTERN: Final = r"^[0-9]{1,8}(\.[0-9]{1,2})?$"
+"""Yuan, at most 99,999,999.99: exact, so no float ever rounds a claim."""
+_RESPONSES: Final = answers(401, 404, s403="Handlers only")
 
 
 class RuleReference(BaseModel):
@@ -129,7 +128,7 @@ def liability_suggestion(
     "/{case_id}/remedy-suggestion",
     response_model=RemedySuggestionOut,
     summary="The rules' remedy suggestion, with statutory compensation",
-    responses={**_RESPONSES, 409: {"description": "Liability is not determined yet"}},
+    responses={**_RESPONSES, **answers(s409="Liability is not determined yet")},
 )
 def remedy_suggestion(
     case_id: UUID,
@@ -139,8 +138,12 @@ def remedy_suggestion(
     warranty_months: Annotated[int, Query(ge=0, le=120, description="Warranty (三包)")] = 12,
     failed_repairs: Annotated[int, Query(ge=0, le=20, description="Repairs that failed")] = 0,
     consumer_loss: Annotated[
-        Decimal, Query(ge=0, le=10_000_000, decimal_places=2, description="Loss beyond price")
-    ] = Decimal(0),
+        str,
+        Query(
+            pattern=CONSUMER_LOSS_PATTERN,
+            description="Loss beyond the price, in yuan, as an exact decimal: e.g. 120.50",
+        ),
+    ] = "0",
 ) -> RemedySuggestionOut:
     """The recommendation for the recorded liability (三包, CPL Arts. 24/25/55, FSL Art. 148)."""
     case = visible_case(cases, principal, case_id)
@@ -163,7 +166,7 @@ def remedy_suggestion(
             fraud=case.category is ProblemCategory.COUNTERFEIT
             or LiabilityGround.COUNTERFEIT in grounds,
             unsafe_food=SafetyFlag.FOOD_ILLNESS in case.safety_flags,
-            consumer_loss=consumer_loss,
+            consumer_loss=Decimal(consumer_loss),
         ),
         clock.now().date(),
     )

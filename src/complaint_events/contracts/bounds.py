@@ -18,10 +18,15 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BeforeValidator, Field, Strict, WithJsonSchema
 
+from complaint_events.domain.text import WHITE_SPACE, is_blank
+
 NO_NUL_PATTERN: Final = r"^[^\x00]*$"
 """Any text without U+0000; the same pattern in the code and in the schemas."""
 
-NON_BLANK_PATTERN: Final = r"^\s*[^\s\x00][^\x00]*$"
+# Unicode's White_Space spelled out (domain/text.py): engines disagree on \s.
+_WHITE_CLASS: Final = WHITE_SPACE.encode("unicode_escape").decode("ascii")
+
+NON_BLANK_PATTERN: Final = rf"^[{_WHITE_CLASS}]*[^{_WHITE_CLASS}\x00][^\x00]*$"
 """A text that says something: one character that is not white space, and no U+0000.
 
 Texts are taken as sent (not trimmed), so that the schema's ``maxLength`` and
@@ -60,7 +65,7 @@ def _no_nul(value: object) -> object:
 
 def _says_something(value: object) -> object:
     # The code's reading of NON_BLANK_PATTERN, with a message people understand.
-    if isinstance(value, str) and (not value or value.isspace()):
+    if isinstance(value, str) and is_blank(value):
         raise ValueError("must say something: it is empty or only white space")
     return _no_nul(value)
 

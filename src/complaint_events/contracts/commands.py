@@ -47,7 +47,6 @@ from complaint_events.contracts.bounds import (
 )
 from complaint_events.contracts.events import (
     ContractError,
-    MerchantEvidenceRefV1,
     NonNegativeMoney,
 )
 from complaint_events.domain.case import MAX_CASE_EVIDENCE
@@ -58,6 +57,7 @@ from complaint_events.domain.values import (
     Demand,
     EvidenceKind,
     LiabilityGround,
+    MerchantEvidenceKind,
     Party,
     ProblemCategory,
     RemedyKind,
@@ -91,6 +91,18 @@ class CommandEvidenceV1(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 
     kind: EvidenceKind
+    uri: Uri
+
+
+class MerchantCommandEvidenceV1(BaseModel):
+    """A pointer to a merchant's certificate, voucher or explanation, as a merchant sends it.
+
+    Strict about unknown keys, as every command is; the event that records it
+    (``MerchantEvidenceRefV1``) stays tolerant for its readers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
+
+    kind: MerchantEvidenceKind
     uri: Uri
 
 
@@ -235,7 +247,7 @@ class SubmitMerchantEvidenceV1(CommandPayload):
     command_type: ClassVar[str] = "submit_merchant_evidence"
     schema_version: ClassVar[int] = 1
 
-    evidence: list[MerchantEvidenceRefV1] = Field(default_factory=list, max_length=LIST_MAX)
+    evidence: list[MerchantCommandEvidenceV1] = Field(default_factory=list, max_length=LIST_MAX)
     explanation: Note = ""
 
 

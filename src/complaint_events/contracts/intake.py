@@ -25,6 +25,7 @@ from complaint_events.contracts.bounds import (
 )
 from complaint_events.contracts.events import NonNegativeMoney, personal
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.text import trimmed
 from complaint_events.domain.values import (
     Channel,
     Demand,
@@ -118,7 +119,7 @@ class IntakeMessageV1(BaseModel):
             received_at=self.received_at,
             consumer_id=self.consumer.consumer_id,
             contact=Contact(
-                name=self.consumer.name.strip(),
+                name=trimmed(self.consumer.name),
                 phone=self.consumer.phone,
                 email=self.consumer.email,
                 address=self.consumer.address,
@@ -126,10 +127,10 @@ class IntakeMessageV1(BaseModel):
             order_id=self.order_id,
             merchant_id=self.merchant_id,
             sku=self.sku,
-            product_name=self.product_name.strip(),
+            product_name=trimmed(self.product_name),
             # Taken as sent (the schema's bounds mean the same to every reader);
             # the white space people type around what they write is not kept.
-            description=self.description.strip(),
+            description=trimmed(self.description),
             demand=self.demand,
             category=self.category,
             price=self.price,

@@ -31,6 +31,7 @@ from complaint_events.contracts.commands import (
     DetermineLiabilityV1,
     ExecuteRemedyV1,
     FileAppealV1,
+    MerchantCommandEvidenceV1,
     OfferRemedyV1,
     ReceiveReturnV1,
     RecordSatisfactionV1,
@@ -42,7 +43,6 @@ from complaint_events.contracts.commands import (
     SupplyInformationV1,
 )
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.contracts.events import MerchantEvidenceRefV1
 from complaint_events.demo.synthetic import Plan
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.rules.liability import (
@@ -239,7 +239,7 @@ class Actors:
         kinds = [MerchantEvidenceKind.QUALITY_CERTIFICATE, MerchantEvidenceKind.PURCHASE_VOUCHER]
         payload = SubmitMerchantEvidenceV1(
             evidence=[
-                MerchantEvidenceRefV1.model_validate(
+                MerchantCommandEvidenceV1.model_validate(
                     {"kind": k, "uri": f"merchant://{case.merchant_id}/{k}.pdf"}
                 )
                 for k in kinds

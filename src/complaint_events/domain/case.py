@@ -47,6 +47,7 @@ from complaint_events.domain.rules.references import (
 from complaint_events.domain.rules.remedies import default_judgment
 from complaint_events.domain.sku_quality import BATCH_SPOT_CHECK_METHOD, batch_scope
 from complaint_events.domain.status import TRANSITIONS, CaseStatus, Step, next_status
+from complaint_events.domain.text import is_blank
 from complaint_events.domain.values import (
     ActorRole,
     AppealOutcome,
@@ -305,7 +306,7 @@ class ComplaintCase(Aggregate):
     def assign(self, handler: str, by: Acting) -> None:
         """Put the case in a handler's hands."""
         self._step(Step.ASSIGN)
-        if not handler.strip():
+        if is_blank(handler):
             raise InvalidCommandError("assign needs a handler id")
         self._assigned(handler=handler, **stamp(by))
 
@@ -362,7 +363,7 @@ class ComplaintCase(Aggregate):
     def request_information(self, items: list[str], by: Acting, policy: DeadlinePolicy) -> None:
         """Ask the consumer for what is missing; 72 h to answer, reminder at 48 h."""
         status = self._step(Step.REQUEST_INFORMATION)
-        if not items or not all(i.strip() for i in items):
+        if not items or any(is_blank(i) for i in items):
             raise InvalidCommandError("request information needs at least one named item")
         self._information_requested(
             items=list(items),
@@ -463,7 +464,7 @@ class ComplaintCase(Aggregate):
         self._check_merchant(by)
         if self.open_deadline(DeadlineKind.MERCHANT_EVIDENCE) is None:
             raise NothingRequestedError("no evidence is requested from the merchant now")
-        if not evidence and not explanation.strip():
+        if not evidence and is_blank(explanation):
             raise InvalidCommandError("submit at least one piece of evidence or an explanation")
         self._merchant_evidence_submitted(
             evidence=evidence, explanation=explanation, status=status, **stamp(by)
@@ -637,7 +638,7 @@ class ComplaintCase(Aggregate):
         if any(linked["alert_id"] == alert_id for linked in self.batch_alerts):
             return
         self._step(Step.LINK_BATCH_ALERT)
-        if not alert_id.strip():
+        if is_blank(alert_id):
             raise InvalidCommandError("linking a batch alert needs the alert id")
         if sku != self.sku:
             raise InvalidCommandError(
@@ -786,7 +787,7 @@ class ComplaintCase(Aggregate):
         """The consumer rejects the open offer, saying why."""
         status = self._step(Step.REJECT_REMEDY)
         self._check_consumer(by)
-        if not reason.strip():
+        if is_blank(reason):
             raise InvalidCommandError("rejecting a remedy needs a reason")
         self._remedy_rejected(rejection=reason, status=status, **stamp(by))
 
@@ -907,7 +908,7 @@ class ComplaintCase(Aggregate):
             raise AppealWindowClosedError(
                 "the appeal window has closed; appeals are accepted for 7 days after closure"
             )
-        if not grounds.strip():
+        if is_blank(grounds):
             raise InvalidCommandError("an appeal must state its grounds")
         self._appeal_filed(grounds=grounds, status=status, **stamp(by))
 
@@ -942,7 +943,7 @@ class ComplaintCase(Aggregate):
     def reopen(self, new_facts: str, by: Acting) -> None:
         """Reopen a closed case; only new facts justify it."""
         status = self._step(Step.REOPEN)
-        if not new_facts.strip():
+        if is_blank(new_facts):
             raise InvalidCommandError("a case is reopened only on new facts; state them")
         self._reopened(new_facts=new_facts, status=status, **stamp(by))
 
@@ -958,7 +959,7 @@ class ComplaintCase(Aggregate):
     def escalate(self, reason: str, level: int, by: Acting) -> None:
         """Raise the case to a senior handler or the platform's intervention team."""
         self._step(Step.ESCALATE)
-        if not reason.strip():
+        if is_blank(reason):
             raise InvalidCommandError("an escalation must say why")
         self._escalated(escalation=reason, level=level, **stamp(by))
 
@@ -1108,7 +1109,7 @@ def _check_values(kind: type[StrEnum], values: list[str], what: str) -> None:
 def _check_evidence(evidence: list[Record], kinds: type[StrEnum]) -> None:
     """Evidence items are ``{"kind": ..., "uri": ...}`` pointers."""
     for item in evidence:
-        if set(item) != {"kind", "uri"} or not str(item["uri"]).strip():
+        if set(item) != {"kind", "uri"} or is_blank(str(item["uri"])):
             raise InvalidCommandError(
                 f"evidence items are {{'kind', 'uri'}} with a non-empty uri; got {item!r}"
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from complaint_events.domain.text import is_blank
 from complaint_events.domain.values import (
     Channel,
     Demand,
@@ -98,7 +99,7 @@ class ComplaintDetails:
             raise ValueError("price cannot be negative")
         if self.quantity < 1:
             raise ValueError("quantity must be at least 1")
-        if not self.description.strip():
+        if is_blank(self.description):
             raise ValueError("description cannot be empty")
         if self.received_at.tzinfo is None:
             raise ValueError("received_at must be timezone-aware")

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 
 from complaint_events.domain.acting import Acting, Meta, stamp
 from complaint_events.domain.errors import InvalidCommandError
+from complaint_events.domain.text import is_blank
 from complaint_events.domain.values import SpotCheckMethod, SpotCheckOutcome
 
 _SKU_QUALITY_NS: Final = uuid5(NAMESPACE_URL, "urn:complaint-events:sku-quality")
@@ -91,7 +92,7 @@ class SkuQuality(Aggregate):
         by: Acting,
     ) -> SkuQuality:
         """Open the SKU's record with its first alert."""
-        if not sku.strip():
+        if is_blank(sku):
             raise InvalidCommandError("a batch alert needs the SKU it is about")
         record = cls(sku=sku, **stamp(by))
         record.raise_alert(
@@ -159,7 +160,7 @@ class SkuQuality(Aggregate):
         """Record an alert and the one spot check it orders; a known alert id changes nothing."""
         if alert_id in self._alerts:
             return
-        if not alert_id.strip():
+        if is_blank(alert_id):
             raise InvalidCommandError("a batch alert needs an id")
         if not case_ids:
             raise InvalidCommandError("a batch alert links at least one case")
