@@ -58,6 +58,7 @@ from complaint_events.contracts.events import (
     CaseClosedV1,
     ComplaintFiledV1,
     ComplaintFiledV2,
+    ComplaintFiledV3,
     DeadlineExpiredV1,
     LiabilityDeterminedV1,
     MerchantEvidenceRequestedV1,
@@ -249,7 +250,7 @@ class DailyReport:
         at = envelope.occurred_at.astimezone(UTC)
         case_id = envelope.case_id
         match envelope.typed_payload():
-            case ComplaintFiledV1() | ComplaintFiledV2() as filed:
+            case ComplaintFiledV1() | ComplaintFiledV2() | ComplaintFiledV3() as filed:
                 deadline = filed.acknowledgement_deadline
                 case = _Case(filed.channel.value, filed.sku, at)
                 case.ack = _Clock(deadline.deadline_id, deadline.due_at)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from kafka import KafkaAdminClient
 from psycopg import sql
 from typer.testing import CliRunner, Result
 
@@ -62,7 +64,8 @@ def filing(consumer_id: str, ref: str, contact: Contact) -> ComplaintDetails:
         merchant_id="m-1",
         sku="SKU-KETTLE",
         product_name="kettle",
-        description="the kettle leaks at the seam",
+        # What people write holds personal data too: a name and a phone number.
+        description=f"我是{contact.name}，电话 {contact.phone}。the kettle leaks at the seam",
         demand=Demand.RETURN,
         category=ProblemCategory.QUALITY_DEFECT,
         price=Decimal("99.00"),
@@ -120,6 +123,18 @@ class World:
         return [
             value for _key, _headers, value in read_topic(self.settings.kafka_bootstrap, self.topic)
         ]
+
+    def every_topic_value(self) -> dict[str, list[bytes]]:
+        """Every message of every topic of this world, dead-letter topics included."""
+        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        try:
+            names = [t for t in admin.list_topics() if t.startswith(self.settings.topic_prefix)]
+        finally:
+            admin.close()
+        return {
+            name: [value for _k, _h, value in read_topic(self.settings.kafka_bootstrap, name)]
+            for name in names
+        }
 
     def read_model_rows(self) -> dict[str, list[str]]:
         """Every row of every table but the event store's, as text."""
@@ -182,10 +197,12 @@ def analytics_filed(world: World, out: Path) -> int:
 
 
 def test_personal_data_is_sealed_everywhere_and_erased_after_the_retention_period(
-    world: World, tmp_path: Path
+    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="complaint_events")
     cases, case_id = world.cases, world.case_id
     # ---- before erasure: ciphertext everywhere, readable by a handler
+    assert cases.description_of(cases.get_case(case_id)).startswith("我是林小明")
     assert cases.get_case(case_id).status == "closed"
     rows = world.store_rows()
     assert rows
@@ -225,6 +242,7 @@ def test_personal_data_is_sealed_everywhere_and_erased_after_the_retention_perio
     assert cases.keys.get("c-1") is None
     case = cases.get_case(case_id)
     assert open_contact(case.contact, cases.keys) is None
+    assert cases.description_of(case) is None
     assert cases.contact_of(cases.get_case(world.cases.case_ids_of_consumer("c-2")[0])) is not None
     shown = world.cli("privacy", "show", "c-1", "--json", now=allowed_from)
     assert json.loads(shown.output)["contact"] == "[erased]"
@@ -251,6 +269,15 @@ def test_personal_data_is_sealed_everywhere_and_erased_after_the_retention_perio
     audit = world.cli("audit", "verify", "--all", now=allowed_from)
     assert audit.exit_code == 0, audit.output
     assert analytics_filed(world, tmp_path / "after") == filed_before
+
+    # ---- and the name and phone number the consumer wrote are nowhere in clear:
+    # the store, every topic (dead letters included), the read models, the logs.
+    assert [leaks(r) for r in world.store_rows() if leaks(r)] == []
+    for topic, values in world.every_topic_value().items():
+        assert [leaks(v) for v in values if leaks(v)] == [], topic
+    for table, texts in world.read_model_rows().items():
+        assert [t for t in texts if leaks(t.encode())] == [], table
+    assert leaks(caplog.text.encode()) == []
 
 
 def test_a_dump_of_the_postgresql_database_opens_no_consumer_key(stack_settings: Settings) -> None:

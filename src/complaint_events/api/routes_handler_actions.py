@@ -73,7 +73,10 @@ def request_merchant_evidence(
     """Start the merchant's 48 h evidence clock; the merchant sees a masked summary only."""
 
     def command(case: ComplaintCase) -> RequestMerchantEvidenceV2:
-        return RequestMerchantEvidenceV2(summary=merchant_summary(case, body.questions))
+        description = act.request.app.state.cases.description_of(case)
+        return RequestMerchantEvidenceV2(
+            summary=merchant_summary(case, description, body.questions)
+        )
 
     return act.issue(case_id, command, body)
 

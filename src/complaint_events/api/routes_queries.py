@@ -44,6 +44,7 @@ from complaint_events.api.visibility import (
     STAFF,
     ContactOpener,
     may_read_case,
+    texts_opened,
 )
 from complaint_events.application.cases import CaseNotFoundError
 from complaint_events.application.personal_data import open_contact
@@ -175,7 +176,7 @@ def read_case(
 ) -> CasePublic:
     if as_of is None:
         row, filing = _visible_case(conn, principal, case_id)
-        return case_public(principal, row, filing, opener)
+        return case_public(principal, row, texts_opened(filing, cases.keys), opener)
     if principal.role not in STAFF:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail="only handlers and auditors read past states"
@@ -187,7 +188,7 @@ def read_case(
     if case is None:
         raise _case_not_found()
     row, filing = as_of_rows(case)
-    return case_public(principal, row, filing, opener, as_of=as_of)
+    return case_public(principal, row, texts_opened(filing, cases.keys), opener, as_of=as_of)
 
 
 @router.get(
@@ -197,10 +198,16 @@ def read_case(
     "merchant the consumer's personal data is masked or removed and free text scrubbed.",
     responses=NOT_FOUND,
 )
-def read_timeline(case_id: UUID, principal: Reader, conn: DbConn, opener: Opener) -> TimelinePublic:
+def read_timeline(
+    case_id: UUID, principal: Reader, conn: DbConn, cases: CasesDep, opener: Opener
+) -> TimelinePublic:
     row, filing = _visible_case(conn, principal, case_id)
-    rows = rm.timeline(conn, case_id)
-    return timeline_public(principal, case_id, rows, filing, opener, row.get("remedy_kind"))
+    rows = [
+        {**r, "payload": texts_opened(r["payload"], cases.keys)} for r in rm.timeline(conn, case_id)
+    ]
+    return timeline_public(
+        principal, case_id, rows, texts_opened(filing, cases.keys), opener, row.get("remedy_kind")
+    )
 
 
 # ---------------------------------------------------------------- merchants

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from complaint_events.api.auth import Principal, Role
+from complaint_events.application.personal_data import ConsumerKeys, open_text
 from complaint_events.domain.complaint import Contact
 from complaint_events.domain.masking import (
+    ERASED,
     MASK,
     ConsumerContact,
     mask_contact,
@@ -73,6 +75,26 @@ def may_read_case(principal: Principal, merchant_id: str, consumer_id: str | Non
 
 ContactOpener = Callable[[Mapping[str, Any] | None], Contact | None]
 """Opens the contact record of a filing event (sealed or, for older events, plain)."""
+
+
+SEALED_TEXTS: Final = ("description",)
+"""Fields of event payloads that hold a text sealed under the consumer's key."""
+
+
+def texts_opened(payload: Mapping[str, Any] | None, keys: ConsumerKeys) -> dict[str, Any] | None:
+    """``payload`` with its sealed texts in clear, or ``[erased]`` once the key is gone."""
+    if payload is None:
+        return None
+    opened = dict(payload)
+    for name in SEALED_TEXTS:
+        value = opened.get(name)
+        if isinstance(value, Mapping) and "sealed" in value:
+            try:
+                text = open_text(value, keys)
+            except (ValueError, KeyError, TypeError):
+                text = None  # a record of an unknown form shows nothing rather than failing
+            opened[name] = ERASED if text is None else text
+    return opened
 
 
 def contact_of(filing: Mapping[str, Any] | None, opener: ContactOpener) -> ConsumerContact | None:

@@ -26,7 +26,13 @@ from complaint_events.adapters.consumer_keys import keys_for
 from complaint_events.adapters.rejection_ledger import Refusal, ledger_for
 from complaint_events.adapters.stored_events import stored_events_of
 from complaint_events.application.hash_chaining import ChainHeads, seal_events
-from complaint_events.application.personal_data import ConsumerKeys, open_contact, seal_contact
+from complaint_events.application.personal_data import (
+    ConsumerKeys,
+    open_contact,
+    open_text,
+    seal_contact,
+    seal_text,
+)
 from complaint_events.application.transcodings import DateAsISO
 from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
@@ -35,6 +41,7 @@ from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.errors import ComplaintError, ReferenceTakenError
 from complaint_events.domain.problem_index import ProblemIndex, case_id_for
+from complaint_events.domain.rules.triage import shows_distress
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +114,22 @@ class ActionOutcome:
 
     case_id: UUID
     events: tuple[CaseEvent, ...]
+
+
+def sealed(details: ComplaintDetails, key: bytes) -> ComplaintDetails:
+    """The complaint with its contact and description sealed under the consumer's key.
+
+    Whether the description reads as distressed is judged first, on the clear
+    text, and travels as a fact: no reader needs the text for it again."""
+    if isinstance(details.contact, Contact):
+        details = replace(details, contact=seal_contact(details.contact, details.consumer_id, key))
+    if isinstance(details.description, str):
+        details = replace(
+            details,
+            description=seal_text(details.description, details.consumer_id, key),
+            distress=shows_distress(details.description),
+        )
+    return details
 
 
 class ComplaintCases(Application[UUID]):
@@ -206,19 +229,14 @@ class ComplaintCases(Application[UUID]):
             ProblemIndex.create_id(d.problem_key) for d, _ in batch
         }
         missing = candidates - existing_ids(self.recorder, candidates)
-        # The contact is sealed before the case sees it: no event, envelope, hash
-        # or read model ever holds it in clear. One key lookup for the batch.
-        keys = self.keys.get_or_create_many(
-            {d.consumer_id for d, _ in batch if isinstance(d.contact, Contact)}
-        )
+        # The contact and the description are sealed before the case sees them: no
+        # event, envelope, hash or read model ever holds them in clear. One key
+        # lookup for the batch.
+        keys = self.keys.get_or_create_many({d.consumer_id for d, _ in batch})
         outcomes: list[FilingOutcome] = []
         for details, by in batch:
-            if isinstance(details.contact, Contact):
-                sealed = seal_contact(
-                    details.contact, details.consumer_id, keys[details.consumer_id]
-                )
-                details = replace(details, contact=sealed)  # noqa: PLW2901
-            outcomes.append(self._file_one(details, by, cases, indexes, missing))
+            filing = sealed(details, keys[details.consumer_id])
+            outcomes.append(self._file_one(filing, by, cases, indexes, missing))
         changed = [
             a for a in (*cases.values(), *indexes.values()) if a is not None and a.pending_events
         ]
@@ -516,6 +534,10 @@ class ComplaintCases(Application[UUID]):
     def contact_of(self, case: ComplaintCase) -> Contact | None:
         """The case's consumer contact in clear; None once their key was erased."""
         return open_contact(case.contact, self.keys)
+
+    def description_of(self, case: ComplaintCase) -> str | None:
+        """The complaint as the consumer wrote it; None once their key was erased."""
+        return open_text(case.description, self.keys)
 
     def history(self, case_id: UUID) -> list[CaseEvent]:
         """Every stored event of the case, in order."""

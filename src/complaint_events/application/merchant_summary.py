@@ -14,11 +14,16 @@ from collections.abc import Sequence
 
 from complaint_events.contracts.commands import MerchantSummaryV1, SummaryEvidenceV1
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.masking import scrub_text
+from complaint_events.domain.masking import ERASED, scrub_text
 
 
-def merchant_summary(case: ComplaintCase, questions: Sequence[str]) -> MerchantSummaryV1:
-    """The summary of ``case`` for its merchant, with the handler's questions."""
+def merchant_summary(
+    case: ComplaintCase, description: str | None, questions: Sequence[str]
+) -> MerchantSummaryV1:
+    """The summary of ``case`` for its merchant, with the handler's questions.
+
+    ``description`` is the complaint in clear (the case keeps it sealed); None
+    once the consumer's data was erased."""
     return MerchantSummaryV1(
         order_id=case.order_id,
         sku=case.sku,
@@ -28,7 +33,7 @@ def merchant_summary(case: ComplaintCase, questions: Sequence[str]) -> MerchantS
         delivered_on=None if case.delivered_on is None else case.delivered_on.isoformat(),
         category=case.category,
         demand=case.demand,
-        complaint=scrub_text(case.description),
+        complaint=ERASED if description is None else scrub_text(description),
         evidence=[SummaryEvidenceV1(kind=e["kind"], uri=e["uri"]) for e in case.evidence],
         questions=[scrub_text(q) for q in questions],
     )

@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from complaint_events.contracts.events import SEALED_CONTACT_FORM, is_sealed_contact
-from complaint_events.domain.complaint import Contact, SealedContact
+from complaint_events.domain.complaint import Contact, SealedContact, SealedText
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,47 @@ def seal_contact(contact: Contact, consumer_id: str, key: bytes) -> SealedContac
     )
 
 
+def seal_text(text: str, consumer_id: str, key: bytes) -> SealedText:
+    """A text the consumer wrote, encrypted under their key, bound to their id."""
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(key).encrypt(nonce, text.encode("utf-8"), consumer_id.encode("utf-8"))
+    return SealedText(
+        key_id=consumer_id,
+        nonce=base64.b64encode(nonce).decode("ascii"),
+        ciphertext=base64.b64encode(ciphertext).decode("ascii"),
+        form=SEALED_CONTACT_FORM,
+    )
+
+
+def open_text(value: str | Mapping[str, Any] | None, keys: ConsumerKeys) -> str | None:
+    """A sealed text in clear (a plain string, from an older event, as it is);
+    None once the consumer's key has been erased."""
+    if value is None or isinstance(value, str):
+        return value
+    plaintext = _open(value, keys)
+    return None if plaintext is None else plaintext.decode("utf-8")
+
+
+def _open(record: Mapping[str, Any], keys: ConsumerKeys) -> bytes | None:
+    if record.get("sealed") != SEALED_CONTACT_FORM:
+        raise ValueError(f"unknown sealing form {record.get('sealed')!r}")
+    key_id = str(record["key_id"])
+    key = keys.get(key_id)
+    if key is None:
+        return None
+    try:
+        return AESGCM(key).decrypt(
+            base64.b64decode(record["nonce"]),
+            base64.b64decode(record["ciphertext"]),
+            key_id.encode("utf-8"),
+        )
+    except InvalidTag:
+        # Sealed under a key since erased (the consumer filed again and got a new
+        # one), or not this consumer's record: unreadable either way.
+        log.warning("a record sealed for consumer %s does not open with their key", key_id)
+        return None
+
+
 def open_contact(record: Mapping[str, Any] | None, keys: ConsumerKeys) -> Contact | None:
     """The contact in clear; None once the consumer's key has been erased.
 
@@ -136,24 +177,8 @@ def open_contact(record: Mapping[str, Any] | None, keys: ConsumerKeys) -> Contac
         return None
     if not is_sealed_contact(record):
         return _plain_contact(record)
-    if record.get("sealed") != SEALED_CONTACT_FORM:
-        raise ValueError(f"unknown sealed-contact form {record.get('sealed')!r}")
-    key_id = str(record["key_id"])
-    key = keys.get(key_id)
-    if key is None:
-        return None
-    try:
-        plaintext = AESGCM(key).decrypt(
-            base64.b64decode(record["nonce"]),
-            base64.b64decode(record["ciphertext"]),
-            key_id.encode("utf-8"),
-        )
-    except InvalidTag:
-        # Sealed under a key since erased (the consumer filed again and got a new
-        # one), or not this consumer's record: unreadable either way.
-        log.warning("a contact sealed for consumer %s does not open with their key", key_id)
-        return None
-    return _plain_contact(json.loads(plaintext))
+    plaintext = _open(record, keys)
+    return None if plaintext is None else _plain_contact(json.loads(plaintext))
 
 
 def _plain_contact(record: Mapping[str, Any]) -> Contact:

@@ -48,6 +48,7 @@ from complaint_events.contracts.bounds import (
     WholeNumber,
 )
 from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.domain.rules.triage import shows_distress
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import (
     AppealOutcome,
@@ -221,6 +222,25 @@ class SealedContactV1(WireModel):
     )
 
 
+class SealedTextV1(WireModel):
+    """A text the consumer wrote, encrypted under their key like the contact.
+
+    A description holds whatever a person says (names, phone numbers, a hotline
+    transcript); sealed, it becomes unreadable everywhere once the consumer's
+    key is erased (docs/privacy.md).
+    """
+
+    sealed: Literal["v1"] = Field(description="Form of the sealing: AES-256-GCM, v1")
+    key_id: str = Field(min_length=1, description="Whose key sealed it: the consumer id")
+    nonce: str = Field(min_length=1, description="96-bit nonce, base64")
+    ciphertext: str = Field(
+        min_length=1,
+        description="AES-GCM ciphertext and tag (base64) of the UTF-8 text; associated "
+        "data: the key id",
+        json_schema_extra=PERSONAL_DATA,
+    )
+
+
 def is_sealed_contact(value: object) -> bool:
     """Whether a stored contact record is sealed (or the plaintext of older events)."""
     return isinstance(value, Mapping) and "sealed" in value
@@ -295,9 +315,57 @@ class ComplaintFiledV2(PayloadModel):
     acknowledgement_deadline: DeadlineV1
 
 
-AnyComplaintFiled = ComplaintFiledV1 | ComplaintFiledV2
+class ComplaintFiledV3(PayloadModel):
+    """A case opened; the contact and the description travel sealed under the consumer's key.
+
+    Breaking for readers of V2 (``description`` changed type). What readers need
+    from the description is carried as a fact: ``distress``, judged on the clear
+    text at filing. Events stored before descriptions were sealed are still
+    published as V1 or V2, exactly as they were hashed.
+    """
+
+    event_type: ClassVar[str] = "ComplaintFiled"
+    schema_version: ClassVar[int] = 3
+
+    channel: Channel
+    channel_ref: str
+    received_at: Timestamp
+    consumer_id: str
+    contact: SealedContactV1 = personal()
+    order_id: str
+    merchant_id: str
+    sku: str
+    product_name: str
+    product_spec: str
+    product_type: str | None
+    purchase_date: CalendarDate | None
+    delivered_on: CalendarDate | None
+    price: Money
+    quantity: WholeNumber = Field(ge=1)
+    description: SealedTextV1 = personal()
+    distress: Flag = Field(
+        description="The description reads as distressed (the acknowledgement soothes); "
+        "judged on the clear text when it was filed"
+    )
+    evidence: list[EvidenceRefV1]
+    demand: Demand
+    category: ProblemCategory
+    safety_flags: list[SafetyFlag]
+    language: str
+    problem_key: str = Field(description="Same consumer + order + SKU + category: spots duplicates")
+    acknowledgement_deadline: DeadlineV1
+
+
+AnyComplaintFiled = ComplaintFiledV1 | ComplaintFiledV2 | ComplaintFiledV3
 """``ComplaintFiled`` at any schema version: what a reader of the topic must accept
-(the facts are the same; only the contact's form differs)."""
+(the facts are the same; the contact's and the description's forms differ)."""
+
+
+def distress_of(filed: AnyComplaintFiled) -> bool:
+    """Whether the complaint reads as distressed, at any version of ``ComplaintFiled``."""
+    if isinstance(filed, ComplaintFiledV3):
+        return filed.distress
+    return shows_distress(filed.description)
 
 
 class CaseTriagedV1(PayloadModel):
@@ -657,6 +725,7 @@ class BatchSpotCheckResultRecordedV1(PayloadModel):
 ALL_EVENT_MODELS: Final[tuple[type[PayloadModel], ...]] = (
     ComplaintFiledV1,
     ComplaintFiledV2,
+    ComplaintFiledV3,
     CaseTriagedV1,
     CaseAssignedV1,
     DuplicateSubmissionRecordedV1,

@@ -24,6 +24,7 @@ from complaint_events.contracts.envelope import PAYLOAD_CHECKED, EventEnvelope, 
 from complaint_events.contracts.events import (
     EVENT_PAYLOADS,
     ComplaintFiledV1,
+    ComplaintFiledV2,
     ContractError,
     is_sealed_contact,
 )
@@ -54,6 +55,10 @@ def to_envelope(domain_event: object) -> EventEnvelope:
     if not isinstance(case_id, UUID) or not isinstance(sequence, int):
         raise ContractError(f"{event_type} is not a case event: no originator id or version")
     payload = {k: v for k, v in attributes.items() if k not in _ENVELOPE_ATTRIBUTES}
+    if model in (ComplaintFiledV1, ComplaintFiledV2) and payload.get("distress") is None:
+        # A description in clear was not judged at filing: the versions that carry
+        # it in clear have no such field, and their readers judge the text.
+        payload.pop("distress", None)
     unknown = sorted(set(payload) - set(model.model_fields))
     if unknown:
         raise ContractError(
@@ -109,6 +114,9 @@ def _contract_for(event_type: str, attributes: Mapping[str, Any]) -> tuple[int, 
     if event_type == "ComplaintFiled" and not is_sealed_contact(attributes.get("contact")):
         # Filed before contacts were sealed: published (and hashed) as V1, plaintext.
         return ComplaintFiledV1.schema_version, ComplaintFiledV1
+    if event_type == "ComplaintFiled" and isinstance(attributes.get("description"), str):
+        # Filed before descriptions were sealed: published (and hashed) as V2.
+        return ComplaintFiledV2.schema_version, ComplaintFiledV2
     return EVENT_PAYLOADS[event_type]
 
 

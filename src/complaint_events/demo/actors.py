@@ -218,7 +218,8 @@ class Actors:
     def _request_merchant_evidence(self, case: ComplaintCase) -> list[CommandEnvelopeV1]:
         if case.status not in (CaseStatus.FILED, CaseStatus.VERIFYING):
             return []
-        payload = RequestMerchantEvidenceV2(summary=merchant_summary(case, []))
+        description = self.cases.description_of(case)
+        payload = RequestMerchantEvidenceV2(summary=merchant_summary(case, description, []))
         return [self._cmd(case, HANDLER, "evidence", payload)]
 
     def _supply_information(self, case: ComplaintCase) -> list[CommandEnvelopeV1]:

@@ -79,6 +79,18 @@ BATCH_COST_RULE = f"{PLATFORM_TESTING_COST.code}: {PLATFORM_TESTING_COST.summary
 """A batch spot check is paid like any other: by the party found at fault."""
 
 
+def _description(details: ComplaintDetails) -> dict[str, Any]:
+    """The description as the filing event records it.
+
+    Sealed (by the application), with whether it reads as distressed judged on
+    the clear text before; in clear only where a case is filed without sealing
+    (domain tests), as events did before texts were sealed; ``distress`` is then
+    None (not judged: readers judge the text), as in events stored before it existed."""
+    if isinstance(details.description, str):
+        return {"description": details.description, "distress": None}
+    return {"description": details.description.to_record(), "distress": bool(details.distress)}
+
+
 class ComplaintCase(Aggregate):
     """A consumer's product-quality complaint, from intake to closure and after."""
 
@@ -115,7 +127,7 @@ class ComplaintCase(Aggregate):
             delivered_on=details.delivered_on,
             price=details.price,
             quantity=details.quantity,
-            description=details.description,
+            **_description(details),
             evidence=[{"kind": e.kind.value, "uri": e.uri} for e in details.evidence],
             demand=details.demand,
             category=details.category,
@@ -145,7 +157,7 @@ class ComplaintCase(Aggregate):
         delivered_on: date | None,
         price: Decimal,
         quantity: int,
-        description: str,
+        description: str | Record,
         evidence: list[Record],
         demand: Demand,
         category: ProblemCategory,
@@ -155,6 +167,7 @@ class ComplaintCase(Aggregate):
         acknowledgement_deadline: Record,
         timestamp: datetime,
         meta: Meta,
+        distress: bool | None = None,  # absent from events stored before texts were sealed
     ) -> None:
         self.status = CaseStatus.FILED
         self.channel = Channel(channel)
@@ -172,7 +185,9 @@ class ComplaintCase(Aggregate):
         self.delivered_on = delivered_on
         self.price = Decimal(price)
         self.quantity = quantity
-        self.description = description
+        # Sealed (a record) since texts are sealed; a string in older events.
+        self.description: str | Record = description
+        self.filed_distressed = distress
         self.evidence: list[Record] = list(evidence)
         self.demand = Demand(demand)
         self.category = ProblemCategory(category)

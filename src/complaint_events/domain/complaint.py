@@ -69,6 +69,31 @@ class SealedContact:
 
 
 @dataclass(frozen=True, slots=True)
+class SealedText:
+    """A text the consumer wrote, encrypted under their key (like :class:`SealedContact`).
+
+    The description of a complaint can hold anything a person says: names,
+    phone numbers, addresses, a hotline transcript. The case keeps it sealed and
+    never reads it; the rules that need what it says (does it read as
+    distressed?) are judged on the clear text before it is sealed.
+    """
+
+    key_id: str
+    nonce: str
+    ciphertext: str
+    form: str = "v1"
+
+    def to_record(self) -> dict[str, str]:
+        """The sealed text as events hold it (``SealedTextV1`` on the wire)."""
+        return {
+            "sealed": self.form,
+            "key_id": self.key_id,
+            "nonce": self.nonce,
+            "ciphertext": self.ciphertext,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ComplaintDetails:
     """Everything a channel adapter knows about a complaint when it files it."""
 
@@ -81,7 +106,7 @@ class ComplaintDetails:
     merchant_id: str
     sku: str
     product_name: str
-    description: str
+    description: str | SealedText
     demand: Demand
     category: ProblemCategory
     price: Decimal
@@ -93,13 +118,16 @@ class ComplaintDetails:
     evidence: tuple[EvidenceRef, ...] = ()
     safety_flags: frozenset[SafetyFlag] = field(default_factory=frozenset)
     language: str = "zh"
+    distress: bool | None = None
+    """Whether the description reads as distressed; judged on the clear text, by
+    the case when it gets the text in clear, by whoever sealed it otherwise."""
 
     def __post_init__(self) -> None:
         if self.price < 0:
             raise ValueError("price cannot be negative")
         if self.quantity < 1:
             raise ValueError("quantity must be at least 1")
-        if is_blank(self.description):
+        if isinstance(self.description, str) and is_blank(self.description):
             raise ValueError("description cannot be empty")
         if self.received_at.tzinfo is None:
             raise ValueError("received_at must be timezone-aware")

@@ -26,10 +26,9 @@ from uuid import UUID, uuid5
 
 from complaint_events.contracts.commands import AcknowledgeV1, CommandEnvelopeV1
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.contracts.events import AnyComplaintFiled
+from complaint_events.contracts.events import AnyComplaintFiled, distress_of
 from complaint_events.contracts.notifications import Language, NotificationKind, NotificationV1
 from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.domain.rules.triage import shows_distress
 from complaint_events.domain.values import Channel, DeadlineKind, Demand, ProblemCategory
 from complaint_events.processing.issuing import issue
 
@@ -203,7 +202,7 @@ def render_acknowledgement(
     """The acknowledgement of the complaint ``filed`` opened as case ``case_id``."""
     language = notification_language(filed.language)
     wording = _WORDING[language]
-    soothing = shows_distress(filed.description)
+    soothing = distress_of(filed)
     # An unknown (newer) channel gets the public style: it reveals the least.
     style = _STYLE_OF_CHANNEL.get(filed.channel, _Style.PUBLIC)
     facts = {

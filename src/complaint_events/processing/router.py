@@ -20,7 +20,7 @@ from complaint_events.contracts.commands import (
     TriageV1,
 )
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.contracts.events import AnyComplaintFiled
+from complaint_events.contracts.events import AnyComplaintFiled, distress_of
 from complaint_events.domain.rules.references import PLATFORM_TESTING_COST
 from complaint_events.domain.rules.triage import TriageDecision, TriageFacts, triage
 from complaint_events.processing.issuing import issue
@@ -36,7 +36,8 @@ def decide(filed: AnyComplaintFiled) -> TriageDecision:
         safety_flags=frozenset(filed.safety_flags),
         product_type=filed.product_type,
         product_name=filed.product_name,
-        description=filed.description,
+        description=filed.description if isinstance(filed.description, str) else "",
+        distress=distress_of(filed),
         demand=filed.demand,
         delivered_on=filed.delivered_on,
     )

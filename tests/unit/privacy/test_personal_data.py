@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -22,7 +23,7 @@ from complaint_events.application.personal_data import (
 )
 from complaint_events.audit.sources import store_case_ids, verify_store
 from complaint_events.cli.case_view import case_state
-from complaint_events.contracts.events import ComplaintFiledV2, is_sealed_contact
+from complaint_events.contracts.events import ComplaintFiledV3, is_sealed_contact
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
@@ -104,7 +105,7 @@ def test_a_plaintext_contact_of_an_older_event_reads_as_it_is() -> None:
 
 
 def test_an_unknown_sealing_form_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown sealed-contact form"):
+    with pytest.raises(ValueError, match="unknown sealing form"):
         open_contact({"sealed": "v9", "key_id": "c-1"}, InMemoryConsumerKeys())
 
 
@@ -142,18 +143,27 @@ def test_the_in_memory_event_store_gets_in_memory_keys() -> None:
 # ------------------------------------------------------------------- filing
 
 
-def test_a_filed_case_stores_and_publishes_only_the_sealed_contact(cases: ComplaintCases) -> None:
-    details = complaint(1)
+def test_a_filed_case_stores_and_publishes_only_the_sealed_contact_and_description(
+    cases: ComplaintCases,
+) -> None:
+    said = "我是林小明，电话18312342807，壶底漏水，气死我了"
+    details = replace(complaint(1), description=said)
     case_id = cases.file_complaint(details, Acting("adapter:web", T0)).case_id
     case = cases.get_case(case_id)
     assert is_sealed_contact(case.contact)
     filed = cases.history(case_id)[0]
     envelope = to_envelope(filed)
-    assert envelope.schema_version == ComplaintFiledV2.schema_version
-    assert isinstance(envelope.typed_payload(), ComplaintFiledV2)
-    assert details.contact.name.encode() not in to_json_bytes(envelope)
-    assert b"18312342807" not in to_json_bytes(envelope)
+    assert envelope.schema_version == ComplaintFiledV3.schema_version
+    payload = envelope.typed_payload()
+    assert isinstance(payload, ComplaintFiledV3)
+    assert payload.distress  # judged on the clear text before it was sealed
+    published = to_json_bytes(envelope)
+    for personal in (details.contact.name, "18312342807", "林小明", "壶底漏水"):
+        assert personal.encode() not in published
     assert cases.contact_of(case) == details.contact
+    assert cases.description_of(case) == said
+    cases.keys.erase(details.consumer_id, T0)
+    assert cases.description_of(cases.get_case(case_id)) is None
 
 
 def test_a_case_filed_in_the_domain_with_plaintext_is_published_as_v1() -> None:

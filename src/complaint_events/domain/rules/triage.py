@@ -97,6 +97,8 @@ class TriageFacts:
     description: str
     demand: Demand
     delivered_on: date | None
+    distress: bool | None = None
+    """Judged already (the description is sealed); None: judge ``description``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +151,7 @@ def within_durable_burden_period(delivered_on: date | None, today: date) -> bool
 
 def triage(facts: TriageFacts, today: date) -> TriageDecision:
     """Route a complaint: safety first, then food, counterfeit, returns, durables, quality."""
-    distress = shows_distress(facts.description)
+    distress = facts.distress if facts.distress is not None else shows_distress(facts.description)
     # The burden of proof follows the product, whatever route the case takes: a TV
     # that caught fire two months after delivery is fast-tracked *and* the merchant
     # must prove it had no defect.
