@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ def installation(stack_settings: Settings) -> Installation:
         {
             "PATH": str(Path(CLI).parent),
             "COLUMNS": "200",
+            # The secrets these cases' keys were wrapped with (tests/conftest.py).
+            "COMPLAINTS_SECRETS_FILE": os.environ["COMPLAINTS_SECRETS_FILE"],
             "COMPLAINTS_STORE": "postgres",
             "COMPLAINTS_POSTGRES_DSN": stack_settings.postgres_dsn,
             "COMPLAINTS_KAFKA_BOOTSTRAP": stack_settings.kafka_bootstrap,

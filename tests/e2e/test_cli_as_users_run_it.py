@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -15,6 +16,8 @@ pytestmark = pytest.mark.e2e
 
 # The console script installed beside the interpreter running the tests.
 CLI = str(Path(sys.executable).parent / "complaint-events")
+# The run's own secrets file (tests/conftest.py), not the user's.
+SECRETS = {"COMPLAINTS_SECRETS_FILE": os.environ["COMPLAINTS_SECRETS_FILE"]}
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -50,7 +53,12 @@ def test_demo_samples_plays_the_sample_cases_and_their_histories_read_back(
         kettle.group(1),
         "--store",
         "sqlite",
-        env={"COMPLAINTS_SQLITE_PATH": str(store), "PATH": str(Path(CLI).parent), "COLUMNS": "200"},
+        env={
+            "COMPLAINTS_SQLITE_PATH": str(store),
+            "PATH": str(Path(CLI).parent),
+            "COLUMNS": "200",
+            **SECRETS,
+        },
     )
     assert history.returncode == 0, history.stderr
     for event in (
@@ -67,7 +75,11 @@ def test_demo_samples_plays_the_sample_cases_and_their_histories_read_back(
 
 
 def test_history_of_an_unknown_case_says_so(tmp_path: Path) -> None:
-    env = {"COMPLAINTS_SQLITE_PATH": str(tmp_path / "empty.sqlite"), "PATH": str(Path(CLI).parent)}
+    env = {
+        "COMPLAINTS_SQLITE_PATH": str(tmp_path / "empty.sqlite"),
+        "PATH": str(Path(CLI).parent),
+        **SECRETS,
+    }
     unknown = run("case", "history", "00000000-0000-0000-0000-000000000001", env=env)
     assert unknown.returncode == 2  # as case show: an unknown case is a usage error
     assert "no complaint case with id 00000000-0000-0000-0000-000000000001" in unknown.stderr
@@ -77,7 +89,9 @@ def test_history_of_an_unknown_case_says_so(tmp_path: Path) -> None:
 
 
 def test_worker_help_lists_every_processor() -> None:
-    result = run("worker", "--help", env={"COLUMNS": "200", "PATH": str(Path(CLI).parent)})
+    result = run(
+        "worker", "--help", env={"COLUMNS": "200", "PATH": str(Path(CLI).parent), **SECRETS}
+    )
     assert result.returncode == 0, result.stderr
     for name in (
         "intake",
@@ -93,7 +107,9 @@ def test_worker_help_lists_every_processor() -> None:
 
 
 def test_an_unknown_processor_is_refused_with_the_choices() -> None:
-    result = run("worker", "intak", env={"COLUMNS": "200", "PATH": str(Path(CLI).parent)})
+    result = run(
+        "worker", "intak", env={"COLUMNS": "200", "PATH": str(Path(CLI).parent), **SECRETS}
+    )
     assert result.returncode == 2
     assert "unknown processor intak" in result.stderr
     assert "intake" in result.stderr
@@ -105,7 +121,7 @@ def test_a_clock_file_that_does_not_exist_is_refused_before_starting() -> None:
         "all",
         "--clock",
         "file:/nonexistent/clock",
-        env={"COLUMNS": "200", "PATH": str(Path(CLI).parent)},
+        env={"COLUMNS": "200", "PATH": str(Path(CLI).parent), **SECRETS},
     )
     assert result.returncode == 2
     assert "does not exist" in result.stderr
@@ -121,6 +137,7 @@ def test_a_worker_started_while_kafka_is_down_waits_for_it(tmp_path: Path) -> No
             stderr=subprocess.STDOUT,
             env={
                 "PATH": str(Path(CLI).parent),
+                **SECRETS,
                 "COMPLAINTS_KAFKA_BOOTSTRAP": "127.0.0.1:1",
                 "COMPLAINTS_WORKER_DATA_DIR": str(tmp_path / "data"),
             },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from complaint_events.demo.summary import summarise
 pytestmark = pytest.mark.e2e
 
 CLI = str(Path(sys.executable).parent / "complaint-events")
+# The run's own secrets file (tests/conftest.py), not the user's.
+SECRETS = {"COMPLAINTS_SECRETS_FILE": os.environ["COMPLAINTS_SECRETS_FILE"]}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,7 +28,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
         check=False,
-        env={"COLUMNS": "200", "PATH": str(Path(CLI).parent)},
+        env={"COLUMNS": "200", "PATH": str(Path(CLI).parent), **SECRETS},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -164,6 +165,7 @@ def run(*args: str, settings: Settings) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": str(Path(CLI).parent),
         "COLUMNS": "200",
+        "COMPLAINTS_SECRETS_FILE": os.environ["COMPLAINTS_SECRETS_FILE"],  # tests/conftest.py
         "COMPLAINTS_STORE": settings.store,
         "COMPLAINTS_POSTGRES_DSN": settings.postgres_dsn,
         "COMPLAINTS_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,

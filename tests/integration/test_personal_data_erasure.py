@@ -30,6 +30,7 @@ from audit_support import assess_and_decide, handler
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.erasure import ErasureRefusedError, erase_consumer
+from complaint_events.application.merchant_summary import merchant_summary
 from complaint_events.application.personal_data import open_contact
 from complaint_events.audit.sources import store_case_ids, verify_store
 from complaint_events.bootstrap import build_cases, build_relay
@@ -176,6 +177,18 @@ def world(stack_settings: Settings, tmp_path: Path) -> Iterator[World]:
         case_id,
         lambda c: c.acknowledge(
             notification_id="n-1", language="zh", soothing=False, by=handler(1)
+        ),
+    )
+    # The merchant is asked for evidence with a summary of the complaint, stored for
+    # good in the event: the consumer's name and number must not be in it.
+    cases.act(
+        case_id,
+        lambda c: c.request_merchant_evidence(
+            merchant_summary(c, cases.description_of(c), cases.contact_of(c), []).model_dump(
+                mode="json"
+            ),
+            handler(1.2),
+            cases.policy,
         ),
     )
     cases.act(case_id, assess_and_decide)

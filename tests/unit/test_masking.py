@@ -8,6 +8,7 @@ import pytest
 
 from complaint_events.domain.masking import (
     ConsumerContact,
+    KnownDetailsRedactor,
     MaskedContact,
     mask_contact,
     mask_email,
@@ -183,3 +184,15 @@ def test_masking_a_long_text_is_masking_its_pieces() -> None:
     piece = "电话18312342807，ID 110105194912310021，mail lin.xm@example.com\n"
     assert scrub_text(piece * 1000) == scrub_text(piece) * 1000
     assert "18312342807" not in scrub_text(piece * 1000)
+
+
+def test_a_known_name_is_masked_wherever_free_text_repeats_it() -> None:
+    """A name has no shape to find it by; the case's own contact names it."""
+    known = ConsumerContact("林小明", "18312342807", "lin@example.com", None, None, None)
+    said = "我是林小明，电话 18312342807，邮箱 lin@example.com，壶底漏水"
+    masked = KnownDetailsRedactor.for_contact(known).text(said)
+    for personal in ("林小明", "18312342807", "lin@example.com"):
+        assert personal not in masked
+    assert masked.startswith("我是林**")
+    assert masked.endswith("壶底漏水")
+    assert KnownDetailsRedactor.for_contact(None).text("电话 18312342807") != "电话 18312342807"

@@ -73,10 +73,11 @@ def request_merchant_evidence(
     """Start the merchant's 48 h evidence clock; the merchant sees a masked summary only."""
 
     def command(case: ComplaintCase) -> RequestMerchantEvidenceV2:
-        description = act.request.app.state.cases.description_of(case)
-        return RequestMerchantEvidenceV2(
-            summary=merchant_summary(case, description, body.questions)
+        cases = act.request.app.state.cases
+        summary = merchant_summary(
+            case, cases.description_of(case), cases.contact_of(case), body.questions
         )
+        return RequestMerchantEvidenceV2(summary=summary)
 
     return act.issue(case_id, command, body)
 

@@ -25,13 +25,9 @@ from complaint_events.application.personal_data import ConsumerKeys, open_text
 from complaint_events.domain.complaint import Contact
 from complaint_events.domain.masking import (
     ERASED,
-    MASK,
     ConsumerContact,
+    KnownDetailsRedactor,
     mask_contact,
-    mask_email,
-    mask_name,
-    mask_phone,
-    scrub_text,
 )
 from complaint_events.domain.values import RemedyKind
 
@@ -58,8 +54,6 @@ HIDDEN_FROM_MERCHANTS: Final = frozenset(
     }
 )
 """Payload keys a merchant never sees (``contact`` is replaced by its masked form)."""
-
-_MIN_KNOWN_VALUE: Final = 2  # shorter values would mask ordinary characters of any text
 
 
 def may_read_case(principal: Principal, merchant_id: str, consumer_id: str | None) -> bool:
@@ -108,14 +102,7 @@ def contact_of(filing: Mapping[str, Any] | None, opener: ContactOpener) -> Consu
         return None  # a record of an unknown form shows nothing rather than failing the read
     if contact is None:
         return None
-    return ConsumerContact(
-        name=contact.name,
-        phone=contact.phone or None,
-        email=contact.email or None,
-        address=contact.address or None,
-        id_number=None,
-        payment_account=None,
-    )
+    return ConsumerContact.from_contact(contact)
 
 
 def contact_view(
@@ -141,38 +128,13 @@ def contact_view(
 
 
 @dataclass(frozen=True, slots=True)
-class MerchantRedactor:
+class MerchantRedactor(KnownDetailsRedactor):
     """Removes the consumer's personal data from what a merchant reads of one case."""
-
-    replacements: tuple[tuple[str, str], ...]
 
     @classmethod
     def for_contact(cls, contact: ConsumerContact | None) -> MerchantRedactor:
         """A redactor that also knows the consumer's own details, to find them in free text."""
-        if contact is None:
-            return cls(())
-        known = [
-            (contact.name, mask_name(contact.name)),
-            (contact.phone, None if contact.phone is None else mask_phone(contact.phone)),
-            (contact.email, None if contact.email is None else mask_email(contact.email)),
-            (contact.address, MASK * 3),
-            (contact.id_number, MASK * 3),
-            (contact.payment_account, MASK * 3),
-        ]
-        pairs = [
-            (value, masked or MASK * 3)
-            for value, masked in known
-            if value is not None and len(value.strip()) >= _MIN_KNOWN_VALUE
-        ]
-        # Longest first, so an address containing the name is replaced whole.
-        pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
-        return cls(tuple((value.strip(), masked) for value, masked in pairs))
-
-    def text(self, text: str) -> str:
-        """Free text with the consumer's known details masked, then numbers scrubbed."""
-        for value, masked in self.replacements:
-            text = text.replace(value, masked)
-        return scrub_text(text)
+        return cls(KnownDetailsRedactor.for_contact(contact).replacements)
 
     def value(self, value: Any) -> Any:
         """Any JSON value with every string redacted and personal keys dropped."""

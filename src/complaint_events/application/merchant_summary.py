@@ -14,16 +14,25 @@ from collections.abc import Sequence
 
 from complaint_events.contracts.commands import MerchantSummaryV1, SummaryEvidenceV1
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.masking import ERASED, scrub_text
+from complaint_events.domain.complaint import Contact
+from complaint_events.domain.masking import ERASED, ConsumerContact, KnownDetailsRedactor
 
 
 def merchant_summary(
-    case: ComplaintCase, description: str | None, questions: Sequence[str]
+    case: ComplaintCase,
+    description: str | None,
+    contact: Contact | None,
+    questions: Sequence[str],
 ) -> MerchantSummaryV1:
     """The summary of ``case`` for its merchant, with the handler's questions.
 
-    ``description`` is the complaint in clear (the case keeps it sealed); None
-    once the consumer's data was erased."""
+    ``description`` and ``contact`` are the case's, in clear (the case keeps them
+    sealed); None once the consumer's data was erased. Wherever the complaint
+    repeats the consumer's own name, phone, e-mail or address, it is masked before
+    numbers are scrubbed: a name has no shape to find it by, a known one does."""
+    redact = KnownDetailsRedactor.for_contact(
+        None if contact is None else ConsumerContact.from_contact(contact)
+    )
     return MerchantSummaryV1(
         order_id=case.order_id,
         sku=case.sku,
@@ -33,7 +42,7 @@ def merchant_summary(
         delivered_on=None if case.delivered_on is None else case.delivered_on.isoformat(),
         category=case.category,
         demand=case.demand,
-        complaint=ERASED if description is None else scrub_text(description),
+        complaint=ERASED if description is None else redact.text(description),
         evidence=[SummaryEvidenceV1(kind=e["kind"], uri=e["uri"]) for e in case.evidence],
-        questions=[scrub_text(q) for q in questions],
+        questions=[redact.text(q) for q in questions],
     )

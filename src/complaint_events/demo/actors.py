@@ -218,8 +218,10 @@ class Actors:
     def _request_merchant_evidence(self, case: ComplaintCase) -> list[CommandEnvelopeV1]:
         if case.status not in (CaseStatus.FILED, CaseStatus.VERIFYING):
             return []
-        description = self.cases.description_of(case)
-        payload = RequestMerchantEvidenceV2(summary=merchant_summary(case, description, []))
+        summary = merchant_summary(
+            case, self.cases.description_of(case), self.cases.contact_of(case), []
+        )
+        payload = RequestMerchantEvidenceV2(summary=summary)
         return [self._cmd(case, HANDLER, "evidence", payload)]
 
     def _supply_information(self, case: ComplaintCase) -> list[CommandEnvelopeV1]:

@@ -18,9 +18,9 @@ from complaint_events.clock import SimulatedClock
 from complaint_events.demo import samples
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails
+from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.domain.masking import ERASED, scrub_text
+from complaint_events.domain.masking import ERASED, ConsumerContact, KnownDetailsRedactor
 from complaint_events.domain.rules.liability import LiabilityFacts, suggest_liability
 from complaint_events.domain.rules.liability import testing_cost_payer as cost_payer
 from complaint_events.domain.rules.remedies import RemedyFacts, recommend_remedy
@@ -62,7 +62,9 @@ class Scenario:
         self.cases.act(
             kettle,
             lambda c: c.request_merchant_evidence(
-                _merchant_summary(c, self.cases.description_of(c) or ERASED),
+                _merchant_summary(
+                    c, self.cases.description_of(c) or ERASED, self.cases.contact_of(c)
+                ),
                 self.by(HANDLER),
                 self.cases.policy,
             ),
@@ -280,7 +282,9 @@ def _expire(case: ComplaintCase, deadline_id: str, by: Acting, policy: DeadlineP
     case.expire_deadline(deadline_id, by, policy)
 
 
-def _merchant_summary(case: ComplaintCase, description: str) -> dict[str, object]:
+def _merchant_summary(
+    case: ComplaintCase, description: str, contact: Contact | None
+) -> dict[str, object]:
     """What the merchant is sent (个人信息保护法): no consumer identity, no contact.
 
     The summary is stored in the event for good, so it holds no personal data,
@@ -291,6 +295,8 @@ def _merchant_summary(case: ComplaintCase, description: str) -> dict[str, object
         "order_id": case.order_id,
         "sku": case.sku,
         "product_name": case.product_name,
-        "complaint": scrub_text(description),
+        "complaint": KnownDetailsRedactor.for_contact(
+            None if contact is None else ConsumerContact.from_contact(contact)
+        ).text(description),
         "evidence": [e["uri"] for e in case.evidence],
     }

@@ -80,6 +80,18 @@ class ConsumerContact:
     id_number: str | None
     payment_account: str | None
 
+    @classmethod
+    def from_contact(cls, contact: Contact) -> ConsumerContact:
+        """The contact a complaint carries (no ID number or payment account in it)."""
+        return cls(
+            name=contact.name,
+            phone=contact.phone or None,
+            email=contact.email or None,
+            address=contact.address or None,
+            id_number=None,
+            payment_account=None,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class MaskedContact:
@@ -179,3 +191,44 @@ def mask_contact(
         phone=None if contact.phone is None else mask_phone(contact.phone),
         address=contact.address if return_needed else None,
     )
+
+
+_MIN_KNOWN_VALUE: Final = 2  # shorter values would mask ordinary characters of any text
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDetailsRedactor:
+    """Masks the consumer's own details wherever free text repeats them, then scrubs numbers.
+
+    A name cannot be found in text by its shape; a known name can: "我是林小明"
+    becomes "我是林**" when the case's contact says 林小明."""
+
+    replacements: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def for_contact(cls, contact: ConsumerContact | None) -> KnownDetailsRedactor:
+        """A redactor that knows the consumer's details (none: numbers are still scrubbed)."""
+        if contact is None:
+            return cls(())
+        known = [
+            (contact.name, mask_name(contact.name)),
+            (contact.phone, None if contact.phone is None else mask_phone(contact.phone)),
+            (contact.email, None if contact.email is None else mask_email(contact.email)),
+            (contact.address, MASK * 3),
+            (contact.id_number, MASK * 3),
+            (contact.payment_account, MASK * 3),
+        ]
+        pairs = [
+            (value, masked or MASK * 3)
+            for value, masked in known
+            if value is not None and len(value.strip()) >= _MIN_KNOWN_VALUE
+        ]
+        # Longest first, so an address containing the name is replaced whole.
+        pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
+        return cls(tuple((value.strip(), masked) for value, masked in pairs))
+
+    def text(self, text: str) -> str:
+        """Free text with the consumer's known details masked, then numbers scrubbed."""
+        for value, masked in self.replacements:
+            text = text.replace(value, masked)
+        return scrub_text(text)
