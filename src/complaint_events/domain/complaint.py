@@ -45,12 +45,12 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
-class SealedContact:
-    """The consumer's contact encrypted under their own key: what a case stores.
+class Sealed:
+    """Personal data encrypted under its consumer's own key: what a case stores.
 
-    The case never needs the contact in clear; the application seals it before
-    filing and opens it for the people allowed to read it. Destroying the key
-    (erasure after the retention period) makes every copy unreadable.
+    The case never needs it in clear; the application seals it before filing
+    and opens it for the people allowed to read it. Destroying the key (erasure
+    after the retention period) makes every copy unreadable.
     """
 
     key_id: str
@@ -59,7 +59,7 @@ class SealedContact:
     form: str = "v1"
 
     def to_record(self) -> dict[str, str]:
-        """The sealed contact as events hold it (``SealedContactV1`` on the wire)."""
+        """The sealed form events hold (``SealedContactV1`` / ``SealedTextV1`` on the wire)."""
         return {
             "sealed": self.form,
             "key_id": self.key_id,
@@ -69,28 +69,19 @@ class SealedContact:
 
 
 @dataclass(frozen=True, slots=True)
-class SealedText:
-    """A text the consumer wrote, encrypted under their key (like :class:`SealedContact`).
+class SealedContact(Sealed):
+    """The consumer's contact (name, phone, e-mail, address), sealed."""
+
+
+@dataclass(frozen=True, slots=True)
+class SealedText(Sealed):
+    """A text the consumer wrote, sealed.
 
     The description of a complaint can hold anything a person says: names,
-    phone numbers, addresses, a hotline transcript. The case keeps it sealed and
-    never reads it; the rules that need what it says (does it read as
-    distressed?) are judged on the clear text before it is sealed.
+    phone numbers, addresses, a hotline transcript. The rules that need what it
+    says (does it read as distressed?) are judged on the clear text before it is
+    sealed.
     """
-
-    key_id: str
-    nonce: str
-    ciphertext: str
-    form: str = "v1"
-
-    def to_record(self) -> dict[str, str]:
-        """The sealed text as events hold it (``SealedTextV1`` on the wire)."""
-        return {
-            "sealed": self.form,
-            "key_id": self.key_id,
-            "nonce": self.nonce,
-            "ciphertext": self.ciphertext,
-        }
 
 
 @dataclass(frozen=True, slots=True)
