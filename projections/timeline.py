@@ -17,6 +17,7 @@ from psycopg import Cursor, sql
 from psycopg.types.json import Jsonb
 
 from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.contracts.events import is_sealed
 from projections.base import Projection, Tables, TableSpec
 
 TIMELINE = TableSpec(
@@ -40,7 +41,14 @@ MAX_TEXT: Final = 80
 Payload = Mapping[str, Any]
 
 
+SEALED: Final = "[sealed]"
+"""What a summary quotes of a text sealed under the consumer's key: the projection
+holds no key; the API opens the text in the entry's payload for who may read it."""
+
+
 def _cut(text: object) -> str:
+    if is_sealed(text):
+        return SEALED
     text = " ".join(str(text).split())
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 

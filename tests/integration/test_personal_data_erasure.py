@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -36,11 +36,14 @@ from complaint_events.audit.sources import store_case_ids, verify_store
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.cli.main import app
 from complaint_events.clock import FileClock, SimulatedClock
+from complaint_events.contracts.commands import CommandEnvelopeV1, ScheduleCallbackV1
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.values import Channel, Demand, ProblemCategory, ResolutionCode
+from complaint_events.processing.command_processor import CommandProcessor
+from complaint_events.processing.messages import Incoming
 from complaint_events.settings import EVENTS_TOPIC, Settings
 from projections.catalog import ALL_PROJECTIONS
 from projections.rebuild import rebuild
@@ -191,6 +194,23 @@ def world(stack_settings: Settings, tmp_path: Path) -> Iterator[World]:
             cases.policy,
         ),
     )
+    # A handler's note, sent as a command as the API sends it, holds them too.
+    callback = CommandEnvelopeV1(
+        command_id=uuid4(),
+        command_type="schedule_callback",
+        schema_version=1,
+        case_id=case_id,
+        actor="handler:h-1",
+        issued_at=T0,
+        payload=ScheduleCallbackV1(
+            scheduled_for=T0 + timedelta(hours=2),
+            note=f"回电 {CONTACT.phone}，{CONTACT.name}",
+        ).model_dump(mode="json"),
+    )
+    report = CommandProcessor(cases, SimulatedClock(T0 + timedelta(hours=1.3))).process(
+        [Incoming(callback.model_dump_json().encode(), key=str(case_id).encode())]
+    )
+    assert [r.outcome for r in report.results] == ["accepted"], report.results
     cases.act(case_id, assess_and_decide)
     cases.act(case_id, settle)
     built = World(stack_settings, cases, case_id, tmp_path / "clock")

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from complaint_events.api.auth import Principal, Role
 from complaint_events.application.personal_data import ConsumerKeys, open_text
+from complaint_events.contracts.events import SEALED_TEXTS
 from complaint_events.domain.complaint import Contact
 from complaint_events.domain.masking import (
     ERASED,
@@ -71,7 +72,7 @@ ContactOpener = Callable[[Mapping[str, Any] | None], Contact | None]
 """Opens the contact record of a filing event (sealed or, for older events, plain)."""
 
 
-SEALED_TEXTS: Final = ("description",)
+SEALED_TEXT_FIELDS: Final = frozenset(SEALED_TEXTS.values())
 """Fields of event payloads that hold a text sealed under the consumer's key."""
 
 
@@ -80,7 +81,7 @@ def texts_opened(payload: Mapping[str, Any] | None, keys: ConsumerKeys) -> dict[
     if payload is None:
         return None
     opened = dict(payload)
-    for name in SEALED_TEXTS:
+    for name in SEALED_TEXT_FIELDS:
         value = opened.get(name)
         if isinstance(value, Mapping) and "sealed" in value:
             try:

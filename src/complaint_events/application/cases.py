@@ -535,6 +535,10 @@ class ComplaintCases(Application[UUID]):
         """The case's consumer contact in clear; None once their key was erased."""
         return open_contact(case.contact, self.keys)
 
+    def sealed_text(self, text: str, consumer_id: str) -> dict[str, str]:
+        """``text`` sealed under the consumer's key (made now if they have none)."""
+        return seal_text(text, consumer_id, self.keys.get_or_create(consumer_id)).to_record()
+
     def description_of(self, case: ComplaintCase) -> str | None:
         """The complaint as the consumer wrote it; None once their key was erased."""
         return open_text(case.description, self.keys)

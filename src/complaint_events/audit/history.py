@@ -74,7 +74,9 @@ def why(envelope: Mapping[str, Any]) -> str:
     if isinstance(payload, Mapping):
         for name in JUSTIFICATIONS:
             value = payload.get(name)
-            if isinstance(value, list):
+            if isinstance(value, Mapping) and "sealed" in value:
+                value = "[sealed]"  # under the consumer's key; opened only for who may read it
+            elif isinstance(value, list):
                 value = ", ".join(str(v) for v in value)
             if value:
                 parts.append(f"{name.replace('_', ' ')}: {value}")

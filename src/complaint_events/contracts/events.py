@@ -241,6 +241,26 @@ class SealedTextV1(WireModel):
     )
 
 
+SEALED_TEXTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "ComplaintFiled": "description",
+        "InformationSupplied": "details",
+        "CallbackScheduled": "note",
+        "RemedyRejected": "rejection",
+        "SatisfactionRecorded": "comment",
+        "AppealFiled": "grounds",
+        "CaseReopened": "new_facts",
+    }
+)
+"""Event type -> the payload field that holds a text sealed under the consumer's key
+(in clear in the versions before: those events are published as they were hashed)."""
+
+
+def is_sealed(value: object) -> bool:
+    """Whether a stored value is a sealed record (or the plain text of older events)."""
+    return isinstance(value, Mapping) and "sealed" in value
+
+
 def is_sealed_contact(value: object) -> bool:
     """Whether a stored contact record is sealed (or the plaintext of older events)."""
     return isinstance(value, Mapping) and "sealed" in value
@@ -430,12 +450,33 @@ class InformationSuppliedV1(PayloadModel):
     status: CaseStatus
 
 
+class InformationSuppliedV2(PayloadModel):
+    """The consumer's answer, sealed under their key (it holds what they say)."""
+
+    event_type: ClassVar[str] = "InformationSupplied"
+    schema_version: ClassVar[int] = 2
+
+    details: SealedTextV1 = personal()
+    evidence: list[EvidenceRefV1]
+    status: CaseStatus
+
+
 class CallbackScheduledV1(PayloadModel):
     event_type: ClassVar[str] = "CallbackScheduled"
     schema_version: ClassVar[int] = 1
 
     scheduled_for: Timestamp
     note: str
+
+
+class CallbackScheduledV2(PayloadModel):
+    """A callback, its note sealed under the consumer's key (it may hold a number)."""
+
+    event_type: ClassVar[str] = "CallbackScheduled"
+    schema_version: ClassVar[int] = 2
+
+    scheduled_for: Timestamp
+    note: SealedTextV1 = personal()
 
 
 class MerchantEvidenceRequestedV1(PayloadModel):
@@ -545,6 +586,16 @@ class RemedyRejectedV1(PayloadModel):
     status: CaseStatus
 
 
+class RemedyRejectedV2(PayloadModel):
+    """The consumer's reason for rejecting an offer, sealed under their key."""
+
+    event_type: ClassVar[str] = "RemedyRejected"
+    schema_version: ClassVar[int] = 2
+
+    rejection: SealedTextV1 = personal()
+    status: CaseStatus
+
+
 class ReturnReceivedV1(PayloadModel):
     event_type: ClassVar[str] = "ReturnReceived"
     schema_version: ClassVar[int] = 1
@@ -583,11 +634,31 @@ class SatisfactionRecordedV1(PayloadModel):
     comment: str
 
 
+class SatisfactionRecordedV2(PayloadModel):
+    """The follow-up survey's answer, the comment sealed under the consumer's key."""
+
+    event_type: ClassVar[str] = "SatisfactionRecorded"
+    schema_version: ClassVar[int] = 2
+
+    score: WholeNumber = Field(ge=1, le=5)
+    comment: SealedTextV1 = personal()
+
+
 class AppealFiledV1(PayloadModel):
     event_type: ClassVar[str] = "AppealFiled"
     schema_version: ClassVar[int] = 1
 
     grounds: str
+    status: CaseStatus
+
+
+class AppealFiledV2(PayloadModel):
+    """An appeal, its grounds sealed under the consumer's key."""
+
+    event_type: ClassVar[str] = "AppealFiled"
+    schema_version: ClassVar[int] = 2
+
+    grounds: SealedTextV1 = personal()
     status: CaseStatus
 
 
@@ -605,6 +676,16 @@ class CaseReopenedV1(PayloadModel):
     schema_version: ClassVar[int] = 1
 
     new_facts: str
+    status: CaseStatus
+
+
+class CaseReopenedV2(PayloadModel):
+    """A case reopened, the new facts sealed under the consumer's key."""
+
+    event_type: ClassVar[str] = "CaseReopened"
+    schema_version: ClassVar[int] = 2
+
+    new_facts: SealedTextV1 = personal()
     status: CaseStatus
 
 
@@ -732,7 +813,9 @@ ALL_EVENT_MODELS: Final[tuple[type[PayloadModel], ...]] = (
     AcknowledgementSentV1,
     InformationRequestedV1,
     InformationSuppliedV1,
+    InformationSuppliedV2,
     CallbackScheduledV1,
+    CallbackScheduledV2,
     MerchantEvidenceRequestedV1,
     MerchantEvidenceSubmittedV1,
     SpotCheckOrderedV1,
@@ -742,13 +825,17 @@ ALL_EVENT_MODELS: Final[tuple[type[PayloadModel], ...]] = (
     RemedyOfferedV1,
     RemedyAcceptedV1,
     RemedyRejectedV1,
+    RemedyRejectedV2,
     ReturnReceivedV1,
     RemedyExecutedV1,
     CaseClosedV1,
     SatisfactionRecordedV1,
+    SatisfactionRecordedV2,
     AppealFiledV1,
+    AppealFiledV2,
     AppealDecidedV1,
     CaseReopenedV1,
+    CaseReopenedV2,
     CaseEscalatedV1,
     MerchantPenaltyRecordedV1,
     DeadlineReminderSentV1,

@@ -23,10 +23,13 @@ from pydantic import BaseModel, ValidationError
 from complaint_events.contracts.envelope import PAYLOAD_CHECKED, EventEnvelope, event_id_for
 from complaint_events.contracts.events import (
     EVENT_PAYLOADS,
+    SEALED_TEXTS,
     ComplaintFiledV1,
     ComplaintFiledV2,
     ContractError,
+    is_sealed,
     is_sealed_contact,
+    payload_model,
 )
 
 __all__ = ["ContractError", "from_json_bytes", "to_envelope", "to_json_bytes"]
@@ -117,6 +120,16 @@ def _contract_for(event_type: str, attributes: Mapping[str, Any]) -> tuple[int, 
     if event_type == "ComplaintFiled" and isinstance(attributes.get("description"), str):
         # Filed before descriptions were sealed: published (and hashed) as V2.
         return ComplaintFiledV2.schema_version, ComplaintFiledV2
+    field = SEALED_TEXTS.get(event_type)
+    if (
+        field is not None
+        and event_type != "ComplaintFiled"
+        and not is_sealed(attributes.get(field))
+    ):
+        # The text in clear (recorded before texts were sealed, or by a caller that
+        # does not seal): the version that carries it in clear.
+        model = payload_model(event_type, 1)
+        return model.schema_version, model
     return EVENT_PAYLOADS[event_type]
 
 

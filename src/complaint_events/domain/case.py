@@ -71,6 +71,10 @@ MAX_CASE_EVIDENCE: Final = 200
 """Evidence pointers one case may hold, from filing and every supply of information."""
 
 Record = dict[str, Any]
+Text = str | Record
+"""A text people wrote: in clear, or sealed under the consumer's key by the
+application (a record the case keeps and never reads; a sealed text was checked
+to say something before it was sealed)."""
 
 BATCH_LAB = "platform-designated laboratory"
 """Who tests a batch: the platform picks the lab, not either party."""
@@ -401,7 +405,7 @@ class ComplaintCase(Aggregate):
         self.status = CaseStatus(status)
         self._open(deadline_from_record(deadline))
 
-    def supply_information(self, details: str, evidence: list[Record], by: Acting) -> None:
+    def supply_information(self, details: Text, evidence: list[Record], by: Acting) -> None:
         """The consumer's answer to a request for information."""
         status = self._step(Step.SUPPLY_INFORMATION)
         _check_evidence(evidence, EvidenceKind)
@@ -418,7 +422,7 @@ class ComplaintCase(Aggregate):
     @event("InformationSupplied")
     def _information_supplied(
         self,
-        details: str,
+        details: Text,
         evidence: list[Record],
         status: CaseStatus,
         timestamp: datetime,
@@ -429,7 +433,7 @@ class ComplaintCase(Aggregate):
         self.status = CaseStatus(status)
         self._finish(DeadlineKind.INFORMATION, DeadlineState.MET)
 
-    def schedule_callback(self, scheduled_for: datetime, note: str, by: Acting) -> None:
+    def schedule_callback(self, scheduled_for: datetime, note: Text, by: Acting) -> None:
         """A handler will call the consumer back (complex cases)."""
         self._step(Step.SCHEDULE_CALLBACK)
         if scheduled_for < by.at:
@@ -438,7 +442,7 @@ class ComplaintCase(Aggregate):
 
     @event("CallbackScheduled")
     def _callback_scheduled(
-        self, scheduled_for: datetime, note: str, timestamp: datetime, meta: Meta
+        self, scheduled_for: datetime, note: Text, timestamp: datetime, meta: Meta
     ) -> None:
         self.callbacks.append({"scheduled_for": scheduled_for, "note": note})
 
@@ -798,7 +802,7 @@ class ComplaintCase(Aggregate):
         self.status = CaseStatus(status)
         self._finish(DeadlineKind.REMEDY_ANSWER, DeadlineState.MET)
 
-    def reject_remedy(self, reason: str, by: Acting) -> None:
+    def reject_remedy(self, reason: Text, by: Acting) -> None:
         """The consumer rejects the open offer, saying why."""
         status = self._step(Step.REJECT_REMEDY)
         self._check_consumer(by)
@@ -808,7 +812,7 @@ class ComplaintCase(Aggregate):
 
     @event("RemedyRejected")
     def _remedy_rejected(
-        self, rejection: str, status: CaseStatus, timestamp: datetime, meta: Meta
+        self, rejection: Text, status: CaseStatus, timestamp: datetime, meta: Meta
     ) -> None:
         assert self.remedy is not None
         self.remedy["answer"] = "rejected"
@@ -892,7 +896,7 @@ class ComplaintCase(Aggregate):
         self.status = CaseStatus(status)
         self._open(deadline_from_record(deadline))
 
-    def record_satisfaction(self, score: int, comment: str, by: Acting) -> None:
+    def record_satisfaction(self, score: int, comment: Text, by: Acting) -> None:
         """The consumer's answer to the follow-up survey (回访), 1 to 5."""
         self._step(Step.RECORD_SATISFACTION)
         self._check_consumer(by)
@@ -910,11 +914,11 @@ class ComplaintCase(Aggregate):
 
     @event("SatisfactionRecorded")
     def _satisfaction_recorded(
-        self, score: int, comment: str, timestamp: datetime, meta: Meta
+        self, score: int, comment: Text, timestamp: datetime, meta: Meta
     ) -> None:
         self.satisfaction = {"score": score, "comment": comment, "at": timestamp}
 
-    def file_appeal(self, grounds: str, by: Acting) -> None:
+    def file_appeal(self, grounds: Text, by: Acting) -> None:
         """Appeal a closed case, within the appeal window."""
         status = self._step(Step.FILE_APPEAL)
         self._check_consumer(by)
@@ -929,7 +933,7 @@ class ComplaintCase(Aggregate):
 
     @event("AppealFiled")
     def _appeal_filed(
-        self, grounds: str, status: CaseStatus, timestamp: datetime, meta: Meta
+        self, grounds: Text, status: CaseStatus, timestamp: datetime, meta: Meta
     ) -> None:
         self.appeals.append({"grounds": grounds, "filed_at": timestamp, "outcome": None})
         self.status = CaseStatus(status)
@@ -955,7 +959,7 @@ class ComplaintCase(Aggregate):
         if self.status is not CaseStatus.CLOSED:
             self.closed_at, self.resolution = None, None
 
-    def reopen(self, new_facts: str, by: Acting) -> None:
+    def reopen(self, new_facts: Text, by: Acting) -> None:
         """Reopen a closed case; only new facts justify it."""
         status = self._step(Step.REOPEN)
         if is_blank(new_facts):
@@ -964,7 +968,7 @@ class ComplaintCase(Aggregate):
 
     @event("CaseReopened")
     def _reopened(
-        self, new_facts: str, status: CaseStatus, timestamp: datetime, meta: Meta
+        self, new_facts: Text, status: CaseStatus, timestamp: datetime, meta: Meta
     ) -> None:
         self._finish(DeadlineKind.APPEAL_WINDOW, DeadlineState.CANCELLED)
         self.closed_at, self.resolution = None, None

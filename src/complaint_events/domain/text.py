@@ -8,7 +8,8 @@ domain's rules all use this one list (docs/contracts.md).
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 WHITE_SPACE: Final = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
@@ -16,9 +17,9 @@ WHITE_SPACE: Final = (
 )
 
 
-def is_blank(text: str) -> bool:
-    """Empty, or only white space."""
-    return not text.strip(WHITE_SPACE)
+def is_blank(text: str | Mapping[str, Any]) -> bool:
+    """Empty, or only white space (a sealed text is not: it was checked before sealing)."""
+    return isinstance(text, str) and not text.strip(WHITE_SPACE)
 
 
 def trimmed(text: str) -> str:

@@ -15,10 +15,11 @@ import functools
 import inspect
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
@@ -66,18 +67,42 @@ class CommandBatchReport:
         return [Outgoing(COMMAND_RESULTS_TOPIC, r.kafka_key(), to_bytes(r)) for r in self.results]
 
 
+SEALED_ARGUMENTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "supply_information": "details",
+        "schedule_callback": "note",
+        "reject_remedy": "reason",
+        "record_satisfaction": "comment",
+        "file_appeal": "grounds",
+        "reopen": "new_facts",
+    }
+)
+"""Commands whose text may hold personal data: sealed under the case's consumer key
+before the case records it (docs/privacy.md)."""
+
+Sealer = Callable[[str, str], dict[str, str]]
+"""Seals a text under a consumer's key: (text, consumer id) -> sealed record."""
+
+
 def case_call(
-    command: CommandEnvelopeV1, by: Acting, policy: DeadlinePolicy
+    command: CommandEnvelopeV1, by: Acting, policy: DeadlinePolicy, seal: Sealer | None = None
 ) -> Callable[[ComplaintCase], object]:
-    """The ``ComplaintCase`` method call a command names, with its payload as arguments."""
+    """The ``ComplaintCase`` method call a command names, with its payload as arguments.
+
+    With ``seal``, a text of :data:`SEALED_ARGUMENTS` reaches the case sealed under
+    the key of the case's consumer."""
     method = getattr(ComplaintCase, command.command_type)
     payload = command.typed_payload()
     arguments = {name: _plain(getattr(payload, name)) for name in type(payload).model_fields}
     if _takes_policy(command.command_type):
         arguments["policy"] = policy
+    sealed_name = SEALED_ARGUMENTS.get(command.command_type)
 
     def call(case: ComplaintCase) -> object:
-        return method(case, **arguments, by=by)
+        given = arguments
+        if seal is not None and sealed_name is not None:
+            given = {**arguments, sealed_name: seal(arguments[sealed_name], case.consumer_id)}
+        return method(case, **given, by=by)
 
     return call
 
@@ -144,7 +169,7 @@ class CommandProcessor:
                 causation_id=str(command.command_id),
                 reason=command.reason,
             )
-            call = case_call(command, by, self.cases.policy)
+            call = case_call(command, by, self.cases.policy, self.cases.sealed_text)
             commands.append((command, CaseCommand(str(command.command_id), command.case_id, call)))
         outcomes = self.cases.apply_commands([c for _, c in commands])
         for (command, _), outcome in zip(commands, outcomes, strict=True):

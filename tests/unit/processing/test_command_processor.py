@@ -17,12 +17,14 @@ from uuid import UUID
 import pytest
 
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.personal_data import open_text
 from complaint_events.clock import SimulatedClock
 from complaint_events.contracts.commands import COMMAND_PAYLOADS
 from complaint_events.contracts.envelope import event_id_for
+from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.processing.command_processor import CommandProcessor
+from complaint_events.processing.command_processor import SEALED_ARGUMENTS, CommandProcessor
 from complaint_events.processing.messages import Incoming
 from stack_support import complaint
 
@@ -174,3 +176,46 @@ def test_a_refused_command_delivered_again_later_gets_the_same_answer(
     # A new command saying the same is a new question, decided on the case as it is now.
     [fresh] = processor.process([message(case_id, "acknowledge", ACK)]).results
     assert fresh.outcome == "accepted"
+
+
+@pytest.mark.parametrize("command_type", sorted(SEALED_ARGUMENTS))
+def test_every_sealed_text_is_an_argument_of_its_case_method(command_type: str) -> None:
+    parameters = inspect.signature(getattr(ComplaintCase, command_type)).parameters
+    assert SEALED_ARGUMENTS[command_type] in parameters
+
+
+def test_texts_people_write_reach_the_case_sealed_and_die_with_the_key(
+    cases: ComplaintCases, processor: CommandProcessor
+) -> None:
+    """What a consumer or a handler writes on a case can hold personal data: the
+    command processor seals it under the case's consumer key (issue 13)."""
+    case_id = filed(cases)
+    said = "请回电 18312342807，我是林小明"
+    report = processor.process(
+        [
+            message(case_id, "request_information", {"items": ["订单截图"]}),
+            message(
+                case_id,
+                "supply_information",
+                {"details": said, "evidence": []},
+                actor="consumer:c-1",
+            ),
+            message(
+                case_id,
+                "schedule_callback",
+                {"scheduled_for": "2026-03-02T09:00:00+00:00", "note": said},
+            ),
+        ]
+    )
+    assert [r.outcome for r in report.results] == ["accepted"] * 3, report.results
+    published = [to_envelope(e) for e in cases.history(case_id)]
+    kinds = {e.event_type: e for e in published}
+    assert kinds["InformationSupplied"].schema_version == 2
+    assert kinds["CallbackScheduled"].schema_version == 2
+    for envelope in published:
+        assert b"18312342807" not in to_json_bytes(envelope)
+        assert "林小明".encode() not in to_json_bytes(envelope)
+    supplied = kinds["InformationSupplied"].payload["details"]
+    assert open_text(supplied, cases.keys) == said
+    cases.keys.erase(cases.get_case(case_id).consumer_id, T0)
+    assert open_text(supplied, cases.keys) is None
