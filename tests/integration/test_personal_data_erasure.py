@@ -207,10 +207,21 @@ def world(stack_settings: Settings, tmp_path: Path) -> Iterator[World]:
             note=f"回电 {CONTACT.phone}，{CONTACT.name}",
         ).model_dump(mode="json"),
     )
-    report = CommandProcessor(cases, SimulatedClock(T0 + timedelta(hours=1.3))).process(
-        [Incoming(callback.model_dump_json().encode(), key=str(case_id).encode())]
+    # And a decision's reasons, kept readable for the audit trail: without them.
+    escalation = callback.model_copy(
+        update={
+            "command_id": uuid4(),
+            "command_type": "escalate",
+            "payload": {"reason": f"{CONTACT.name}（{CONTACT.phone}）多次来电", "level": 1},
+        }
     )
-    assert [r.outcome for r in report.results] == ["accepted"], report.results
+    report = CommandProcessor(cases, SimulatedClock(T0 + timedelta(hours=1.3))).process(
+        [
+            Incoming(command.model_dump_json().encode(), key=str(case_id).encode())
+            for command in (callback, escalation)
+        ]
+    )
+    assert [r.outcome for r in report.results] == ["accepted", "accepted"], report.results
     cases.act(case_id, assess_and_decide)
     cases.act(case_id, settle)
     built = World(stack_settings, cases, case_id, tmp_path / "clock")

@@ -40,6 +40,7 @@ from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.errors import ComplaintError, ReferenceTakenError
+from complaint_events.domain.masking import ConsumerContact, KnownDetailsRedactor
 from complaint_events.domain.problem_index import ProblemIndex, case_id_for
 from complaint_events.domain.rules.triage import shows_distress
 
@@ -538,6 +539,13 @@ class ComplaintCases(Application[UUID]):
     def sealed_text(self, text: str, consumer_id: str) -> dict[str, str]:
         """``text`` sealed under the consumer's key (made now if they have none)."""
         return seal_text(text, consumer_id, self.keys.get_or_create(consumer_id)).to_record()
+
+    def redacted(self, text: str, case: ComplaintCase) -> str:
+        """``text`` without the case's consumer's details (as far as they are known) and
+        without phone, ID and card numbers or e-mail addresses."""
+        contact = self.contact_of(case)
+        known = None if contact is None else ConsumerContact.from_contact(contact)
+        return KnownDetailsRedactor.for_contact(known).text(text)
 
     def description_of(self, case: ComplaintCase) -> str | None:
         """The complaint as the consumer wrote it; None once their key was erased."""

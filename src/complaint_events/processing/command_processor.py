@@ -83,25 +83,53 @@ before the case records it (docs/privacy.md)."""
 Sealer = Callable[[str, str], dict[str, str]]
 """Seals a text under a consumer's key: (text, consumer id) -> sealed record."""
 
+REDACTED_ARGUMENTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "submit_merchant_evidence": "explanation",
+        "record_spot_check_result": "findings",
+        "assess_evidence": "notes",
+        "determine_liability": "reasoning",
+        "offer_remedy": "explanation",
+        "close": "note",
+        "decide_appeal": "decision",
+        "escalate": "reason",
+        "record_penalty": "reason",
+    }
+)
+"""Commands whose text justifies a decision and is kept readable for the audit trail:
+the consumer's own details are masked in it, and phone, ID and card numbers and
+e-mail addresses scrubbed, before the case records it (docs/privacy.md)."""
+
+Redactor = Callable[[str, ComplaintCase], str]
+"""Keeps a consumer's personal data out of a text written about their case."""
+
 
 def case_call(
-    command: CommandEnvelopeV1, by: Acting, policy: DeadlinePolicy, seal: Sealer | None = None
+    command: CommandEnvelopeV1,
+    by: Acting,
+    policy: DeadlinePolicy,
+    seal: Sealer | None = None,
+    redact: Redactor | None = None,
 ) -> Callable[[ComplaintCase], object]:
     """The ``ComplaintCase`` method call a command names, with its payload as arguments.
 
     With ``seal``, a text of :data:`SEALED_ARGUMENTS` reaches the case sealed under
-    the key of the case's consumer."""
+    the key of the case's consumer; with ``redact``, one of :data:`REDACTED_ARGUMENTS`
+    without the consumer's personal data."""
     method = getattr(ComplaintCase, command.command_type)
     payload = command.typed_payload()
     arguments = {name: _plain(getattr(payload, name)) for name in type(payload).model_fields}
     if _takes_policy(command.command_type):
         arguments["policy"] = policy
     sealed_name = SEALED_ARGUMENTS.get(command.command_type)
+    redacted_name = REDACTED_ARGUMENTS.get(command.command_type)
 
     def call(case: ComplaintCase) -> object:
         given = arguments
         if seal is not None and sealed_name is not None:
             given = {**arguments, sealed_name: seal(arguments[sealed_name], case.consumer_id)}
+        if redact is not None and redacted_name is not None and arguments[redacted_name]:
+            given = {**arguments, redacted_name: redact(arguments[redacted_name], case)}
         return method(case, **given, by=by)
 
     return call
@@ -169,7 +197,9 @@ class CommandProcessor:
                 causation_id=str(command.command_id),
                 reason=command.reason,
             )
-            call = case_call(command, by, self.cases.policy, self.cases.sealed_text)
+            call = case_call(
+                command, by, self.cases.policy, self.cases.sealed_text, self.cases.redacted
+            )
             commands.append((command, CaseCommand(str(command.command_id), command.case_id, call)))
         outcomes = self.cases.apply_commands([c for _, c in commands])
         for (command, _), outcome in zip(commands, outcomes, strict=True):

@@ -24,7 +24,11 @@ from complaint_events.contracts.envelope import event_id_for
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.processing.command_processor import SEALED_ARGUMENTS, CommandProcessor
+from complaint_events.processing.command_processor import (
+    REDACTED_ARGUMENTS,
+    SEALED_ARGUMENTS,
+    CommandProcessor,
+)
 from complaint_events.processing.messages import Incoming
 from stack_support import complaint
 
@@ -219,3 +223,31 @@ def test_texts_people_write_reach_the_case_sealed_and_die_with_the_key(
     assert open_text(supplied, cases.keys) == said
     cases.keys.erase(cases.get_case(case_id).consumer_id, T0)
     assert open_text(supplied, cases.keys) is None
+
+
+@pytest.mark.parametrize("command_type", sorted(REDACTED_ARGUMENTS))
+def test_every_redacted_text_is_an_argument_of_its_case_method(command_type: str) -> None:
+    parameters = inspect.signature(getattr(ComplaintCase, command_type)).parameters
+    assert REDACTED_ARGUMENTS[command_type] in parameters
+
+
+def test_a_decisions_text_keeps_its_reasons_but_not_the_consumers_details(
+    cases: ComplaintCases, processor: CommandProcessor
+) -> None:
+    """A handler's note stays readable for the audit trail; the consumer's name and
+    number quoted in it are masked before the case records it (issue 13)."""
+    case_id = filed(cases)
+    contact = cases.contact_of(cases.get_case(case_id))
+    assert contact is not None
+    assert contact.phone is not None
+    note = f"{contact.name} 来电 {contact.phone} 撤回投诉"
+    report = processor.process(
+        [message(case_id, "close", {"resolution": "withdrawn", "note": note})]
+    )
+    assert [r.outcome for r in report.results] == ["accepted"], report.results
+    closed = to_envelope(cases.history(case_id)[-1])
+    assert closed.event_type == "CaseClosed"
+    kept = closed.payload["note"]
+    assert "撤回投诉" in kept
+    assert contact.name not in kept
+    assert contact.phone not in kept
