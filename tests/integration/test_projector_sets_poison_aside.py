@@ -36,11 +36,13 @@ def relay_all(settings: Settings, cases: object) -> None:
 
 
 def poisoned_copy(message: bytes) -> tuple[bytes, bytes, str]:
-    """A ComplaintFiled of a new case whose description holds U+0000."""
+    """A ComplaintFiled of a new case whose product name holds U+0000 (valid for the
+    event's contract, which does not bound what the store wrote; PostgreSQL text
+    cannot hold it). The description, once the example, is sealed since v3."""
     envelope = json.loads(message)
     case_id, event_id = str(uuid.uuid4()), str(uuid.uuid4())
     envelope.update(case_id=case_id, event_id=event_id)
-    envelope["payload"]["description"] = "壶底\u0000漏水"
+    envelope["payload"]["product_name"] = "电热\u0000水壶"
     return case_id.encode(), json.dumps(envelope, ensure_ascii=False).encode(), event_id
 
 
