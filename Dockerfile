@@ -44,7 +44,7 @@ RUN groupadd --system --gid 10001 complaints \
     && useradd --system --uid 10001 --gid complaints --no-create-home \
         --home-dir /var/lib/complaint-events --shell /usr/sbin/nologin complaints \
     && mkdir -p /var/lib/complaint-events/worker /var/lib/complaint-events/channels \
-        /var/lib/complaint-events/reports \
+        /var/lib/complaint-events/reports /var/lib/complaint-events/secrets \
     && chown -R complaints:complaints /var/lib/complaint-events
 
 COPY --from=build /opt/venv /opt/venv
