@@ -26,8 +26,10 @@ from psycopg import sql
 from typer.testing import CliRunner, Result
 
 from analytics.job import AnalyticsJob, JobOptions
+from api_support import api_tokens, client_for
 from audit_support import assess_and_decide, handler
 from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.api.app import create_app
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.erasure import ErasureRefusedError, erase_consumer
 from complaint_events.application.merchant_summary import merchant_summary
@@ -322,6 +324,24 @@ def test_personal_data_is_sealed_everywhere_and_erased_after_the_retention_perio
     for table, texts in world.read_model_rows().items():
         assert [t for t in texts if leaks(t.encode())] == [], table
     assert leaks(caplog.text.encode()) == []
+
+    # The API says so, rather than leaving a client to guess from a missing field.
+    api = create_app(world.settings, clock=SimulatedClock(allowed_from), tokens=api_tokens())
+    try:
+        shown_by_api = client_for(api, "handler").get(f"/v1/cases/{case_id}")
+        assert shown_by_api.status_code == 200, shown_by_api.text
+        body = shown_by_api.json()
+        assert body["contact"] == {
+            "name": "[erased]",
+            "phone": None,
+            "email": None,
+            "address": None,
+            "erased": True,
+        }
+        assert body["description"] == "[erased]"
+    finally:
+        api.state.bus.close()
+        api.state.db.close()
 
 
 def test_a_dump_of_the_postgresql_database_opens_no_consumer_key(stack_settings: Settings) -> None:

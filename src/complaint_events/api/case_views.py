@@ -33,8 +33,10 @@ from complaint_events.api.visibility import (
     MerchantRedactor,
     contact_of,
     contact_view,
+    sealed_contact,
 )
 from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.masking import ERASED
 from projections.case_summary import stage_of
 
 Row = dict[str, Any]
@@ -91,10 +93,16 @@ def case_public(
             "evidence": [EvidencePublic.model_validate(e) for e in facts.get("evidence") or []],
             "safety_flags": facts.get("safety_flags") or [],
             "consumer_id": facts.get("consumer_id"),
-            "contact": None if shown is None else ContactPublic.model_validate(shown),
+            "contact": _contact_public(shown, erased=contact is None and sealed_contact(filing)),
             "as_of": as_of,
         }
     )
+
+
+def _contact_public(shown: Mapping[str, Any] | None, *, erased: bool) -> ContactPublic | None:
+    if erased:
+        return ContactPublic(name=ERASED, erased=True)
+    return None if shown is None else ContactPublic.model_validate(shown)
 
 
 def timeline_public(

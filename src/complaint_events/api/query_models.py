@@ -41,6 +41,11 @@ class ContactPublic(PublicModel):
     address: str | None = Field(
         None, description="Address; for a merchant only when a return or exchange is shipped"
     )
+    erased: bool = Field(
+        False,
+        description="The consumer's personal data was erased: the name reads '[erased]' and "
+        "the rest is empty (absent contact: `contact` is null)",
+    )
 
 
 class CaseSummaryPublic(PublicModel):
@@ -96,7 +101,9 @@ class CasePublic(CaseSummaryPublic):
     safety_flags: list[str] = Field(default_factory=list, description="Safety flags at filing")
     consumer_id: str | None = Field(None, description="The consumer (never shown to a merchant)")
     contact: ContactPublic | None = Field(
-        None, description="The consumer's contact (masked for a merchant; absent once erased)"
+        None,
+        description="The consumer's contact (masked for a merchant); `erased: true` once "
+        "their personal data was erased; null when the case holds none",
     )
     as_of: datetime | None = Field(
         None, description="Set when this is the case as it stood at that past instant"

@@ -92,6 +92,12 @@ def texts_opened(payload: Mapping[str, Any] | None, keys: ConsumerKeys) -> dict[
     return opened
 
 
+def sealed_contact(filing: Mapping[str, Any] | None) -> bool:
+    """Whether the filing holds a sealed contact (which, if it does not open, was erased)."""
+    raw = None if filing is None else filing.get("contact")
+    return isinstance(raw, Mapping) and "sealed" in raw
+
+
 def contact_of(filing: Mapping[str, Any] | None, opener: ContactOpener) -> ConsumerContact | None:
     """The consumer's contact from the filing event (``None`` if erased or unreadable)."""
     raw = None if filing is None else filing.get("contact")

@@ -285,10 +285,10 @@ class ComplaintCases(Application[UUID]):
         cases[case_id] = case
         if index is None:
             indexes[index_id] = ProblemIndex(
-                problem_key=details.problem_key, case_id=case_id, filed_at=by.at
+                problem_key=details.problem_key, case_id=case_id, filed_at=by.at, timestamp=by.at
             )
         else:
-            index.point_to(case_id=case_id, filed_at=by.at)
+            index.point_to(case_id=case_id, filed_at=by.at, timestamp=by.at)
         return FilingOutcome(case_id, opened=True)
 
     def _cached(

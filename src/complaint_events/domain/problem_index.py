@@ -31,7 +31,11 @@ class ProblemIndex(Aggregate):
         return uuid5(_INDEX_NS, problem_key)
 
     @event("ProblemIndexed")
-    def __init__(self, problem_key: str, case_id: UUID, filed_at: datetime) -> None:
+    def __init__(
+        self, problem_key: str, case_id: UUID, filed_at: datetime, timestamp: datetime
+    ) -> None:
+        # ``timestamp`` is the event's time: the filing's, from the injected clock (without
+        # it eventsourcing stamps the wall clock).
         self.problem_key = problem_key
         self.case_id = case_id
         self.filed_at = filed_at
@@ -41,7 +45,7 @@ class ProblemIndex(Aggregate):
         return at - self.filed_at <= window
 
     @event("ProblemReindexed")
-    def point_to(self, case_id: UUID, filed_at: datetime) -> None:
+    def point_to(self, case_id: UUID, filed_at: datetime, timestamp: datetime) -> None:
         """Past the window the same problem is a new complaint: index the new case."""
         self.case_id = case_id
         self.filed_at = filed_at

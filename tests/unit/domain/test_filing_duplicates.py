@@ -178,3 +178,18 @@ def test_act_records_nothing_when_the_command_changes_nothing(app, details, by) 
 
     assert outcome.events == ()
     assert event_names(app, case_id) == ["ComplaintFiled"]
+
+
+def test_every_stored_event_is_timed_by_the_configured_clock(app, details, by) -> None:
+    """The duplicate index's events too: they took the wall clock before (issue 14)."""
+    first = app.file_complaint(details(), by.adapter(0))
+    app.file_complaint(details(channel=Channel.HOTLINE, channel_ref="call-7"), by.adapter(5))
+    app.file_complaint(details(channel_ref="later"), by.adapter(24 * 40))  # past the window
+    notifications = app.recorder.select_notifications(start=1, limit=100)
+    events = [app.mapper.to_domain_event(n) for n in notifications]
+    assert {type(e).__name__ for e in events} >= {"ProblemIndexed", "ProblemReindexed"}
+    allowed = {by.adapter(h).at for h in (0, 5, 24 * 40)}
+    assert {e.timestamp for e in events} <= allowed, [
+        (type(e).__name__, e.timestamp) for e in events if e.timestamp not in allowed
+    ]
+    assert first.opened
