@@ -276,6 +276,10 @@ def test_the_liability_and_remedy_suggestions_sit_beside_the_forms(api: Api) -> 
     misuse = handler.get(f"/v1/cases/{case_id}/liability-suggestion?consumer_misuse=true")
     assert suggestion.status_code == misuse.status_code == 200
     assert suggestion.json()["rule_refs"]
+    # No merchant evidence was ever asked for: the documented defect is the ground
+    # (CPL Art. 24), not a default judgment against a silent merchant (issue 14).
+    assert suggestion.json()["grounds"] == ["defect"]
+    assert "default judgment" not in suggestion.json()["reasoning"]
     assert "misuse" in misuse.json()["grounds"]  # the handler's finding moves the suggestion
     assert misuse.json()["party"] != suggestion.json()["party"]
     assert handler.get(f"/v1/cases/{case_id}/remedy-suggestion").status_code == 409

@@ -114,6 +114,7 @@ def liability_suggestion(
             self_repaired=self_repaired,
             past_expiry=past_expiry,
             force_majeure=force_majeure,
+            merchant_evidence_expired=case.merchant_evidence_expired,
         )
     )
     return LiabilitySuggestionOut(

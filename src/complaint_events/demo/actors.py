@@ -307,6 +307,7 @@ class Actors:
                 self_repaired=False,
                 past_expiry=False,
                 force_majeure=False,
+                merchant_evidence_expired=case.merchant_evidence_expired,
             )
         )
         cmds = [

@@ -249,6 +249,14 @@ class ComplaintCase(Aggregate):
         return bool(self.escalations)
 
     @property
+    def merchant_evidence_expired(self) -> bool:
+        """A merchant-evidence deadline of this case expired unanswered."""
+        return any(
+            d.kind is DeadlineKind.MERCHANT_EVIDENCE and d.state is DeadlineState.EXPIRED
+            for d in self.deadlines.values()
+        )
+
+    @property
     def has_visible_defect_evidence(self) -> bool:
         """Photos or videos on file: what a silent merchant's default judgment needs."""
         return any(e["kind"] in ("photo", "video") for e in self.evidence)

@@ -12,6 +12,7 @@ from complaint_events.domain.rules.liability import LiabilityFacts, suggest_liab
 from complaint_events.domain.rules.liability import testing_cost_payer as cost_payer
 from complaint_events.domain.rules.references import (
     CPL_23_DURABLE_BURDEN,
+    CPL_24_QUALITY_RETURN,
     CPL_55_FRAUD,
     PLATFORM_DISCRETION,
     PLATFORM_SILENT_MERCHANT,
@@ -87,7 +88,12 @@ def test_independent_test_outweighs_the_merchants_paperwork() -> None:
 
 
 def test_silent_merchant_with_visible_defect_is_presumed_liable() -> None:
-    facts = replace(NOTHING_KNOWN, merchant_responded=False, visible_defect=True)
+    facts = replace(
+        NOTHING_KNOWN,
+        merchant_responded=False,
+        visible_defect=True,
+        merchant_evidence_expired=True,
+    )
     suggestion = suggest_liability(facts)
     assert suggestion.party is Party.MERCHANT
     assert suggestion.grounds == (LiabilityGround.SILENT_MERCHANT,)
@@ -184,6 +190,7 @@ def test_silent_merchant_on_an_unproven_durable_good_cites_both_rules() -> None:
         merchant_responded=False,
         visible_defect=True,
         burden_of_proof_on_merchant=True,
+        merchant_evidence_expired=True,
     )
     suggestion = suggest_liability(facts)
     assert suggestion.party is Party.MERCHANT
@@ -203,3 +210,56 @@ def test_silent_merchant_on_an_unproven_durable_good_cites_both_rules() -> None:
 )
 def test_the_party_at_fault_pays_for_testing(liable: Party, payer: Party) -> None:
     assert cost_payer(liable) is payer
+
+
+# Issue 14: the grounds follow the facts. Before, a counterfeit complaint and a
+# quality return on which no merchant evidence was ever requested were suggested
+# as "default judgment" against a silent merchant: a false legal reference.
+NEVER_ASKED = replace(NOTHING_KNOWN, merchant_responded=False, visible_defect=True)
+GROUNDS_TABLE = {
+    "fraud: a documented counterfeit, merchant never asked": (
+        replace(NEVER_ASKED, category=ProblemCategory.COUNTERFEIT),
+        Party.MERCHANT, (LiabilityGround.COUNTERFEIT,), (CPL_55_FRAUD,),
+    ),
+    "quality defect documented, merchant never asked": (
+        NEVER_ASKED,
+        Party.MERCHANT, (LiabilityGround.DEFECT,), (CPL_24_QUALITY_RETURN,),
+    ),
+    "not as described, documented": (
+        replace(NEVER_ASKED, category=ProblemCategory.NOT_AS_DESCRIBED),
+        Party.MERCHANT, (LiabilityGround.NOT_AS_DESCRIBED,), (CPL_24_QUALITY_RETURN,),
+    ),
+    "silent merchant, evidence deadline expired": (
+        replace(NEVER_ASKED, merchant_evidence_expired=True),
+        Party.MERCHANT, (LiabilityGround.SILENT_MERCHANT,), (PLATFORM_SILENT_MERCHANT,),
+    ),
+    "durable good within 6 months, merchant did not prove": (
+        replace(NOTHING_KNOWN, burden_of_proof_on_merchant=True),
+        Party.MERCHANT, (LiabilityGround.DEFECT,), (CPL_23_DURABLE_BURDEN,),
+    ),
+    "durable good within 6 months, documented, never asked": (
+        replace(NEVER_ASKED, burden_of_proof_on_merchant=True),
+        Party.MERCHANT, (LiabilityGround.DEFECT,), (CPL_24_QUALITY_RETURN, CPL_23_DURABLE_BURDEN),
+    ),
+    "durable good after 6 months, nothing documented": (
+        NOTHING_KNOWN,
+        Party.UNCLEAR, (LiabilityGround.PLATFORM_DISCRETION,), (PLATFORM_DISCRETION,),
+    ),
+    "no-reason return, nothing wrong with the goods": (
+        replace(NOTHING_KNOWN, category=ProblemCategory.NO_REASON_RETURN),
+        Party.UNCLEAR, (LiabilityGround.PLATFORM_DISCRETION,), (PLATFORM_DISCRETION,),
+    ),
+    "food problem documented, never asked": (
+        replace(NEVER_ASKED, category=ProblemCategory.FOOD_SAFETY),
+        Party.MERCHANT, (LiabilityGround.DEFECT,), (CPL_24_QUALITY_RETURN,),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(GROUNDS_TABLE))
+def test_the_grounds_follow_the_facts(case: str) -> None:
+    facts, party, grounds, refs = GROUNDS_TABLE[case]
+    suggestion = suggest_liability(facts)
+    assert (suggestion.party, suggestion.grounds, suggestion.rule_refs) == (party, grounds, refs)
+    if not facts.merchant_evidence_expired:
+        assert "default judgment" not in suggestion.reasoning

@@ -12,10 +12,13 @@ Precedence, in the words a handler would use:
    merchant ground even if the merchant's certificates say otherwise;
    ``NO_DEFECT`` rebuts both the silent-merchant presumption and the durable-goods
    burden of proof (the test *is* the proof that there is no defect).
-2. Without a conclusive test, a silent merchant is presumed liable for a visible
-   defect (platform default judgment), and for a durable good within 6 months of
-   delivery a merchant who has not proved there is no defect is liable
-   (消费者权益保护法 Art. 23(3)).
+2. Without a conclusive test, a visible problem the consumer documented (photos,
+   video) makes the merchant liable on the ground the facts name: a counterfeit
+   under 消费者权益保护法 Art. 55 (fraud), any other quality problem under Art. 24
+   (the remedy then follows 三包). Only when a merchant-evidence deadline really
+   expired unanswered is the ground the platform's default judgment against a
+   silent merchant. For a durable good within 6 months of delivery a merchant who
+   has not proved there is no defect is liable (Art. 23(3)).
 3. Misuse, self-repair and use past expiry put the fault on the consumer.
 4. Merchant and consumer grounds together are conflicting signals: ``SHARED``.
 5. Force majeure is nobody's fault.  Alone, it gives ``UNCLEAR`` (platform
@@ -61,6 +64,8 @@ class LiabilityFacts:
     self_repaired: bool
     past_expiry: bool
     force_majeure: bool
+    merchant_evidence_expired: bool = False
+    """A merchant-evidence deadline expired unanswered: a default judgment needs it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +99,19 @@ def _merchant_grounds(facts: LiabilityFacts) -> tuple[tuple[LiabilityGround, Rul
         return ()
     found: list[tuple[LiabilityGround, RuleRef, str]] = []
     if not facts.merchant_responded and facts.visible_defect:
-        found.append(
-            (
-                LiabilityGround.SILENT_MERCHANT,
-                PLATFORM_SILENT_MERCHANT,
+        if facts.merchant_evidence_expired:
+            found.append(
                 (
-                    "the merchant gave no evidence before the deadline and the defect is "
-                    "visible (default judgment)"
-                ),
+                    LiabilityGround.SILENT_MERCHANT,
+                    PLATFORM_SILENT_MERCHANT,
+                    (
+                        "the merchant gave no evidence before the deadline and the defect is "
+                        "visible (default judgment)"
+                    ),
+                )
             )
-        )
+        else:
+            found.append(_documented(facts.category))
     if facts.burden_of_proof_on_merchant and not facts.merchant_proved_no_defect:
         found.append(
             (
@@ -116,6 +124,25 @@ def _merchant_grounds(facts: LiabilityFacts) -> tuple[tuple[LiabilityGround, Rul
             )
         )
     return tuple(found)
+
+
+def _documented(category: ProblemCategory) -> tuple[LiabilityGround, RuleRef, str]:
+    """The merchant ground a visible, documented problem establishes, by its kind."""
+    ground = _CONFIRMED_GROUND.get(category, LiabilityGround.DEFECT)
+    if ground is LiabilityGround.COUNTERFEIT:
+        return (
+            ground,
+            CPL_55_FRAUD,
+            "the consumer's photos or video show a counterfeit: a sale by fraud (CPL Art. 55)",
+        )
+    return (
+        ground,
+        CPL_24_QUALITY_RETURN,
+        (
+            f"the consumer's photos or video show the problem ({ground.value}): the seller "
+            "answers for the goods' quality (CPL Art. 24; the remedy follows 三包)"
+        ),
+    )
 
 
 def _consumer_grounds(facts: LiabilityFacts) -> tuple[LiabilityGround, ...]:
@@ -136,7 +163,7 @@ def _unique(refs: tuple[RuleRef, ...]) -> tuple[RuleRef, ...]:
 def suggest_liability(facts: LiabilityFacts) -> LiabilitySuggestion:
     """Suggest who is liable for the problem and why (see the module docstring for precedence)."""
     merchant = _merchant_grounds(facts)
-    merchant_grounds = tuple(ground for ground, _, _ in merchant)
+    merchant_grounds = tuple(dict.fromkeys(ground for ground, _, _ in merchant))
     merchant_refs = _unique(tuple(rule for _, rule, _ in merchant))
     merchant_reasons = "; ".join(reason for _, _, reason in merchant)
     consumer = _consumer_grounds(facts)
