@@ -41,6 +41,7 @@ from complaint_events.domain.errors import (
 from complaint_events.domain.problem_index import case_id_for
 from complaint_events.domain.rules.liability import testing_cost_payer
 from complaint_events.domain.rules.references import (
+    CPL_23_DURABLE_BURDEN,
     PLATFORM_REFUND_AFTER_RETURN,
     PLATFORM_TESTING_COST,
 )
@@ -1077,20 +1078,37 @@ class ComplaintCase(Aggregate):
 
     def _on_merchant_evidence_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
         # The platform intervenes. A silent merchant is presumed liable for a visible
-        # defect: default judgment, return and refund at the merchant's cost.
-        if not self.has_visible_defect_evidence or self.status not in (
+        # defect, and for any defect of a durable good within 6 months of delivery, where
+        # the burden of proof is the merchant's (CPL Art. 23(3)): default judgment, return
+        # and refund at the merchant's cost.
+        visible = self.has_visible_defect_evidence
+        burden = self.burden_of_proof_on_merchant
+        if not (visible or burden) or self.status not in (
             CaseStatus.FILED,
             CaseStatus.VERIFYING,
         ):
             self.escalate("merchant did not submit evidence in time; platform intervenes", 1, by)
             return
         judgment = default_judgment(self.price, self.quantity)
+        grounds: list[str] = [LiabilityGround.SILENT_MERCHANT] if visible else []
+        rule_refs = [r.code for r in judgment.rule_refs]
+        why = []
+        if visible:
+            why.append("the consumer's photos or videos show the defect")
+        if burden:
+            grounds.append(LiabilityGround.DEFECT)
+            rule_refs.append(CPL_23_DURABLE_BURDEN.code)
+            why.append(
+                "a durable good within 6 months of delivery, whose merchant bears the burden "
+                "of proving there is no defect (CPL Art. 23(3)) and proved nothing"
+            )
         self.determine_liability(
             party=Party.MERCHANT,
-            grounds=[LiabilityGround.SILENT_MERCHANT],
-            rule_refs=[r.code for r in judgment.rule_refs],
-            reasoning="the merchant did not answer within the deadline and the consumer's "
-            "photos or videos show the defect: default judgment",
+            grounds=grounds,
+            rule_refs=rule_refs,
+            reasoning="the merchant did not answer within the deadline and "
+            + "; and ".join(why)
+            + ": default judgment",
             testing_cost_payer=testing_cost_payer(Party.MERCHANT),
             by=by,
         )

@@ -13,6 +13,7 @@ from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import EvidenceRef
 from complaint_events.domain.deadlines import Deadline, DeadlinePolicy, DeadlineState
 from complaint_events.domain.errors import AppealWindowClosedError
+from complaint_events.domain.rules.references import CPL_23_DURABLE_BURDEN
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import (
     DeadlineKind,
@@ -225,6 +226,40 @@ def test_a_silent_merchant_without_photo_or_video_is_escalated(steps, by, policy
     assert case.escalated
     assert case.liability is None
     assert case.status is CaseStatus.VERIFYING
+
+
+@pytest.mark.parametrize("within_six_months", [True, False])
+def test_a_silent_merchant_of_a_durable_good_bears_the_burden_of_proof(
+    steps, by, policy, within_six_months: bool
+) -> None:
+    """A TV bought 4 months ago, no photos, the merchant silent: within 6 months of
+    delivery the burden of proof is the merchant's (CPL Art. 23(3)), so silence ends
+    in a default judgment with Art. 23 as its ground; later it is escalated (issue 14)."""
+    case = steps.file(evidence=())
+    case.triage(
+        route="durable_goods",
+        queue="durable",
+        fast_track=False,
+        burden_of_proof_on_merchant=within_six_months,
+        distress=False,
+        rule_refs=["CPL-23"] if within_six_months else [],
+        by=by.system(0.1),
+    )
+    steps.acknowledge(case, 1)
+    steps.request_merchant_evidence(case, 2)
+
+    case.expire_deadline(clock(case, K.MERCHANT_EVIDENCE).deadline_id, by.system(50), policy)
+
+    if within_six_months:
+        assert case.liability is not None
+        assert case.liability["party"] == Party.MERCHANT
+        assert case.liability["grounds"] == [LiabilityGround.DEFECT]
+        assert CPL_23_DURABLE_BURDEN.code in case.liability["rule_refs"]
+        assert "CPL Art. 23(3)" in case.liability["reasoning"]
+        assert case.status is CaseStatus.REMEDY_OFFERED
+    else:
+        assert case.liability is None
+        assert case.escalated
 
 
 def test_an_overdue_spot_check_escalates(steps, by, policy) -> None:
