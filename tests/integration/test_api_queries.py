@@ -342,7 +342,13 @@ def test_a_case_reads_as_summary_with_its_complaint(world: World) -> None:
     assert body["escalation_level"] == 1
     assert body["liability_party"] == "merchant"
     assert body["consumer_id"] == CONSUMER
-    assert body["contact"] == {"name": NAME, "phone": PHONE, "email": EMAIL, "address": ADDRESS}
+    assert body["contact"] == {
+        "name": NAME,
+        "phone": PHONE,
+        "email": EMAIL,
+        "address": ADDRESS,
+        "erased": False,
+    }
     assert {d["kind"] for d in body["deadlines"]} >= {"acknowledgement", "merchant_evidence"}
     assert body["evidence"] == [{"kind": "photo", "uri": "s3://leak.jpg"}]
     assert body["as_of"] is None
@@ -519,6 +525,7 @@ def test_a_merchant_sees_masked_contact_and_scrubbed_text(world: World) -> None:
         "phone": MASKED_PHONE,
         "email": None,
         "address": None,
+        "erased": False,
     }
     assert case["consumer_id"] is None
     assert MASKED_NAME in case["description"]
