@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from complaint_events.api.auth import Principal, Role
 from complaint_events.application.personal_data import ConsumerKeys, open_text
-from complaint_events.contracts.events import SEALED_TEXTS
+from complaint_events.contracts.events import SEALED_TEXTS, is_sealed
 from complaint_events.domain.complaint import Contact
 from complaint_events.domain.masking import (
     ERASED,
@@ -83,7 +83,8 @@ def texts_opened(payload: Mapping[str, Any] | None, keys: ConsumerKeys) -> dict[
     opened = dict(payload)
     for name in SEALED_TEXT_FIELDS:
         value = opened.get(name)
-        if isinstance(value, Mapping) and "sealed" in value:
+        if is_sealed(value):
+            assert isinstance(value, Mapping)
             try:
                 text = open_text(value, keys)
             except (ValueError, KeyError, TypeError):
@@ -94,8 +95,7 @@ def texts_opened(payload: Mapping[str, Any] | None, keys: ConsumerKeys) -> dict[
 
 def sealed_contact(filing: Mapping[str, Any] | None) -> bool:
     """Whether the filing holds a sealed contact (which, if it does not open, was erased)."""
-    raw = None if filing is None else filing.get("contact")
-    return isinstance(raw, Mapping) and "sealed" in raw
+    return filing is not None and is_sealed(filing.get("contact"))
 
 
 def contact_of(filing: Mapping[str, Any] | None, opener: ContactOpener) -> ConsumerContact | None:

@@ -538,7 +538,9 @@ class ComplaintCases(Application[UUID]):
 
     def sealed_text(self, text: str, consumer_id: str) -> dict[str, str]:
         """``text`` sealed under the consumer's key (made now if they have none)."""
-        return seal_text(text, consumer_id, self.keys.get_or_create(consumer_id)).to_record()
+        # A read first: the key exists for every filed case, and get_or_create writes.
+        key = self.keys.get(consumer_id) or self.keys.get_or_create(consumer_id)
+        return seal_text(text, consumer_id, key).to_record()
 
     def redacted(self, text: str, case: ComplaintCase) -> str:
         """``text`` without the case's consumer's details (as far as they are known) and

@@ -111,31 +111,29 @@ class InMemoryConsumerKeys:
         return [e for e in self._erasures if e.consumer_id == consumer_id]
 
 
+def _sealed(plaintext: bytes, consumer_id: str, key: bytes) -> dict[str, str]:
+    """AES-256-GCM under the consumer's key, a random nonce, their id as associated data."""
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext, consumer_id.encode("utf-8"))
+    return {
+        "key_id": consumer_id,
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+        "ciphertext": base64.b64encode(ciphertext).decode("ascii"),
+        "form": SEALED_CONTACT_FORM,
+    }
+
+
 def seal_contact(contact: Contact, consumer_id: str, key: bytes) -> SealedContact:
     """The contact encrypted under the consumer's key, bound to their id."""
-    nonce = os.urandom(NONCE_BYTES)
     plaintext = json.dumps(
         contact.to_record(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
     ).encode("utf-8")
-    ciphertext = AESGCM(key).encrypt(nonce, plaintext, consumer_id.encode("utf-8"))
-    return SealedContact(
-        key_id=consumer_id,
-        nonce=base64.b64encode(nonce).decode("ascii"),
-        ciphertext=base64.b64encode(ciphertext).decode("ascii"),
-        form=SEALED_CONTACT_FORM,
-    )
+    return SealedContact(**_sealed(plaintext, consumer_id, key))
 
 
 def seal_text(text: str, consumer_id: str, key: bytes) -> SealedText:
     """A text the consumer wrote, encrypted under their key, bound to their id."""
-    nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, text.encode("utf-8"), consumer_id.encode("utf-8"))
-    return SealedText(
-        key_id=consumer_id,
-        nonce=base64.b64encode(nonce).decode("ascii"),
-        ciphertext=base64.b64encode(ciphertext).decode("ascii"),
-        form=SEALED_CONTACT_FORM,
-    )
+    return SealedText(**_sealed(text.encode("utf-8"), consumer_id, key))
 
 
 def open_text(value: str | Mapping[str, Any] | None, keys: ConsumerKeys) -> str | None:

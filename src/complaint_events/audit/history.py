@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from complaint_events.contracts.events import is_sealed
+
 JUSTIFICATIONS: Final = (
     "reasoning",
     "explanation",
@@ -74,7 +76,7 @@ def why(envelope: Mapping[str, Any]) -> str:
     if isinstance(payload, Mapping):
         for name in JUSTIFICATIONS:
             value = payload.get(name)
-            if isinstance(value, Mapping) and "sealed" in value:
+            if is_sealed(value):
                 value = "[sealed]"  # under the consumer's key; opened only for who may read it
             elif isinstance(value, list):
                 value = ", ".join(str(v) for v in value)

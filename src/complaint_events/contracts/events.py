@@ -263,7 +263,7 @@ def is_sealed(value: object) -> bool:
 
 def is_sealed_contact(value: object) -> bool:
     """Whether a stored contact record is sealed (or the plaintext of older events)."""
-    return isinstance(value, Mapping) and "sealed" in value
+    return is_sealed(value)
 
 
 # ------------------------------------------------------------------ intake
