@@ -32,6 +32,10 @@ class TableSpec:
     name: str
     columns: str  # e.g. "case_id uuid PRIMARY KEY, status text NOT NULL"
     indexes: tuple[str, ...] = ()  # column lists, e.g. ("merchant_id", "status, filed_at")
+    added: tuple[str, ...] = ()
+    """Columns added after the table was first released, each with the default its old
+    rows take (e.g. ``"referrals jsonb NOT NULL DEFAULT '[]'"``): an existing table gets
+    them at start-up, so an upgrade needs no rebuild."""
 
 
 class Tables:
@@ -71,12 +75,18 @@ class Projection(ABC):
 
 
 def create_statements(spec: TableSpec, actual: str) -> list[sql.Composed]:
-    """CREATE TABLE (and its indexes) for ``spec`` under the name ``actual``."""
+    """CREATE TABLE (its added columns, its indexes) for ``spec`` under the name ``actual``."""
     statements = [
         sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
-            sql.Identifier(actual), sql.SQL(spec.columns)
+            sql.Identifier(actual), sql.SQL(", ".join((spec.columns, *spec.added)))
         )
     ]
+    statements.extend(
+        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
+            sql.Identifier(actual), sql.SQL(column)
+        )
+        for column in spec.added
+    )
     for n, columns in enumerate(spec.indexes):
         statements.append(
             sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(

@@ -93,6 +93,7 @@ SUMMARY = TableSpec(
         "channel, filed_at",
         "filed_at",
     ),
+    added=("referrals jsonb NOT NULL DEFAULT '[]'",),
 )
 
 COLUMNS: Final = (
@@ -100,9 +101,9 @@ COLUMNS: Final = (
     "merchant_id", "sku", "category", "product_name", "price", "quantity", "demand",
     "liability_party", "remedy_kind", "refund_amount", "compensation_amount", "amount_paid",
     "escalation_level", "resolution", "batch_alert_ids", "deadlines", "filed_at",
-    "acknowledged_at", "closed_at", "last_sequence", "updated_at",
+    "acknowledged_at", "closed_at", "last_sequence", "updated_at", "referrals",
 )  # fmt: skip
-JSON_COLUMNS: Final = frozenset({"batch_alert_ids", "deadlines"})
+JSON_COLUMNS: Final = frozenset({"batch_alert_ids", "deadlines", "referrals"})
 
 Update = Callable[[Row, EventEnvelope], None]
 
@@ -160,6 +161,12 @@ def _alert_linked(row: Row, event: EventEnvelope) -> None:
         row["batch_alert_ids"] = [*row["batch_alert_ids"], alert_id]
 
 
+def _referred(row: Row, event: EventEnvelope) -> None:
+    p = event.payload
+    referral = {k: p[k] for k in ("authority", "reference", "referred_on")}
+    row["referrals"] = [*row["referrals"], referral]
+
+
 def _assigned(row: Row, event: EventEnvelope) -> None:
     row["assignee"] = event.payload["handler"]
 
@@ -189,6 +196,7 @@ FIELD_UPDATES: Final[Mapping[str, Update]] = MappingProxyType(
         "AppealDecided": _appeal_decided,
         "CaseReopened": _reopened,
         "CaseEscalated": _escalated,
+        "CaseReferredToAuthority": _referred,
         "BatchAlertLinked": _alert_linked,
     }
 )
@@ -203,6 +211,7 @@ def _new_row(event: EventEnvelope) -> Row:
         escalation_level=0,
         batch_alert_ids=[],
         deadlines={},
+        referrals=[],
     )
     return row
 

@@ -110,6 +110,10 @@ SUMMARIES: Final[Mapping[str, Callable[[Payload], str]]] = MappingProxyType(
         "AppealDecided": lambda p: f"appeal {p['outcome']}",
         "CaseReopened": lambda p: f"reopened: {_cut(p['new_facts'])}",
         "CaseEscalated": lambda p: f"escalated to level {p['level']}: {_cut(p['escalation'])}",
+        "CaseReferredToAuthority": lambda p: (
+            f"referred to {p['authority']} on {p['referred_on']}, their reference "
+            f"{_cut(p['reference'])}"
+        ),
         "MerchantPenaltyRecorded": lambda p: (
             f"penalty on merchant {p['merchant_id']}: {_cut(p['penalty'])}"
         ),

@@ -82,6 +82,8 @@ COMMANDS: tuple[tuple[str, Callable[[ComplaintCase, datetime], object]], ...] = 
     ("link_batch_alert", lambda c, at: c.link_batch_alert(
         alert_id="alert-1", sku=c.sku, by=Acting("system:batch-quality", at), policy=POLICY)),
     ("record_penalty", lambda c, at: c.record_penalty("late", ["PLATFORM"], _handler(at))),
+    ("refer_to_authority", lambda c, at: c.refer_to_authority(
+        "market_regulator", f"12315-{c.version}", at.date(), _handler(at))),
 )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.values import (
+    Authority,
     Channel,
     Demand,
     EvidenceKind,
@@ -37,6 +38,7 @@ from complaint_events.domain.values import (
     Party,
     ProblemCategory,
     RemedyKind,
+    ResolutionCode,
 )
 from complaint_events.settings import EVENTS_TOPIC, Settings
 from projections.catalog import ALL_PROJECTIONS
@@ -152,6 +154,15 @@ def _work(cases: ComplaintCases, ids: dict[str, UUID]) -> None:
     cases.act(own, lambda c: c.escalate("consumer unhappy", 1, h(23)))
     cases.act(ids["other_consumer"], lambda c: c.escalate("urgent", 2, h(30)))
     cases.act(ids["return"], _decide(RemedyKind.RETURN_AND_REFUND, 40))
+    referred = ids["bulk-5"]
+    cases.act(
+        referred,
+        lambda c: c.refer_to_authority(Authority.MARKET_REGULATOR, REFERENCE, REFERRED_ON, h(50)),
+    )
+    cases.act(
+        referred,
+        lambda c: c.close(ResolutionCode.REFERRED_TO_AUTHORITY, "12315 takes it", h(51), POLICY),
+    )
 
 
 def _liable(case: ComplaintCase, by: Acting) -> None:
@@ -362,6 +373,30 @@ def test_the_timeline_lists_every_event_in_order(world: World) -> None:
     assert types[-1] == "CaseEscalated"
     assert [e["sequence"] for e in body["entries"]] == list(range(1, len(types) + 1))
     assert body["entries"][0]["payload"]["contact"]["name"] == NAME
+
+
+REFERENCE: Final = "12315-2025-0303-17"
+REFERRED_ON: Final = date(2025, 3, 5)
+
+
+def test_a_referral_reads_in_the_case_its_timeline_and_its_past(world: World) -> None:
+    url = f"/v1/cases/{world.ids['bulk-5']}"
+    case = get(world, "handler", url).json()
+    assert (case["status"], case["resolution"]) == ("closed", "referred_to_authority")
+    referral = {
+        "authority": "market_regulator",
+        "reference": REFERENCE,
+        "referred_on": REFERRED_ON.isoformat(),
+    }
+    assert case["referrals"] == [referral]
+    entries = get(world, "auditor", f"{url}/timeline").json()["entries"]
+    referred = [e for e in entries if e["event_type"] == "CaseReferredToAuthority"]
+    assert len(referred) == 1
+    assert REFERENCE in referred[0]["summary"]
+    assert "market_regulator" in referred[0]["summary"]
+    before = get(world, "auditor", url, as_of=at(49).isoformat()).json()
+    after = get(world, "auditor", url, as_of=at(50.5).isoformat()).json()
+    assert (before["referrals"], after["referrals"]) == ([], [referral])
 
 
 def test_as_of_reads_the_case_as_it_stood(world: World) -> None:

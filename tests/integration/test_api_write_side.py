@@ -307,3 +307,120 @@ def test_the_openapi_document_and_docs_are_served(api: Api) -> None:
     document = anonymous.get("/openapi.json").json()
     assert "/v1/cases/{case_id}/determine-liability" in document["paths"]
     assert anonymous.get("/docs").status_code == 200
+
+
+def _steps(api: Api, case_id: uuid.UUID, *steps: tuple[str, str, dict[str, Any]]) -> list[str]:
+    """Post each (who, action, body) and process it before the next; each outcome's reason
+    (``""`` when accepted)."""
+    reasons = []
+    for who, action, body in steps:
+        client = client_for(api.app, who)
+        answer = client.post(f"/v1/cases/{case_id}/{action}", json=body)
+        assert answer.status_code == 202, (action, answer.text)
+        api.run_command_processor()
+        outcome = client.get(answer.json()["status_url"]).json()
+        reasons.append("" if outcome["outcome"] == "accepted" else outcome["reason"])
+    return reasons
+
+
+OFFER: dict[str, Any] = {
+    "kind": "return_and_refund",
+    "refund_amount": "199.90",
+    "compensation_amount": "0",
+    "shipping_paid_by": "merchant",
+    "rule_refs": ["CPL-24"],
+    "explanation": "退货退款",
+}
+
+
+def test_every_step_of_the_process_runs_through_the_api(api: Api) -> None:
+    case_id = open_case(api.app, filed_complaint(1))
+    liable = {
+        "party": "merchant",
+        "grounds": ["defect"],
+        "rule_refs": ["CPL-24"],
+        "reasoning": "漏水",
+        "testing_cost_payer": "merchant",
+    }
+    reasons = _steps(
+        api,
+        case_id,
+        ("handler", "assign", {"handler": "h-9"}),
+        ("handler", "determine-liability", liable),
+        ("handler", "offer-remedy", OFFER),
+        ("consumer", "accept-remedy", {}),
+        ("merchant", "receive-return", {"tracking_ref": "SF1234567"}),
+        ("merchant", "execute-remedy", {"amount_paid": "199.90", "reference": "PAY-1"}),
+        ("handler", "record-penalty", {"reason": "退款迟延", "rule_refs": ["PLATFORM-REFUND"]}),
+        ("handler", "close", {"resolution": "remedy_executed"}),
+        ("consumer", "appeal", {"grounds": "运费没退"}),
+        ("handler", "decide-appeal", {"outcome": "dismissed", "decision": "运费已退"}),
+    )
+    assert reasons == [""] * len(reasons)
+    case = api.app.state.cases.get_case(case_id)
+    assert case.assignee == "h-9"
+    assert case.return_received_at is not None
+    assert case.remedy_executed["reference"] == "PAY-1"
+    assert [a["outcome"] for a in case.appeals] == ["dismissed"]
+    assert case.penalties[0]["rule_refs"] == ["PLATFORM-REFUND"]
+
+
+def test_a_referral_is_recorded_before_a_case_closes_as_referred(api: Api) -> None:
+    case_id = open_case(api.app, filed_complaint(1))
+    close = {"resolution": "referred_to_authority", "note": "移交12315"}
+    referral = {
+        "authority": "market_regulator",
+        "reference": "12315-2026-0301",
+        "referred_on": "2026-03-01",
+    }
+    tomorrow = {**referral, "referred_on": "2026-03-02"}
+    reasons = _steps(
+        api,
+        case_id,
+        ("handler", "close", close),
+        ("handler", "refer", tomorrow),
+        ("handler", "refer", referral),
+        ("handler", "close", close),
+    )
+    assert "record the referral first" in reasons[0]
+    assert "future" in reasons[1]
+    assert reasons[2:] == ["", ""]
+    case = api.app.state.cases.get_case(case_id)
+    assert [(r["authority"], r["reference"]) for r in case.referrals] == [
+        ("market_regulator", "12315-2026-0301")
+    ]
+    assert str(case.resolution) == "referred_to_authority"
+
+
+def test_a_no_reason_return_is_suggested_and_offered_without_a_liability_finding(
+    api: Api,
+) -> None:
+    body = filed_complaint(1, category="no_reason_return", demand="return")
+    case_id = open_case(api.app, body)
+    handler = client_for(api.app, "handler")
+    suggestion = handler.get(f"/v1/cases/{case_id}/remedy-suggestion")
+    assert suggestion.status_code == 200, suggestion.text
+    assert suggestion.json()["kind"] == "return_and_refund"
+    assert "CPL-25" in [r["code"] for r in suggestion.json()["rule_refs"]]
+    offer = {**OFFER, "shipping_paid_by": "consumer", "rule_refs": ["CPL-25"]}
+    assert _steps(api, case_id, ("handler", "offer-remedy", offer)) == [""]
+    case = api.app.state.cases.get_case(case_id)
+    assert (str(case.status), case.liability) == ("remedy_offered", None)
+
+
+def test_a_consumer_adds_information_to_a_reopened_case_unasked(api: Api) -> None:
+    case_id = open_case(api.app, filed_complaint(1))
+    more = {"details": "又漏了，新照片", "evidence": [{"kind": "photo", "uri": "s3://e/2.jpg"}]}
+    reasons = _steps(
+        api,
+        case_id,
+        ("consumer", "supply-information", more),
+        ("handler", "close", {"resolution": "insufficient_information"}),
+        ("handler", "reopen", {"new_facts": "顾客来电说又漏水"}),
+        ("consumer", "supply-information", more),
+        ("consumer", "supply-information", more),
+    )
+    assert "no information was requested" in reasons[0]
+    assert reasons[1:4] == ["", "", ""]
+    assert "no information was requested" in reasons[4]  # once unasked; then on request
+    assert len(api.app.state.cases.get_case(case_id).evidence) == 2

@@ -40,7 +40,7 @@ from complaint_events.domain.values import (
     ResolutionCode,
 )
 from projections.base import Projection, Tables, create_statements
-from projections.case_summary import CaseSummary
+from projections.case_summary import COLUMNS, SUMMARY, CaseSummary
 from projections.catalog import ALL_PROJECTIONS
 from projections.merchant_scorecard import MerchantScorecard
 from projections.sku_quality import SkuQualityProjection
@@ -417,3 +417,29 @@ def test_a_case_first_seen_mid_stream_is_tolerated(conn, cases: list[Case], proj
         assert (card["evidence_requests"], card["default_judgments"]) == (1, 1)
     if projection.name == "case_summary":
         assert select(conn, "case_summary") == []
+
+
+def test_a_summary_table_of_an_earlier_release_gets_the_added_columns(
+    conn, cases: list[Case]
+) -> None:
+    # case_summary as released before referrals existed, holding rows: starting the new
+    # code adds the column, and the old rows read as referred nowhere.
+    project(conn, CaseSummary(), cases)
+    released, old_columns = "case_summary_released", [c for c in COLUMNS if c != "referrals"]
+    with conn.transaction():
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(released)))
+        conn.execute(
+            sql.SQL("CREATE TABLE {} ({})").format(
+                sql.Identifier(released), sql.SQL(SUMMARY.columns)
+            )
+        )
+        conn.execute(
+            sql.SQL("INSERT INTO {} SELECT {} FROM case_summary").format(
+                sql.Identifier(released), sql.SQL(", ").join(map(sql.Identifier, old_columns))
+            )
+        )
+    create(conn, CaseSummary(), Tables({"case_summary": released}))
+    rows = select(conn, released)
+    assert len(rows) == len(cases)
+    assert all(row["referrals"] == [] for row in rows)
+    create(conn, CaseSummary(), Tables({"case_summary": released}))  # and again: no change

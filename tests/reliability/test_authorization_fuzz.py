@@ -75,6 +75,8 @@ def rule_for(method: str, path: str) -> Rule:
     if method == "POST" and path.startswith("/v1/cases/{case_id}/"):
         if action == "submit-evidence":
             return Rule(frozenset({"merchant"}), "case")
+        if action in FULFILMENT_ACTIONS:
+            return Rule(frozenset({"merchant", "handler"}), "case")
         if action in CONSUMER_ACTIONS:
             return Rule(frozenset({"consumer"}), "case")
         return Rule(frozenset({"handler"}), "case")
@@ -96,7 +98,15 @@ def rule_for(method: str, path: str) -> Rule:
 
 CONSUMER_ACTIONS: Final = {"supply-information", "accept-remedy", "reject-remedy", "appeal",
                            "satisfaction"}  # fmt: skip
+FULFILMENT_ACTIONS: Final = {"receive-return", "execute-remedy"}
 BODIES: Final[dict[str, dict[str, Any]]] = {
+    "assign": {"handler": "h-9"},
+    "decide-appeal": {"outcome": "dismissed", "decision": "维持原处理"},
+    "record-penalty": {"reason": "退款迟延", "rule_refs": ["PLATFORM-REFUND"]},
+    "refer": {"authority": "market_regulator", "reference": "12315-1",
+              "referred_on": "2026-03-01"},
+    "receive-return": {"tracking_ref": "SF1234567"},
+    "execute-remedy": {"amount_paid": "199.90", "reference": "PAY-1"},
     "request-information": {"items": ["订单截图"]},
     "schedule-callback": {"scheduled_for": "2026-03-02T10:00:00+08:00", "note": "下午"},
     "request-merchant-evidence": {"questions": ["出厂检验报告"]},

@@ -69,6 +69,20 @@ ACCEPTED_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
+COMMAND_EXTENSION: Final = "x-command"
+"""The OpenAPI extension naming the command type a route publishes."""
+
+
+def posts(command: type[CommandPayload]) -> dict[str, Any]:
+    """A command route's keyword arguments: ``202``, its other answers, and the command
+    it publishes named in the OpenAPI document (``x-command``)."""
+    return {
+        "status_code": status.HTTP_202_ACCEPTED,
+        "responses": ACCEPTED_RESPONSES,
+        "openapi_extra": {COMMAND_EXTENSION: command.command_type},
+    }
+
+
 def visible_case(cases: ComplaintCases, principal: Principal, case_id: UUID) -> ComplaintCase:
     """The case if the caller may act on it; 404 otherwise, revealing nothing."""
     try:
@@ -205,3 +219,5 @@ def case_actions(*roles: Role) -> Any:
 HandlerActions = Annotated[CaseActions, case_actions(Role.HANDLER)]
 MerchantActions = Annotated[CaseActions, case_actions(Role.MERCHANT)]
 ConsumerActions = Annotated[CaseActions, case_actions(Role.CONSUMER)]
+FulfilmentActions = Annotated[CaseActions, case_actions(Role.MERCHANT, Role.HANDLER)]
+"""Steps of carrying out a remedy: the merchant's own, or a handler's on its behalf."""

@@ -179,6 +179,9 @@ def as_of_rows(case: ComplaintCase) -> tuple[Row, Row]:
         "escalation_level": max((int(e["level"]) for e in case.escalations), default=0),
         "resolution": None if case.resolution is None else str(case.resolution),
         "batch_alert_ids": [str(a["alert_id"]) for a in case.batch_alerts],
+        "referrals": [
+            {k: r[k] for k in ("authority", "reference", "referred_on")} for r in case.referrals
+        ],
         "deadlines": {
             d.deadline_id: {
                 "kind": str(d.kind),

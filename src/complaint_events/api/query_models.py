@@ -48,6 +48,16 @@ class ContactPublic(PublicModel):
     )
 
 
+class ReferralPublic(PublicModel):
+    """The case handed to an authority outside the platform."""
+
+    authority: str = Field(
+        description="market_regulator (12315), consumer_association or public_security"
+    )
+    reference: str = Field(description="The authority's own reference for the case")
+    referred_on: date = Field(description="The day the case was referred")
+
+
 class CaseSummaryPublic(PublicModel):
     """A case as it stands now, from the ``case_summary`` read model."""
 
@@ -74,6 +84,9 @@ class CaseSummaryPublic(PublicModel):
     escalation_level: int = Field(description="Highest escalation level (0: never escalated)")
     resolution: str | None = Field(None, description="Resolution code, while closed")
     batch_alert_ids: list[str] = Field(description="Batch-quality alerts linking this case")
+    referrals: list[ReferralPublic] = Field(
+        default_factory=list, description="Authorities the case was referred to, oldest first"
+    )
     deadlines: list[DeadlinePublic] = Field(description="Every clock of the case")
     filed_at: datetime = Field(description="When the case was filed")
     acknowledged_at: datetime | None = Field(None, description="When receipt was acknowledged")

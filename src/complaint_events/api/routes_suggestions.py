@@ -10,7 +10,7 @@ handler posts the decision to ``determine-liability`` / ``offer-remedy``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -83,6 +83,10 @@ class RemedySuggestionOut(BaseModel):
     explanation: str
 
 
+NO_FINDING: Final[dict[str, Any]] = {"party": Party.UNCLEAR.value, "grounds": []}
+"""What the remedy rules are told of a no-reason return's liability before any finding."""
+
+
 @router.get(
     "/{case_id}/liability-suggestion",
     response_model=LiabilitySuggestionOut,
@@ -129,7 +133,10 @@ def liability_suggestion(
     "/{case_id}/remedy-suggestion",
     response_model=RemedySuggestionOut,
     summary="The rules' remedy suggestion, with statutory compensation",
-    responses={**_RESPONSES, **answers(s409="Liability is not determined yet")},
+    responses={
+        **_RESPONSES,
+        **answers(s409="Liability is not determined yet (and the case is no no-reason return)"),
+    },
 )
 def remedy_suggestion(
     case_id: UUID,
@@ -146,20 +153,24 @@ def remedy_suggestion(
         ),
     ] = "0",
 ) -> RemedySuggestionOut:
-    """The recommendation for the recorded liability (三包, CPL Arts. 24/25/55, FSL Art. 148)."""
+    """The recommendation for the recorded liability (三包, CPL Arts. 24/25/55, FSL Art. 148).
+
+    A no-reason return (CPL Art. 25) needs no liability finding: it is suggested
+    before one is recorded."""
     case = visible_case(cases, principal, case_id)
-    if case.liability is None:
+    liability = case.liability or NO_FINDING
+    if case.liability is None and case.category is not ProblemCategory.NO_REASON_RETURN:
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail="liability is not determined yet on this case"
         )
-    grounds = tuple(LiabilityGround(g) for g in case.liability["grounds"])
+    grounds = tuple(LiabilityGround(g) for g in liability["grounds"])
     remedy = recommend_remedy(
         RemedyFacts(
             price=case.price,
             quantity=case.quantity,
             demand=case.demand,
             category=case.category,
-            liable=Party(case.liability["party"]),
+            liable=Party(liability["party"]),
             grounds=grounds,
             received_on=case.delivered_on,
             warranty_months=warranty_months,

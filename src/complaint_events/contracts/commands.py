@@ -35,6 +35,7 @@ from complaint_events.contracts.bounds import (
     LONG_TEXT_MAX,
     NO_NUL_PATTERN,
     SHORT_TEXT_MAX,
+    CalendarDate,
     CanonicalUuid,
     Flag,
     LongText,
@@ -53,6 +54,7 @@ from complaint_events.domain.case import MAX_CASE_EVIDENCE
 from complaint_events.domain.values import (
     ActorRole,
     AppealOutcome,
+    Authority,
     Channel,
     Demand,
     EvidenceKind,
@@ -383,6 +385,20 @@ class EscalateV1(CommandPayload):
     level: WholeNumber = Field(default=1, ge=1, le=10)
 
 
+class ReferToAuthorityV1(CommandPayload):
+    command_type: ClassVar[str] = "refer_to_authority"
+    schema_version: ClassVar[int] = 1
+
+    authority: Authority = Field(
+        description="market_regulator (市场监督管理部门, 12315), consumer_association "
+        "(消费者协会) or public_security (公安机关)"
+    )
+    reference: Text = Field(description="The authority's own reference for the case")
+    referred_on: CalendarDate = Field(
+        description="The day the case was referred, not later than today"
+    )
+
+
 class RecordPenaltyV1(CommandPayload):
     command_type: ClassVar[str] = "record_penalty"
     schema_version: ClassVar[int] = 1
@@ -449,6 +465,7 @@ ALL_COMMAND_MODELS: Final[tuple[type[CommandPayload], ...]] = (
     DecideAppealV1,
     ReopenV1,
     EscalateV1,
+    ReferToAuthorityV1,
     RecordPenaltyV1,
     SendReminderV1,
     ExpireDeadlineV1,
@@ -471,6 +488,22 @@ def _current() -> dict[str, tuple[int, type[BaseModel]]]:
 
 COMMAND_PAYLOADS: Final[Mapping[str, tuple[int, type[BaseModel]]]] = MappingProxyType(_current())
 """Command type (the ``ComplaintCase`` method name) -> (current schema version, model)."""
+
+
+ISSUED_BY_PROCESSORS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "triage": "the router triages every filed case by the routing rules; a handler "
+        "who disagrees escalates or reassigns",
+        "record_duplicate": "intake records a second submission of a complaint on the case "
+        "it repeats",
+        "acknowledge": "the acknowledgement processor records the receipt it sent",
+        "link_batch_alert": "the batch-quality detector links every case of a SKU's alert",
+        "send_reminder": "the deadline keeper sends a reminder when a clock reaches it",
+        "expire_deadline": "the deadline keeper expires a clock when it runs out",
+    }
+)
+"""Commands no person sends: each is a processor's, for the reason given. Every other
+command has an HTTP route (docs/api.md); a test holds the two lists together."""
 
 
 def command_model(command_type: str, version: int) -> type[CommandPayload]:

@@ -52,6 +52,7 @@ from complaint_events.domain.rules.triage import shows_distress
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import (
     AppealOutcome,
+    Authority,
     Channel,
     DeadlineKind,
     Demand,
@@ -697,6 +698,17 @@ class CaseEscalatedV1(PayloadModel):
     level: WholeNumber
 
 
+class CaseReferredToAuthorityV1(PayloadModel):
+    """The case was handed to an authority outside the platform (docs/api.md, referral)."""
+
+    event_type: ClassVar[str] = "CaseReferredToAuthority"
+    schema_version: ClassVar[int] = 1
+
+    authority: Authority
+    reference: str = Field(description="The authority's own reference for the case")
+    referred_on: CalendarDate = Field(description="The day the case was referred")
+
+
 class MerchantPenaltyRecordedV1(PayloadModel):
     event_type: ClassVar[str] = "MerchantPenaltyRecorded"
     schema_version: ClassVar[int] = 1
@@ -837,6 +849,7 @@ ALL_EVENT_MODELS: Final[tuple[type[PayloadModel], ...]] = (
     CaseReopenedV1,
     CaseReopenedV2,
     CaseEscalatedV1,
+    CaseReferredToAuthorityV1,
     MerchantPenaltyRecordedV1,
     DeadlineReminderSentV1,
     DeadlineExpiredV1,

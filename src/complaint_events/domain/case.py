@@ -52,6 +52,7 @@ from complaint_events.domain.text import is_blank
 from complaint_events.domain.values import (
     ActorRole,
     AppealOutcome,
+    Authority,
     Channel,
     DeadlineKind,
     Demand,
@@ -221,11 +222,14 @@ class ComplaintCase(Aggregate):
         self.satisfaction: Record | None = None
         self.appeals: list[Record] = []
         self.escalations: list[Record] = []
+        self.referrals: list[Record] = []
         self.penalties: list[Record] = []
         self.duplicates: list[Record] = []
         self.callbacks: list[Record] = []
         self.batch_alerts: list[Record] = []
         self.reopen_count = 0
+        # Reopened, or its appeal upheld: the consumer may add information once, unasked.
+        self.examined_again = False
         self._open(deadline_from_record(acknowledgement_deadline))
 
     # ------------------------------------------------------------ queries
@@ -415,11 +419,12 @@ class ComplaintCase(Aggregate):
         self._open(deadline_from_record(deadline))
 
     def supply_information(self, details: Text, evidence: list[Record], by: Acting) -> None:
-        """The consumer's answer to a request for information."""
+        """The consumer's answer to a request for information; or, once, what they add
+        unasked to a case examined again (reopened, or its appeal upheld)."""
         status = self._step(Step.SUPPLY_INFORMATION)
         _check_evidence(evidence, EvidenceKind)
         self._check_consumer(by)
-        if self.open_deadline(DeadlineKind.INFORMATION) is None:
+        if self.open_deadline(DeadlineKind.INFORMATION) is None and not self.examined_again:
             raise NothingRequestedError("no information was requested from the consumer")
         if len(self.evidence) + len(evidence) > MAX_CASE_EVIDENCE:
             raise TooMuchEvidenceError(
@@ -439,6 +444,7 @@ class ComplaintCase(Aggregate):
     ) -> None:
         self.evidence.extend(evidence)
         self.information_requested = []
+        self.examined_again = False
         self.status = CaseStatus(status)
         self._finish(DeadlineKind.INFORMATION, DeadlineState.MET)
 
@@ -752,8 +758,12 @@ class ComplaintCase(Aggregate):
         by: Acting,
         policy: DeadlinePolicy,
     ) -> None:
-        """Offer a remedy; the consumer has 72 h to answer (reminder at 48 h)."""
-        status = self._step(Step.OFFER_REMEDY)
+        """Offer a remedy; the consumer has 72 h to answer (reminder at 48 h).
+
+        A no-reason return (CPL Art. 25) is offered without a liability finding: the
+        consumer's right does not rest on anyone's fault."""
+        no_fault = self.category is ProblemCategory.NO_REASON_RETURN and self.liability is None
+        status = self._step(Step.OFFER_NO_REASON_RETURN if no_fault else Step.OFFER_REMEDY)
         _check_values(RemedyKind, [kind], "remedy kind")
         _check_values(Party, [shipping_paid_by], "shipping payer")
         if refund_amount < 0 or compensation_amount < 0:
@@ -880,6 +890,11 @@ class ComplaintCase(Aggregate):
     ) -> None:
         """Close the case; the appeal window (7 days) opens."""
         status = self._step(Step.CLOSE)
+        if resolution == ResolutionCode.REFERRED_TO_AUTHORITY and not self.referrals:
+            raise InvalidCommandError(
+                "record the referral first (refer_to_authority: the authority, its reference "
+                "and the date), then close the case as referred_to_authority"
+            )
         self._closed(
             resolution=resolution,
             note=note,
@@ -901,6 +916,7 @@ class ComplaintCase(Aggregate):
         for d in self.running_deadlines:
             self.deadlines[d.deadline_id] = d.finish(DeadlineState.CANCELLED)
         self.closed_at = timestamp
+        self.examined_again = False
         self.resolution = ResolutionCode(resolution)
         self.status = CaseStatus(status)
         self._open(deadline_from_record(deadline))
@@ -967,6 +983,7 @@ class ComplaintCase(Aggregate):
         self.status = CaseStatus(status)
         if self.status is not CaseStatus.CLOSED:
             self.closed_at, self.resolution = None, None
+            self.examined_again = True
 
     def reopen(self, new_facts: Text, by: Acting) -> None:
         """Reopen a closed case; only new facts justify it."""
@@ -982,6 +999,7 @@ class ComplaintCase(Aggregate):
         self._finish(DeadlineKind.APPEAL_WINDOW, DeadlineState.CANCELLED)
         self.closed_at, self.resolution = None, None
         self.reopen_count += 1
+        self.examined_again = True
         self.status = CaseStatus(status)
 
     def escalate(self, reason: str, level: int, by: Acting) -> None:
@@ -994,6 +1012,43 @@ class ComplaintCase(Aggregate):
     @event("CaseEscalated")
     def _escalated(self, escalation: str, level: int, timestamp: datetime, meta: Meta) -> None:
         self.escalations.append({"reason": escalation, "level": level, "at": timestamp})
+
+    def refer_to_authority(
+        self, authority: Authority, reference: str, referred_on: date, by: Acting
+    ) -> None:
+        """The case was handed to an authority (the market regulator's 12315, the consumer
+        association, the police): who, under which of their references, on which day."""
+        self._step(Step.REFER_TO_AUTHORITY)
+        _check_values(Authority, [authority], "authority")
+        if is_blank(reference):
+            raise InvalidCommandError("a referral needs the authority's reference")
+        if referred_on > by.at.date():
+            raise InvalidCommandError("a referral cannot be dated in the future")
+        if any(r["authority"] == authority and r["reference"] == reference for r in self.referrals):
+            raise InvalidCommandError(
+                f"the case was already referred to {authority} under {reference}"
+            )
+        self._referred(
+            authority=authority, reference=reference, referred_on=referred_on, **stamp(by)
+        )
+
+    @event("CaseReferredToAuthority")
+    def _referred(
+        self,
+        authority: Authority,
+        reference: str,
+        referred_on: date,
+        timestamp: datetime,
+        meta: Meta,
+    ) -> None:
+        self.referrals.append(
+            {
+                "authority": str(authority),
+                "reference": reference,
+                "referred_on": referred_on,
+                "at": timestamp,
+            }
+        )
 
     def record_penalty(self, reason: str, rule_refs: list[str], by: Acting) -> None:
         """A penalty against the merchant (for example a late refund)."""

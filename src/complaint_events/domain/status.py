@@ -48,6 +48,7 @@ class Step(StrEnum):
     ASSESS_EVIDENCE = "EvidenceAssessed"
     DETERMINE_LIABILITY = "LiabilityDetermined"
     OFFER_REMEDY = "RemedyOffered"
+    OFFER_NO_REASON_RETURN = "RemedyOffered:no_reason_return"
     ACCEPT_REMEDY = "RemedyAccepted"
     REJECT_REMEDY = "RemedyRejected"
     RECEIVE_RETURN = "ReturnReceived"
@@ -59,6 +60,7 @@ class Step(StrEnum):
     DISMISS_APPEAL = "AppealDecided:dismissed"
     REOPEN = "CaseReopened"
     ESCALATE = "CaseEscalated"
+    REFER_TO_AUTHORITY = "CaseReferredToAuthority"
     SEND_REMINDER = "DeadlineReminderSent"
     EXPIRE_DEADLINE = "DeadlineExpired"
     RECORD_PENALTY = "MerchantPenaltyRecorded"
@@ -75,6 +77,7 @@ _ANYTIME_OPEN: Final = {
     Step.ACKNOWLEDGE: None,
     Step.SCHEDULE_CALLBACK: None,
     Step.ESCALATE: None,
+    Step.REFER_TO_AUTHORITY: None,
     Step.SEND_REMINDER: None,
     Step.EXPIRE_DEADLINE: None,
     Step.RECORD_PENALTY: None,
@@ -108,6 +111,8 @@ TRANSITIONS: Final[Mapping[CaseStatus, Mapping[Step, CaseStatus | None]]] = Mapp
             _VERIFICATION,
             {
                 Step.DETERMINE_LIABILITY: S.LIABILITY_DETERMINED,
+                # CPL Art. 25: a no-reason return is the consumer's right without any fault
+                Step.OFFER_NO_REASON_RETURN: S.REMEDY_OFFERED,
                 Step.CLOSE: S.CLOSED,
             },
         ),
@@ -116,6 +121,8 @@ TRANSITIONS: Final[Mapping[CaseStatus, Mapping[Step, CaseStatus | None]]] = Mapp
             _VERIFICATION,
             {
                 Step.DETERMINE_LIABILITY: S.LIABILITY_DETERMINED,
+                # CPL Art. 25: a no-reason return is the consumer's right without any fault
+                Step.OFFER_NO_REASON_RETURN: S.REMEDY_OFFERED,
                 Step.CLOSE: S.CLOSED,
             },
         ),
@@ -135,6 +142,7 @@ TRANSITIONS: Final[Mapping[CaseStatus, Mapping[Step, CaseStatus | None]]] = Mapp
             _ANYTIME_OPEN,
             {
                 Step.OFFER_REMEDY: S.REMEDY_OFFERED,  # a revised offer replaces the open one
+                Step.OFFER_NO_REASON_RETURN: S.REMEDY_OFFERED,
                 Step.ACCEPT_REMEDY: S.REMEDY_ACCEPTED,
                 Step.REJECT_REMEDY: S.REMEDY_REJECTED,
                 Step.CLOSE: S.CLOSED,
@@ -144,6 +152,7 @@ TRANSITIONS: Final[Mapping[CaseStatus, Mapping[Step, CaseStatus | None]]] = Mapp
             _ANYTIME_OPEN,
             {
                 Step.OFFER_REMEDY: S.REMEDY_OFFERED,
+                Step.OFFER_NO_REASON_RETURN: S.REMEDY_OFFERED,
                 Step.DETERMINE_LIABILITY: S.LIABILITY_DETERMINED,
                 Step.CLOSE: S.CLOSED,
             },
@@ -175,6 +184,7 @@ TRANSITIONS: Final[Mapping[CaseStatus, Mapping[Step, CaseStatus | None]]] = Mapp
             Step.RECORD_DUPLICATE: None,
             Step.LINK_BATCH_ALERT: None,
             Step.ESCALATE: None,
+            Step.REFER_TO_AUTHORITY: None,
             Step.UPHOLD_APPEAL: S.VERIFYING,
             Step.DISMISS_APPEAL: S.CLOSED,
         },

@@ -143,6 +143,14 @@ class RemedyKind(StrEnum):
     NONE = "none"
 
 
+class Authority(StrEnum):
+    """Who a case can be referred to outside the platform (docs/api.md, referral)."""
+
+    MARKET_REGULATOR = "market_regulator"  # 市场监督管理部门, the 12315 line
+    CONSUMER_ASSOCIATION = "consumer_association"  # 消费者协会
+    PUBLIC_SECURITY = "public_security"  # 公安机关: counterfeits and fraud at criminal scale
+
+
 class ResolutionCode(StrEnum):
     """Why a case was closed."""
 

@@ -41,6 +41,7 @@ from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.sku_quality import SkuQuality
 from complaint_events.domain.values import (
     AppealOutcome,
+    Authority,
     Channel,
     Demand,
     EvidenceKind,
@@ -184,6 +185,7 @@ def whole_lifecycle() -> ComplaintCase:
     case.reopen("second leak, new photos", at(96))
     case.escalate("repeat defect", 2, at(97))
     case.record_penalty("defective batch", ["CPL-24"], at(98))
+    case.refer_to_authority(Authority.MARKET_REGULATOR, "12315-2026-0042", T0.date(), at(98.5))
     deadline_id = f"information@{case.version + 1}"
     case.request_information(["photos of the second leak"], at(99), POLICY)
     assert case.expire_deadline(deadline_id, at(99 + 73, "system:deadlines"), POLICY)

@@ -19,7 +19,12 @@ from complaint_events.domain.errors import (
     WrongMerchantError,
 )
 from complaint_events.domain.status import TRANSITIONS, CaseStatus, Step, next_status
-from complaint_events.domain.values import ResolutionCode
+from complaint_events.domain.values import (
+    AppealOutcome,
+    Authority,
+    ProblemCategory,
+    ResolutionCode,
+)
 
 APPEAL_WINDOW = timedelta(days=7)
 
@@ -200,3 +205,96 @@ def test_a_case_holds_a_bounded_number_of_evidence_pointers(steps, by) -> None:
         case.supply_information("one more", photos[:1], by=by.consumer(5))
 
     assert len(case.evidence) == MAX_CASE_EVIDENCE
+
+
+# ------------------------------------------------- the dead ends of issue 14
+
+
+def test_a_reopened_case_takes_the_consumers_information_once_unasked(steps, by) -> None:
+    case = steps.file()
+    steps.close(case, 1, ResolutionCode.INSUFFICIENT_INFORMATION)
+    case.reopen("the consumer called: it leaks again", by=by.handler(2))
+
+    case.supply_information("new photos", [{"kind": "photo", "uri": "s3://2.jpg"}], by.consumer(3))
+
+    assert case.evidence[-1]["uri"] == "s3://2.jpg"
+    with pytest.raises(NothingRequestedError):  # further answers wait for a request
+        case.supply_information("more", [], by=by.consumer(4))
+
+
+def test_an_upheld_appeal_takes_the_consumers_information_unasked(steps, by) -> None:
+    case = steps.closed()
+    case.file_appeal("the refund left out the shipping", by=by.consumer(9))
+    case.decide_appeal(AppealOutcome.UPHELD, "shipping is the merchant's", by=by.handler(10))
+
+    case.supply_information("the shipping receipt", [], by=by.consumer(11))
+
+    assert case.status is CaseStatus.VERIFYING
+
+
+def test_a_no_reason_return_is_offered_without_a_liability_finding(steps, by, policy) -> None:
+    case = steps.file(category=ProblemCategory.NO_REASON_RETURN)
+    steps.acknowledge(case, 1)
+
+    steps.offer_remedy(case, 2)
+
+    assert (case.status, case.liability) == (CaseStatus.REMEDY_OFFERED, None)
+
+
+def test_other_remedies_still_wait_for_liability(steps) -> None:
+    case = steps.file()
+    steps.acknowledge(case, 1)
+
+    with pytest.raises(LiabilityNotDeterminedError):
+        steps.offer_remedy(case, 2)
+
+
+# ----------------------------------------------------- referral to an authority
+
+
+def test_a_referral_records_the_authority_its_reference_and_the_day(steps, by) -> None:
+    case = steps.file()
+    on = by.handler(5).at.date()
+
+    case.refer_to_authority(Authority.MARKET_REGULATOR, "12315-0042", on, by.handler(5))
+    steps.close(case, 6, ResolutionCode.REFERRED_TO_AUTHORITY)
+
+    assert [(r["authority"], r["reference"], r["referred_on"]) for r in case.referrals] == [
+        ("market_regulator", "12315-0042", on)
+    ]
+    assert case.resolution is ResolutionCode.REFERRED_TO_AUTHORITY
+
+
+def test_closing_as_referred_needs_the_referral_on_record(steps) -> None:
+    case = steps.file()
+
+    with pytest.raises(InvalidCommandError, match="record the referral first"):
+        steps.close(case, 1, ResolutionCode.REFERRED_TO_AUTHORITY)
+
+
+@pytest.mark.parametrize(
+    ("authority", "reference", "days_later"),
+    [
+        ("market_regulator", " ", 0),  # no reference
+        ("market_regulator", "12315-1", 1),  # dated tomorrow
+        ("the_press", "X-1", 0),  # no such authority
+    ],
+)
+def test_a_referral_without_its_facts_is_refused(steps, by, authority, reference, days_later):
+    case = steps.file()
+    on = by.handler(1).at.date() + timedelta(days=days_later)
+
+    with pytest.raises(InvalidCommandError):
+        case.refer_to_authority(authority, reference, on, by.handler(1))
+    assert case.referrals == []
+
+
+def test_the_same_referral_twice_is_refused(steps, by) -> None:
+    case = steps.file()
+    on = by.handler(1).at.date()
+    case.refer_to_authority(Authority.MARKET_REGULATOR, "12315-1", on, by.handler(1))
+
+    with pytest.raises(InvalidCommandError):
+        case.refer_to_authority(Authority.MARKET_REGULATOR, "12315-1", on, by.handler(2))
+    case.refer_to_authority(Authority.PUBLIC_SECURITY, "GA-7", on, by.handler(3))
+    assert len(case.referrals) == 2
