@@ -40,7 +40,7 @@ from complaint_events.application.transcodings import DateAsISO
 from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact
+from complaint_events.domain.complaint import ComplaintDetails, Contact, order_problem_key
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.errors import ComplaintError, ReferenceTakenError
 from complaint_events.domain.identity import normalised_email, normalised_phone
@@ -52,6 +52,7 @@ from complaint_events.domain.problem_index import (
     case_id_for,
 )
 from complaint_events.domain.rules.triage import shows_distress
+from complaint_events.domain.values import ProblemCategory
 
 log = logging.getLogger(__name__)
 
@@ -658,6 +659,19 @@ class ComplaintCases(Application[UUID]):
     def contact_of(self, case: ComplaintCase) -> Contact | None:
         """The case's consumer contact in clear; None once their key was erased."""
         return open_contact(case.contact, self.keys)
+
+    def duplicate_identities_of(self, case: ComplaintCase) -> frozenset[str]:
+        """The keyed hashes of the consumer id, phone number and e-mail address the case is
+        found by (docs/channels.md), opened; none once its consumer's key was erased."""
+        key = order_problem_key(case.order_id, case.sku, ProblemCategory(case.category))
+        try:
+            index: object = self.repository.get(OrderProblemIndex.create_id(key))
+        except AggregateNotFoundError:
+            return frozenset()
+        if not isinstance(index, OrderProblemIndex):
+            return frozenset()
+        entry = next((c for c in index.cases if c.case_id == case.id), None)
+        return frozenset() if entry is None else self._known(entry, _Batch(missing=set()))
 
     def sealed_text(self, text: str, consumer_id: str) -> dict[str, str]:
         """``text`` sealed under the consumer's key (made now if they have none)."""

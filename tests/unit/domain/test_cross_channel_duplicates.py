@@ -112,6 +112,21 @@ def test_a_call_and_an_email_that_share_no_contact_are_two_cases(
     assert by_phone.opened
 
 
+def test_an_email_and_a_call_filed_before_the_web_form_links_them_stay_two_cases(
+    app: ComplaintCases, details: Details, by
+) -> None:
+    """Cases are not merged afterwards: the web form is recorded on the first case it
+    matches (the e-mail's), and the call's case stays its own for a handler to link."""
+    by_mail = app.file_complaint(mail(details), by.adapter(0))
+    by_phone = app.file_complaint(call(details), by.adapter(1))
+
+    by_web = app.file_complaint(web(details), by.adapter(2))
+
+    assert (by_web.opened, by_web.case_id, by_web.matched_on) == (False, by_mail.case_id, "email")
+    assert by_phone.opened
+    assert list(app.case_ids()) == [by_mail.case_id, by_phone.case_id]
+
+
 def test_another_person_on_the_same_order_and_problem_opens_their_own_case(
     app: ComplaintCases, details: Details, by
 ) -> None:
