@@ -256,10 +256,11 @@ class ComplaintCases(Application[UUID]):
     ) -> list[FilingOutcome]:
         """File many complaints in one transaction; duplicates open no second case.
 
-        Refiling the same channel message changes nothing. The same consumer,
-        order and problem from another channel within the duplicate window is
-        recorded on the existing case. On a write conflict with a concurrent
-        filer, the batch is retried against the new state.
+        Refiling the same channel message changes nothing. The same order and
+        problem from another channel within the duplicate window, by the same
+        consumer id, phone number or e-mail address (compared as keyed hashes,
+        docs/channels.md), is recorded on the existing case. On a write conflict
+        with a concurrent filer, the batch is retried against the new state.
         """
         for attempt in range(self.MAX_CONFLICT_RETRIES):
             try:
