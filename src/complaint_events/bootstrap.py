@@ -68,11 +68,13 @@ def build_cases(settings: Settings) -> ComplaintCases:
         reconnect_promptly()
     for attempt in range(1, _CATALOG_TRIES + 1):
         try:
+            secrets = load_secrets(settings)
             return ComplaintCases(
                 env=store_env(settings),
                 policy=settings.deadline_policy(),
                 duplicate_window=settings.duplicate_window,
-                key_encryption_key=load_secrets(settings).key_encryption_key,
+                key_encryption_key=secrets.key_encryption_key,
+                pseudonym_key=secrets.pseudonym_key,
             )
         except (EventsourcingError, psycopg.Error) as error:
             if attempt == _CATALOG_TRIES or not any(race in str(error) for race in _CATALOG_RACES):

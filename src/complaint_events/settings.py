@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     )
     duplicate_window: timedelta = Field(
         timedelta(days=30),
-        description="Same consumer + order + problem within this window is a duplicate.",
+        description="Same order + problem by the same consumer id, phone number or e-mail "
+        "address within this window is a duplicate (docs/channels.md).",
     )
     deadlines: dict[DeadlineKind, timedelta] = Field(
         default_factory=dict,

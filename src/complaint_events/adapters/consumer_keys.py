@@ -82,6 +82,14 @@ def keys_for(recorder: object, key_encryption_key: bytes | None = None) -> Consu
     return InMemoryConsumerKeys()
 
 
+def pseudonym_key_for(recorder: object) -> bytes | None:
+    """The pseudonym key the environment's settings name, for a store on disk or a
+    server (shared by processes); None for the in-memory store of unit tests."""
+    if isinstance(recorder, PostgresRecorder | SQLiteRecorder):
+        return load_secrets(Settings()).pseudonym_key
+    return None
+
+
 def _configured() -> bytes:
     return load_secrets(Settings()).key_encryption_key
 

@@ -7,10 +7,11 @@ is one ``save()`` of many aggregates, so one database transaction.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import takewhile
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from complaint_events.adapters.aggregate_existence import existing_ids
 from complaint_events.adapters.case_locks import locks_for
-from complaint_events.adapters.consumer_keys import keys_for
+from complaint_events.adapters.consumer_keys import keys_for, pseudonym_key_for
 from complaint_events.adapters.rejection_ledger import Refusal, ledger_for
 from complaint_events.adapters.stored_events import stored_events_of
 from complaint_events.application.hash_chaining import ChainHeads, seal_events
@@ -30,19 +31,28 @@ from complaint_events.application.personal_data import (
     ConsumerKeys,
     open_contact,
     open_text,
+    open_text_with,
     seal_contact,
     seal_text,
 )
+from complaint_events.application.secrets import identity_digest, new_secret
 from complaint_events.application.transcodings import DateAsISO
 from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact
+from complaint_events.domain.complaint import ComplaintDetails, Contact, order_problem_key
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.errors import ComplaintError, ReferenceTakenError
+from complaint_events.domain.identity import normalised_email, normalised_phone
 from complaint_events.domain.masking import ConsumerContact, KnownDetailsRedactor
-from complaint_events.domain.problem_index import ProblemIndex, case_id_for
+from complaint_events.domain.problem_index import (
+    IndexedCase,
+    OrderProblemIndex,
+    ProblemIndex,
+    case_id_for,
+)
 from complaint_events.domain.rules.triage import shows_distress
+from complaint_events.domain.values import ProblemCategory
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +92,10 @@ class FilingOutcome:
 
     case_id: UUID
     opened: bool
-    matched_on: str | None = None  # "channel_ref" or "problem" for a duplicate
+    matched_on: str | None = None
+    """For a duplicate, what matched (docs/channels.md): ``channel_ref`` (the same message
+    again), ``problem`` (same consumer id, order and problem), ``phone`` or ``email``
+    (same order and problem, the same person's phone number or e-mail address)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +130,35 @@ class ActionOutcome:
     events: tuple[CaseEvent, ...]
 
 
+IDENTITY_RECORD_MAX = 16  # keyed hashes one sealed record may hold: one per kind, and some
+IDENTITY_KINDS = ("consumer", "phone", "email")
+"""What a submission is known by, in the order a match is named by: ``consumer`` is
+named ``problem`` (the rule as it was before phones and addresses were compared)."""
+
+
+def identities_of(details: ComplaintDetails, pseudonym_key: bytes) -> frozenset[str]:
+    """Keyed hashes of who filed the complaint: their consumer id, phone number and
+    e-mail address, each normalised first (a contact already sealed adds nothing)."""
+    found = {identity_digest(pseudonym_key, "consumer", details.consumer_id)}
+    if isinstance(details.contact, Contact):
+        phone = normalised_phone(details.contact.phone)
+        email = normalised_email(details.contact.email)
+        if phone is not None:
+            found.add(identity_digest(pseudonym_key, "phone", phone))
+        if email is not None:
+            found.add(identity_digest(pseudonym_key, "email", email))
+    return frozenset(found)
+
+
+def matched_on(shared: Iterable[str]) -> str | None:
+    """How a match on these shared identities is named; None when none is shared."""
+    kinds = {s.partition(":")[0] for s in shared}
+    for kind in IDENTITY_KINDS:
+        if kind in kinds:
+            return "problem" if kind == "consumer" else kind
+    return None
+
+
 def sealed(details: ComplaintDetails, key: bytes) -> ComplaintDetails:
     """The complaint with its contact and description sealed under the consumer's key.
 
@@ -147,12 +189,17 @@ class ComplaintCases(Application[UUID]):
         duplicate_window: timedelta = timedelta(days=30),
         keys: ConsumerKeys | None = None,
         key_encryption_key: bytes | None = None,
+        pseudonym_key: bytes | None = None,
     ) -> None:
         super().__init__(env)
         self.policy = policy or DeadlinePolicy()
         # Consumers' keys live beside the events (same database or SQLite file),
         # wrapped by a key-encryption key that does not.
         self.keys = keys if keys is not None else keys_for(self.recorder, key_encryption_key)
+        # Phone numbers and addresses are compared as keyed hashes (docs/channels.md): every
+        # process of an installation must use the same pseudonym key. A store of its own
+        # (in memory) may use a key of its own.
+        self.pseudonym_key = pseudonym_key or pseudonym_key_for(self.recorder) or new_secret()
         # Refused commands, so a redelivery is given the same answer (no event records them).
         self.rejections = ledger_for(self.recorder)
         self.case_locks = locks_for(self.recorder)
@@ -209,10 +256,11 @@ class ComplaintCases(Application[UUID]):
     ) -> list[FilingOutcome]:
         """File many complaints in one transaction; duplicates open no second case.
 
-        Refiling the same channel message changes nothing. The same consumer,
-        order and problem from another channel within the duplicate window is
-        recorded on the existing case. On a write conflict with a concurrent
-        filer, the batch is retried against the new state.
+        Refiling the same channel message changes nothing. The same order and
+        problem from another channel within the duplicate window, by the same
+        consumer id, phone number or e-mail address (compared as keyed hashes,
+        docs/channels.md), is recorded on the existing case. On a write conflict
+        with a concurrent filer, the batch is retried against the new state.
         """
         for attempt in range(self.MAX_CONFLICT_RETRIES):
             try:
@@ -222,24 +270,28 @@ class ComplaintCases(Application[UUID]):
         return self._file_batch(batch)
 
     def _file_batch(self, batch: Sequence[tuple[ComplaintDetails, Acting]]) -> list[FilingOutcome]:
-        cases: dict[UUID, ComplaintCase | None] = {}
-        indexes: dict[UUID, ProblemIndex | None] = {}
         # Most complaints open new cases: learn in one query which ids exist at all,
         # and mark the others as missing without reading them one by one.
-        candidates = {case_id_for(d.channel_key) for d, _ in batch} | {
-            ProblemIndex.create_id(d.problem_key) for d, _ in batch
-        }
-        missing = candidates - existing_ids(self.recorder, candidates)
+        candidates = (
+            {case_id_for(d.channel_key) for d, _ in batch}
+            | {ProblemIndex.create_id(d.problem_key) for d, _ in batch}
+            | {OrderProblemIndex.create_id(d.order_problem_key) for d, _ in batch}
+        )
         # The contact and the description are sealed before the case sees them: no
         # event, envelope, hash or read model ever holds them in clear. One key
         # lookup for the batch.
         keys = self.keys.get_or_create_many({d.consumer_id for d, _ in batch})
+        filing = _Batch(missing=candidates - existing_ids(self.recorder, candidates), keys=keys)
         outcomes: list[FilingOutcome] = []
         for details, by in batch:
-            filing = sealed(details, keys[details.consumer_id])
-            outcomes.append(self._file_one(filing, by, cases, indexes, missing))
+            # Who filed it, as keyed hashes, taken while the contact is still in clear.
+            identities = identities_of(details, self.pseudonym_key)
+            sealed_details = sealed(details, keys[details.consumer_id])
+            outcomes.append(self._file_one(sealed_details, identities, by, filing))
         changed = [
-            a for a in (*cases.values(), *indexes.values()) if a is not None and a.pending_events
+            a
+            for a in (*filing.cases.values(), *filing.indexes.values(), *filing.orders.values())
+            if a is not None and a.pending_events
         ]
         if changed:
             self.save(*changed)
@@ -248,13 +300,12 @@ class ComplaintCases(Application[UUID]):
     def _file_one(
         self,
         details: ComplaintDetails,
+        identities: frozenset[str],
         by: Acting,
-        cases: dict[UUID, ComplaintCase | None],
-        indexes: dict[UUID, ProblemIndex | None],
-        missing: set[UUID],
+        batch: _Batch,
     ) -> FilingOutcome:
         case_id = case_id_for(details.channel_key)
-        filed = self._cached(cases, case_id, ComplaintCase, missing)
+        filed = self._cached(batch.cases, case_id, ComplaintCase, batch.missing)
         if filed is not None:
             if (filed.consumer_id, filed.order_id) != (details.consumer_id, details.order_id):
                 # Not the same complaint sent again: a reference reused by another
@@ -265,31 +316,105 @@ class ComplaintCases(Application[UUID]):
                 )
             return FilingOutcome(case_id, opened=False, matched_on="channel_ref")
         index_id = ProblemIndex.create_id(details.problem_key)
-        index = self._cached(indexes, index_id, ProblemIndex, missing)
-        if index is not None and index.covers(by.at, self.duplicate_window):
-            existing = self._cached(cases, index.case_id, ComplaintCase, missing)
-            if existing is not None:
-                if not any(
-                    d["channel_ref"] == details.channel_ref
-                    and d["channel"] == details.channel.value
-                    for d in existing.duplicates
-                ):
-                    existing.record_duplicate(
-                        channel=details.channel,
-                        channel_ref=details.channel_ref,
-                        matched_on="problem",
-                        by=by,
-                    )
-                return FilingOutcome(existing.id, opened=False, matched_on="problem")
+        index = self._cached(batch.indexes, index_id, ProblemIndex, batch.missing)
+        order_index_id = OrderProblemIndex.create_id(details.order_problem_key)
+        order_index = self._cached(batch.orders, order_index_id, OrderProblemIndex, batch.missing)
+        found = self._duplicate_of(identities, by, index, order_index, batch)
+        if found is not None:
+            existing, how = found
+            if not any(
+                d["channel_ref"] == details.channel_ref and d["channel"] == details.channel.value
+                for d in existing.duplicates
+            ):
+                existing.record_duplicate(
+                    channel=details.channel,
+                    channel_ref=details.channel_ref,
+                    matched_on=how,
+                    by=by,
+                )
+            if order_index is not None:
+                self._learn(order_index, existing, identities, by, batch)
+            return FilingOutcome(existing.id, opened=False, matched_on=how)
         case = ComplaintCase.file(details, by, self.policy)
-        cases[case_id] = case
+        batch.cases[case_id] = case
         if index is None:
-            indexes[index_id] = ProblemIndex(
+            batch.indexes[index_id] = ProblemIndex(
                 problem_key=details.problem_key, case_id=case_id, filed_at=by.at, timestamp=by.at
             )
         else:
             index.point_to(case_id=case_id, filed_at=by.at, timestamp=by.at)
+        record = _sealed_identities(
+            identities, details.consumer_id, batch.keys[details.consumer_id]
+        )
+        if order_index is None:
+            batch.orders[order_index_id] = OrderProblemIndex(
+                order_problem_key=details.order_problem_key,
+                case_id=case_id,
+                filed_at=by.at,
+                identities=record,
+                timestamp=by.at,
+            )
+        else:
+            order_index.index_case(case_id, by.at, record, by.at)
         return FilingOutcome(case_id, opened=True)
+
+    def _duplicate_of(
+        self,
+        identities: frozenset[str],
+        by: Acting,
+        index: ProblemIndex | None,
+        order_index: OrderProblemIndex | None,
+        batch: _Batch,
+    ) -> tuple[ComplaintCase, str] | None:
+        """The case this submission repeats, and what matched (docs/channels.md).
+
+        Same consumer id, order and problem within the window (the problem index);
+        else same order and problem within the window and the same person by a
+        keyed hash of their consumer id, phone number or e-mail address (the
+        order problem index), the first such case filed.
+        """
+        if index is not None and index.covers(by.at, self.duplicate_window):
+            existing = self._cached(batch.cases, index.case_id, ComplaintCase, batch.missing)
+            if existing is not None:
+                return existing, "problem"
+        if order_index is None:
+            return None
+        for indexed in order_index.covering(by.at, self.duplicate_window):
+            how = matched_on(identities & self._known(indexed, batch))
+            if how is None:
+                continue
+            existing = self._cached(batch.cases, indexed.case_id, ComplaintCase, batch.missing)
+            if existing is not None:
+                return existing, how
+        return None
+
+    def _learn(
+        self,
+        order_index: OrderProblemIndex,
+        existing: ComplaintCase,
+        identities: frozenset[str],
+        by: Acting,
+        batch: _Batch,
+    ) -> None:
+        """A duplicate by another contact of the case's consumer: the case is found by that
+        contact too from now on (an e-mail, then the web form, then a call finds one case).
+        Sealed under the key of the case's consumer, like the case's own contact."""
+        entry = next((c for c in order_index.cases if c.case_id == existing.id), None)
+        if entry is None or not order_index.can_learn(existing.id):
+            return
+        new = identities - self._known(entry, batch)
+        key = batch.key(existing.consumer_id, self.keys)
+        if new and key is not None:
+            order_index.learn(
+                existing.id, _sealed_identities(new, existing.consumer_id, key), by.at
+            )
+
+    def _known(self, indexed: IndexedCase, batch: _Batch) -> frozenset[str]:
+        """The identities a case's entry holds, opened (none once its consumer was erased)."""
+        known: set[str] = set()
+        for record in indexed.identities:
+            known |= batch.opened(record, self.keys)
+        return frozenset(known)
 
     def _cached(
         self, cache: dict[UUID, Any], aggregate_id: UUID, kind: type[T], missing: set[UUID]
@@ -536,6 +661,19 @@ class ComplaintCases(Application[UUID]):
         """The case's consumer contact in clear; None once their key was erased."""
         return open_contact(case.contact, self.keys)
 
+    def duplicate_identities_of(self, case: ComplaintCase) -> frozenset[str]:
+        """The keyed hashes of the consumer id, phone number and e-mail address the case is
+        found by (docs/channels.md), opened; none once its consumer's key was erased."""
+        key = order_problem_key(case.order_id, case.sku, ProblemCategory(case.category))
+        try:
+            index: object = self.repository.get(OrderProblemIndex.create_id(key))
+        except AggregateNotFoundError:
+            return frozenset()
+        if not isinstance(index, OrderProblemIndex):
+            return frozenset()
+        entry = next((c for c in index.cases if c.case_id == case.id), None)
+        return frozenset() if entry is None else self._known(entry, _Batch(missing=set()))
+
     def sealed_text(self, text: str, consumer_id: str) -> dict[str, str]:
         """``text`` sealed under the consumer's key (made now if they have none)."""
         # A read first: the key exists for every filed case, and get_or_create writes.
@@ -605,3 +743,43 @@ class ComplaintCases(Application[UUID]):
 
 _FILED_TOPIC = f"{ComplaintCase.__module__}:ComplaintCase.ComplaintFiled"
 _READ_CHUNK = 1000  # aggregates whose events one query reads
+
+
+def _sealed_identities(identities: frozenset[str], consumer_id: str, key: bytes) -> dict[str, str]:
+    """Keyed hashes of who filed a case, sealed under its consumer's key (docs/privacy.md)."""
+    return seal_text(json.dumps(sorted(identities)), consumer_id, key).to_record()
+
+
+@dataclass
+class _Batch:
+    """What filing one batch has read and changed so far: every complaint of the batch
+    sees the ones before it (a duplicate inside one batch opens no second case)."""
+
+    missing: set[UUID]
+    keys: dict[str, bytes] = field(default_factory=dict)
+    cases: dict[UUID, ComplaintCase | None] = field(default_factory=dict)
+    indexes: dict[UUID, ProblemIndex | None] = field(default_factory=dict)
+    orders: dict[UUID, OrderProblemIndex | None] = field(default_factory=dict)
+    _other_keys: dict[str, bytes | None] = field(default_factory=dict)
+    _opened: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    def key(self, consumer_id: str, keys: ConsumerKeys) -> bytes | None:
+        """The consumer's key, read once a batch (None once erased)."""
+        if consumer_id in self.keys:
+            return self.keys[consumer_id]
+        if consumer_id not in self._other_keys:
+            self._other_keys[consumer_id] = keys.get(consumer_id)
+        return self._other_keys[consumer_id]
+
+    def opened(self, record: Mapping[str, str], keys: ConsumerKeys) -> frozenset[str]:
+        """A sealed identity record's keyed hashes; none if its key is gone."""
+        name = (str(record.get("key_id")), str(record.get("nonce")))
+        if name not in self._opened:
+            text = open_text_with(record, self.key(name[0], keys))
+            found = json.loads(text) if text is not None else []
+            self._opened[name] = (
+                frozenset(i for i in found[:IDENTITY_RECORD_MAX] if isinstance(i, str))
+                if isinstance(found, list)
+                else frozenset()
+            )
+        return self._opened[name]

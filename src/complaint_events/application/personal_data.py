@@ -145,11 +145,21 @@ def open_text(value: str | Mapping[str, Any] | None, keys: ConsumerKeys) -> str 
     return None if plaintext is None else plaintext.decode("utf-8")
 
 
+def open_text_with(record: Mapping[str, Any], key: bytes | None) -> str | None:
+    """A sealed text opened with a key the caller fetched for ``record["key_id"]``
+    (many records of few consumers: one fetch each); None without a key."""
+    plaintext = _open_with(record, key)
+    return None if plaintext is None else plaintext.decode("utf-8")
+
+
 def _open(record: Mapping[str, Any], keys: ConsumerKeys) -> bytes | None:
+    return _open_with(record, keys.get(str(record.get("key_id"))))
+
+
+def _open_with(record: Mapping[str, Any], key: bytes | None) -> bytes | None:
     if record.get("sealed") != SEALED_CONTACT_FORM:
         raise ValueError(f"unknown sealing form {record.get('sealed')!r}")
     key_id = str(record["key_id"])
-    key = keys.get(key_id)
     if key is None:
         return None
     try:

@@ -111,3 +111,20 @@ def pseudonymous_id(pseudonym_key: bytes, kind: str, contact: str) -> str:
     normalised = re.sub(r"[\s\-()]", "", contact.strip().casefold())
     digest = hmac.new(pseudonym_key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
     return f"{kind}:{digest[:24]}"
+
+
+IDENTITY_DIGEST_HEX: Final = 32  # 128 bits: no two people's contacts collide by chance
+
+
+def identity_digest(pseudonym_key: bytes, kind: str, normalised: str) -> str:
+    """A keyed hash of a normalised contact that spots one person across channels.
+
+    HMAC-SHA-256 under the pseudonym key, like :func:`pseudonymous_id`, but in a
+    domain of its own ("duplicate-identity/v1"): a digest is never equal to a
+    consumer id an adapter derived, so it links nothing that the events show.
+    ``normalised`` is what :mod:`complaint_events.domain.identity` made of the
+    phone number or the address (docs/channels.md).
+    """
+    message = f"duplicate-identity/v1:{kind}:{normalised}".encode()
+    digest = hmac.new(pseudonym_key, message, hashlib.sha256).hexdigest()
+    return f"{kind}:{digest[:IDENTITY_DIGEST_HEX]}"

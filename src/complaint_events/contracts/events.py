@@ -418,7 +418,11 @@ class DuplicateSubmissionRecordedV1(PayloadModel):
 
     channel: Channel
     channel_ref: str
-    matched_on: str
+    matched_on: str = Field(
+        description="What matched: channel_ref (the same message), problem (same consumer id, "
+        "order and problem), phone or email (same order and problem, the same person's phone "
+        "number or e-mail address, compared as keyed hashes)"
+    )
 
 
 class AcknowledgementSentV1(PayloadModel):

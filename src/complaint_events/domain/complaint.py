@@ -131,6 +131,18 @@ class ComplaintDetails:
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     @property
+    def order_problem_key(self) -> str:
+        """Same order, same problem, whoever complains: where the same person is looked
+        for under their phone number or e-mail address (docs/channels.md)."""
+        return order_problem_key(self.order_id, self.sku, self.category)
+
+    @property
     def channel_key(self) -> str:
         """Same channel reference: a resubmission of the very same message."""
         return f"{self.channel.value}:{self.channel_ref}"
+
+
+def order_problem_key(order_id: str, sku: str, category: ProblemCategory) -> str:
+    """The key of one order's problem (order + SKU + category), whoever complains about it."""
+    raw = "|".join((order_id, sku, category.value))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]

@@ -2,9 +2,10 @@
 
 A message that does not match the intake contract is not lost: it becomes a
 dead letter with its original bytes and field-level errors, and the rest of the
-batch is filed. Duplicates (the same channel reference again, or the same
-consumer, order and problem from another channel) open no second case; that is
-the case store's rule, applied within the batch too.
+batch is filed. Duplicates (the same channel reference again, or the same order
+and problem from another channel by the same consumer id, phone number or e-mail
+address: docs/channels.md) open no second case; that is the case store's rule,
+applied within the batch too.
 """
 
 from __future__ import annotations
