@@ -18,7 +18,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Recording,
+    StoredEvent,
+)
 
 from complaint_events.adapters.aggregate_existence import existing_ids
 from complaint_events.adapters.case_locks import locks_for
@@ -34,6 +40,7 @@ from complaint_events.application.personal_data import (
     seal_text,
 )
 from complaint_events.application.transcodings import DateAsISO
+from complaint_events.application.upcasting import FiledUpcaster, UpcastingMapper
 from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
@@ -153,11 +160,25 @@ class ComplaintCases(Application[UUID]):
         # Consumers' keys live beside the events (same database or SQLite file),
         # wrapped by a key-encryption key that does not.
         self.keys = keys if keys is not None else keys_for(self.recorder, key_encryption_key)
+        # Every read of the store upcasts old events; sealing them needs the keys.
+        self.mapper.upcaster = FiledUpcaster(self.keys)
         # Refused commands, so a redelivery is given the same answer (no event records them).
         self.rejections = ledger_for(self.recorder)
         self.case_locks = locks_for(self.recorder)
         self.duplicate_window = duplicate_window
         self._chain_heads = ChainHeads()
+
+    mapper: UpcastingMapper
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Stored events are read in their current version (application.upcasting)."""
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=UpcastingMapper
+        )
+
+    def stored_form(self, stored: StoredEvent) -> CaseEvent:
+        """A stored event as it was stored, not upcast: the form its hash covers."""
+        return self.mapper.stored_form(stored)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
