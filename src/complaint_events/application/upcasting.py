@@ -72,10 +72,10 @@ class FiledUpcaster:
         """``event`` in the current version (itself when it is stored in it already)."""
         if not isinstance(event, ComplaintCase.ComplaintFiled):  # type: ignore[attr-defined]
             return event
-        state: dict[str, Any] = dict(vars(event))
-        version = stored_schema_version(FILED, state)
+        version = stored_schema_version(FILED, vars(event))
         if version >= CURRENT_FILED_VERSION:
             return event  # type: ignore[no-any-return]
+        state: dict[str, Any] = dict(vars(event))
         consumer_id = str(state["consumer_id"])
         label = f"{event_id_for(state['originator_id'], state['originator_version'])}"
         key = self._key(consumer_id)
