@@ -19,7 +19,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Recording,
+    StoredEvent,
+)
 
 from complaint_events.adapters.aggregate_existence import existing_ids
 from complaint_events.adapters.case_locks import locks_for
@@ -37,6 +43,7 @@ from complaint_events.application.personal_data import (
 )
 from complaint_events.application.secrets import identity_digest, new_secret
 from complaint_events.application.transcodings import DateAsISO
+from complaint_events.application.upcasting import FiledUpcaster, UpcastingMapper
 from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
@@ -200,11 +207,25 @@ class ComplaintCases(Application[UUID]):
         # process of an installation must use the same pseudonym key. A store of its own
         # (in memory) may use a key of its own.
         self.pseudonym_key = pseudonym_key or pseudonym_key_for(self.recorder) or new_secret()
+        # Every read of the store upcasts old events; sealing them needs the keys.
+        self.mapper.upcaster = FiledUpcaster(self.keys)
         # Refused commands, so a redelivery is given the same answer (no event records them).
         self.rejections = ledger_for(self.recorder)
         self.case_locks = locks_for(self.recorder)
         self.duplicate_window = duplicate_window
         self._chain_heads = ChainHeads()
+
+    mapper: UpcastingMapper
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Stored events are read in their current version (application.upcasting)."""
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=UpcastingMapper
+        )
+
+    def stored_form(self, stored: StoredEvent) -> CaseEvent:
+        """A stored event as it was stored, not upcast: the form its hash covers."""
+        return self.mapper.stored_form(stored)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -13,6 +13,8 @@ analytics and ``audit verify`` stay intact (个人信息保护法 Art. 47).
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -111,9 +113,23 @@ class InMemoryConsumerKeys:
         return [e for e in self._erasures if e.consumer_id == consumer_id]
 
 
-def _sealed(plaintext: bytes, consumer_id: str, key: bytes) -> dict[str, str]:
-    """AES-256-GCM under the consumer's key, a random nonce, their id as associated data."""
-    nonce = os.urandom(NONCE_BYTES)
+def _sealed(
+    plaintext: bytes, consumer_id: str, key: bytes, label: str | None = None
+) -> dict[str, str]:
+    """AES-256-GCM under the consumer's key, their id as associated data.
+
+    The nonce is random; with a ``label`` it is derived instead (HMAC-SHA-256 under
+    the key of the label and the plaintext, the synthetic-IV construction), so the
+    same text sealed under the same label always gives the same bytes. A nonce is
+    then reused only for the very same plaintext, which reveals nothing more than
+    that the two are the same. For upcasting stored events (:mod:`.upcasting`):
+    a stored event must read the same every time it is read.
+    """
+    if label is None:
+        nonce = os.urandom(NONCE_BYTES)
+    else:
+        derivation = hmac.new(key, label.encode("utf-8") + b"\x00" + plaintext, hashlib.sha256)
+        nonce = derivation.digest()[:NONCE_BYTES]
     ciphertext = AESGCM(key).encrypt(nonce, plaintext, consumer_id.encode("utf-8"))
     return {
         "key_id": consumer_id,
@@ -123,17 +139,21 @@ def _sealed(plaintext: bytes, consumer_id: str, key: bytes) -> dict[str, str]:
     }
 
 
-def seal_contact(contact: Contact, consumer_id: str, key: bytes) -> SealedContact:
-    """The contact encrypted under the consumer's key, bound to their id."""
+def seal_contact(
+    contact: Contact, consumer_id: str, key: bytes, label: str | None = None
+) -> SealedContact:
+    """The contact encrypted under the consumer's key, bound to their id (``label``:
+    the same bytes every time, see :func:`_sealed`)."""
     plaintext = json.dumps(
         contact.to_record(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
     ).encode("utf-8")
-    return SealedContact(**_sealed(plaintext, consumer_id, key))
+    return SealedContact(**_sealed(plaintext, consumer_id, key, label))
 
 
-def seal_text(text: str, consumer_id: str, key: bytes) -> SealedText:
-    """A text the consumer wrote, encrypted under their key, bound to their id."""
-    return SealedText(**_sealed(text.encode("utf-8"), consumer_id, key))
+def seal_text(text: str, consumer_id: str, key: bytes, label: str | None = None) -> SealedText:
+    """A text the consumer wrote, encrypted under their key, bound to their id (``label``:
+    the same bytes every time, see :func:`_sealed`)."""
+    return SealedText(**_sealed(text.encode("utf-8"), consumer_id, key, label))
 
 
 def open_text(value: str | Mapping[str, Any] | None, keys: ConsumerKeys) -> str | None:
@@ -184,12 +204,14 @@ def open_contact(record: Mapping[str, Any] | None, keys: ConsumerKeys) -> Contac
     if record is None:
         return None
     if not is_sealed_contact(record):
-        return _plain_contact(record)
+        return contact_from_record(record)
     plaintext = _open(record, keys)
-    return None if plaintext is None else _plain_contact(json.loads(plaintext))
+    return None if plaintext is None else contact_from_record(json.loads(plaintext))
 
 
-def _plain_contact(record: Mapping[str, Any]) -> Contact:
+def contact_from_record(record: Mapping[str, Any]) -> Contact:
+    """A contact from its record in clear (``{name, phone, email, address}``)."""
+
     def text(name: str) -> str | None:
         value = record.get(name)
         return value if isinstance(value, str) else None

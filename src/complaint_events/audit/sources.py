@@ -74,7 +74,8 @@ def store_events(cases: ComplaintCases, case_id: UUID) -> list[StoredCaseEvent]:
     found: list[StoredCaseEvent] = []
     for record in stored:
         try:
-            document = envelope_document(to_envelope(cases.mapper.to_domain_event(record)))
+            # As stored, not upcast: the hash covers the stored form.
+            document = envelope_document(to_envelope(cases.stored_form(record)))
         except Exception as error:  # noqa: BLE001 - a tampered row may fail in any way
             reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
             found.append(StoredCaseEvent(record.originator_version, None, reason))

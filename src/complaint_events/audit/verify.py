@@ -23,7 +23,12 @@ from typing import Any, Final, Literal
 from uuid import UUID
 
 from complaint_events.contracts.envelope import event_id_for
-from complaint_events.contracts.hash_chain import ENVELOPE_FIELDS, GENESIS_HASH, event_hash
+from complaint_events.contracts.hash_chain import (
+    ENVELOPE_FIELDS,
+    GENESIS_HASH,
+    chain_link,
+    event_hash,
+)
 
 ProblemKind = Literal[
     "altered", "removed", "reordered", "inserted", "unchained", "unreadable", "diverged"
@@ -120,9 +125,10 @@ class ChainVerifier:
         if problem is not None:
             chain.problem = replace(problem, where=where)
             return
-        stored = str(document["hash"])
-        chain.hashes.append(stored)
-        chain.seen[stored] = sequence
+        # What the next event links to: the stored form's hash for an upcast event.
+        link = str(chain_link(document))
+        chain.hashes.append(link)
+        chain.seen[link] = sequence
 
     def add_problem(self, problem: Problem) -> None:
         """Record a problem found outside the chain check (e.g. an undecodable stored event)."""
@@ -214,8 +220,9 @@ def _check(
     if extra:
         return Problem(case_id, sequence, "altered", f"unexpected field(s) {', '.join(extra)}")
     computed = event_hash(document)
+    link = chain_link(document)
     if sequence < expected:
-        again = computed == stored and chain.hashes[sequence - 1] == stored
+        again = computed == stored and chain.hashes[sequence - 1] == link
         what = "appears a second time" if again else "appears again with other content"
         return Problem(
             case_id, sequence, "inserted", f"event {sequence} {what}, after event {expected - 1}"
@@ -230,12 +237,12 @@ def _check(
             "removed",
             f"event {expected} is missing: {before} is followed by event {sequence}",
         )
-    if stored in chain.seen:
+    if link in chain.seen:
         return Problem(
             case_id,
             sequence,
             "inserted",
-            f"a copy of event {chain.seen[stored]} (same hash {short(stored)}) "
+            f"a copy of event {chain.seen[str(link)]} (same hash {short(str(link))}) "
             f"stands as event {sequence}",
         )
     if previous != chain.head:

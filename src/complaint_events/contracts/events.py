@@ -336,13 +336,24 @@ class ComplaintFiledV2(PayloadModel):
     acknowledgement_deadline: DeadlineV1
 
 
+class UpcastFromV1(WireModel):
+    """The form an upcast event was stored (and hashed) in (docs/contracts.md, "Upcasting")."""
+
+    schema_version: WholeNumber = Field(ge=1, description="The version it was stored in")
+    hash: str | None = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="The hash the case's chain holds for the stored form: the next event's "
+        "previous_hash (absent on an unchained event)",
+    )
+
+
 class ComplaintFiledV3(PayloadModel):
     """A case opened; the contact and the description travel sealed under the consumer's key.
 
     Breaking for readers of V2 (``description`` changed type). What readers need
     from the description is carried as a fact: ``distress``, judged on the clear
-    text at filing. Events stored before descriptions were sealed are still
-    published as V1 or V2, exactly as they were hashed.
+    text at filing. A ``ComplaintFiled`` stored as V1 or V2 is upcast to this
+    version when it is read (``upcast_from`` then says from which).
     """
 
     event_type: ClassVar[str] = "ComplaintFiled"
@@ -375,6 +386,14 @@ class ComplaintFiledV3(PayloadModel):
     language: str
     problem_key: str = Field(description="Same consumer + order + SKU + category: spots duplicates")
     acknowledgement_deadline: DeadlineV1
+    upcast_from: UpcastFromV1 | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Present when the event was stored in an older version and upcast to "
+        "this one when read: its contact and description were sealed, and its distress "
+        "judged, then. The envelope's hash covers this form; the stored form's hash, the "
+        "one the next event links to, is here",
+    )
 
 
 AnyComplaintFiled = ComplaintFiledV1 | ComplaintFiledV2 | ComplaintFiledV3

@@ -16,6 +16,13 @@ included: the hash of the case's previous event, or 64 zeros for its first
 event (``GENESIS_HASH``). ``canonical_json`` is ``json.dumps`` with sorted
 keys, no whitespace, ``ensure_ascii=False``, encoded as UTF-8.
 
+An event stored in an older version and upcast when read (docs/contracts.md,
+"Upcasting") is published in the current version; its stored hash covers the
+stored form, which is not published. Its envelope's ``hash`` is then computed,
+as above, over what is published, and its payload's ``upcast_from.hash`` holds
+the stored hash: the link the case's next event names as ``previous_hash``
+(:func:`chain_link`). The stored form itself is rechecked in the store.
+
 The hash is not a signature: whoever can rewrite the whole store can rewrite a
 whole chain. That is caught by comparing the copies kept apart from each other
 (the store, the topic, a dossier handed to an auditor).
@@ -70,6 +77,23 @@ def hashed_content(document: Mapping[str, Any]) -> dict[str, Any]:
 def event_hash(document: Mapping[str, Any]) -> str:
     """The hash of one envelope in JSON form (its own ``hash`` field is ignored)."""
     return hashlib.sha256(canonical_json(hashed_content(document))).hexdigest()
+
+
+UPCAST_EVENT_TYPES: Final = frozenset({"ComplaintFiled"})
+"""The events an envelope may carry upcast (any other ``upcast_from`` is not honoured)."""
+
+
+def chain_link(document: Mapping[str, Any]) -> object:
+    """The hash the case's next event must name as its ``previous_hash``.
+
+    The envelope's own ``hash``; for an upcast event, the hash of its stored form.
+    """
+    payload = document.get("payload")
+    if document.get("event_type") in UPCAST_EVENT_TYPES and isinstance(payload, Mapping):
+        upcast = payload.get("upcast_from")
+        if isinstance(upcast, Mapping) and isinstance(upcast.get("hash"), str):
+            return upcast["hash"]
+    return document.get("hash")
 
 
 def envelope_document(envelope: EventEnvelope) -> dict[str, Any]:

@@ -1,16 +1,22 @@
 """The JSON Schema files in ``schemas/``: generated from the contract models, checked in.
 
 ``generate`` writes one file per message and version; ``check`` is the build's
-guard.  Break detection always compares the **committed** file with what the
-code generates now, so editing a V1 model in a way an old consumer cannot read
-is caught even if someone regenerates: ``generate`` refuses to overwrite a
-committed schema with a breaking change, and the fix is a new V2 model.
+guard.  Break detection compares what the code generates now with the **last
+released** schemas, kept in ``schemas/released/`` (docs/contracts.md, "Releasing
+the schemas"), and with the committed working files. A released schema is what
+consumers were given: deleting or regenerating the working files does not
+change it, so editing a V1 model in a way an old consumer cannot read fails
+``check`` however the working files were produced. ``generate`` refuses to write
+a breaking change too, and the fix is a new V2 model. ``release`` copies the
+working files into ``released/`` once they check clean.
 
 Breaking (for a consumer of the committed schema): a property removed, a
 property's type changed (its ``type`` / ``format`` / ``$ref`` target /
 ``anyOf`` alternatives / enum-ness), an enum member removed, a new required
-property.  Compatible: a new optional property, a new enum member, changed
-descriptions or titles.
+property.  A new property is breaking too where the old schema closed the object
+(``additionalProperties: false``): its consumers refuse what they do not know.
+Compatible: a new optional property of an open object, a new enum member,
+changed descriptions or titles.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from complaint_events.contracts.notifications import NotificationV1
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX: Final = "urn:complaint-events:schemas:"
 REGENERATE: Final = "run `complaint-events schemas generate`"
+RELEASED: Final = "released"
+"""The folder, inside the schemas folder, of the last released schemas."""
 
 Schema = dict[str, Any]
 
@@ -148,20 +156,27 @@ def to_text(schema: Schema) -> str:
     return json.dumps(schema, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def generate(schemas_dir: Path) -> list[Path]:
-    """Write every schema file; raise BreakingSchemaChangeError (writing nothing) on a break."""
+def released_dir(schemas_dir: Path) -> Path:
+    """Where the last released schemas of ``schemas_dir`` are kept."""
+    return schemas_dir / RELEASED
+
+
+def generate(schemas_dir: Path, released: Path | None = None) -> list[Path]:
+    """Write every schema file; raise BreakingSchemaChangeError (writing nothing) on a break
+    of a committed or a released schema (``released``: default ``schemas_dir/released``)."""
+    release = released if released is not None else released_dir(schemas_dir)
     planned: list[tuple[Path, str]] = []
     breaking: list[str] = []
     for message in messages():
         path = schemas_dir / message.relative_path
         schema = message.render()
-        if path.exists():
-            committed = _load(path)
+        for before in (path, release / message.relative_path):
+            committed = _load(before) if before.exists() else None
             if committed is not None:
                 breaking.extend(f"{message.relative_path}: {p}" for p in compare(committed, schema))
         planned.append((path, to_text(schema)))
     if breaking:
-        raise BreakingSchemaChangeError(breaking)
+        raise BreakingSchemaChangeError(sorted(set(breaking)))
     for path, text in planned:
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,15 +184,27 @@ def generate(schemas_dir: Path) -> list[Path]:
     return [path for path, _ in planned]
 
 
-def check(schemas_dir: Path) -> list[str]:
-    """Everything wrong with the committed schemas; an empty list means the build may pass."""
+def check(schemas_dir: Path, released: Path | None = None) -> list[str]:
+    """Everything wrong with the committed schemas; an empty list means the build may pass.
+
+    Compared with the last release (``released``, default ``schemas_dir/released``):
+    a released schema the code breaks or no longer has. Compared with the working
+    files: one missing, stale, broken or left without a message in the code.
+    """
+    release = released if released is not None else released_dir(schemas_dir)
     problems: list[str] = []
     expected: set[Path] = set()
+    if not release.is_dir():
+        problems.append(
+            f"no released schemas in {release}: run `complaint-events schemas release` "
+            "once and commit them (docs/contracts.md)"
+        )
     for message in messages():
         name = message.relative_path
         path = schemas_dir / name
         expected.add(path)
         schema = message.render()
+        problems.extend(_breaks_of_release(release / name, message, schema))
         if not path.exists():
             problems.append(f"{name} is missing: {REGENERATE} and commit it")
             continue
@@ -198,9 +225,61 @@ def check(schemas_dir: Path) -> list[str]:
             f"{path.relative_to(schemas_dir).as_posix()} has no message in the code: a "
             "published contract was removed; restore its model (old consumers still read it)"
             for path in sorted(schemas_dir.rglob("*.json"))
-            if path not in expected
+            if path not in expected and not path.is_relative_to(release)
+        )
+    if release.is_dir():
+        known = {m.relative_path for m in messages()}
+        problems.extend(
+            f"released {path.relative_to(release).as_posix()} has no message in the code: a "
+            "released contract was removed; restore its model (old consumers still read it)"
+            for path in sorted(release.rglob("*.json"))
+            if path.relative_to(release).as_posix() not in known
         )
     return problems
+
+
+def _breaks_of_release(path: Path, message: MessageSchema, schema: Schema) -> list[str]:
+    """How the code breaks the released schema of ``message`` (none if it was never released)."""
+    released = _load(path) if path.exists() else None
+    if released is None:
+        return []
+    return [
+        f"BREAKING {message.relative_path} against its release: {b} (consumers of the "
+        f"released v{message.version} would fail; restore it or add a "
+        f"V{message.version + 1} model)"
+        for b in compare(released, schema)
+    ]
+
+
+def release(schemas_dir: Path, released: Path | None = None) -> list[Path]:
+    """Copy the working schema files into the release folder, once they check clean.
+
+    Raises :class:`ReleaseRefusedError` with the problems :func:`check` finds (a
+    working file out of date, or a break of the last release): a release is the
+    code's schemas, and never breaks the one before.
+    """
+    target = released if released is not None else released_dir(schemas_dir)
+    problems = [p for p in check(schemas_dir, target) if not p.startswith("no released schemas")]
+    if problems:
+        raise ReleaseRefusedError(problems)
+    written: list[Path] = []
+    for message in messages():
+        source = schemas_dir / message.relative_path
+        path = target / message.relative_path
+        text = source.read_text(encoding="utf-8")
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
+
+
+class ReleaseRefusedError(Exception):
+    """The working schemas are not ready to be released: what :func:`check` found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refusing to release: fix these first\n  " + "\n  ".join(problems))
+        self.problems = problems
 
 
 def _load(path: Path) -> Schema | None:
@@ -262,6 +341,12 @@ class _Comparison:
                 self.problems.append(f"property {_join(where, name)!r} was removed")
             else:
                 self.node(old_props[name], new_props[name], _join(where, name))
+        if old.get("additionalProperties") is False:
+            self.problems.extend(
+                f"property {_join(where, name)!r} was added to a closed object "
+                "(additionalProperties: false), which its consumers refuse"
+                for name in sorted(set(new_props) - set(old_props))
+            )
         for name in sorted(set(new.get("required", ())) - old_required):
             self.problems.append(f"property {_join(where, name)!r} is newly required")
         if isinstance(old.get("items"), dict) and isinstance(new.get("items"), dict):

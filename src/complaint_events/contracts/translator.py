@@ -7,9 +7,20 @@ whose type has no contract, or which carries a field its contract does not
 describe, is refused with :class:`ContractError`: the domain and the contract
 must change together (and a breaking change needs a new schema version).
 
-Old stored events are published in the form they were stored and hashed in:
-a ``ComplaintFiled`` whose contact predates sealing goes out as schema version
-1, so its hash still verifies (stored events are never rewritten).
+Stored events are never rewritten. A domain event as it was stored (read with
+``ComplaintCases.stored_form``, or fresh from ``collect_events``) is translated
+in the version of its shape: a ``ComplaintFiled`` whose contact predates sealing
+is schema version 1, one whose description predates sealing version 2. That is
+the form its hash was computed over, and the one the store's audit rechecks.
+
+What the application reads and publishes is upcast first
+(:mod:`complaint_events.application.upcasting`): an old ``ComplaintFiled``
+arrives here in the current shape, with ``meta["upcast_from"]`` naming the
+version it was stored in. It is published as the current version, its payload's
+``upcast_from`` holding that version and the stored form's hash (the link the
+case's next event names as its ``previous_hash``), and its envelope's ``hash``
+computed over what is published, so every published envelope checks with the
+same function (docs/contracts.md, "Upcasting").
 """
 
 from __future__ import annotations
@@ -31,8 +42,16 @@ from complaint_events.contracts.events import (
     is_sealed_contact,
     payload_model,
 )
+from complaint_events.contracts.hash_chain import seal
 
-__all__ = ["ContractError", "from_json_bytes", "to_envelope", "to_json_bytes"]
+__all__ = [
+    "UPCAST_FROM",
+    "ContractError",
+    "from_json_bytes",
+    "stored_schema_version",
+    "to_envelope",
+    "to_json_bytes",
+]
 
 # Attributes of every eventsourcing event that go into the envelope, not the payload.
 _ENVELOPE_ATTRIBUTES: Final = frozenset(
@@ -40,6 +59,9 @@ _ENVELOPE_ATTRIBUTES: Final = frozenset(
 )
 # The event whose occurrence is the complaint's receipt, not the moment it was recorded.
 _OCCURRED_AT_FIELD: Final = {"ComplaintFiled": "received_at"}
+
+UPCAST_FROM: Final = "upcast_from"
+"""Key of ``meta`` (set by the upcaster) and of the published payload: the stored version."""
 
 
 def to_envelope(domain_event: object) -> EventEnvelope:
@@ -51,6 +73,8 @@ def to_envelope(domain_event: object) -> EventEnvelope:
             "to complaint_events.contracts.events and regenerate the schemas"
         )
     attributes = _attributes(domain_event)
+    meta = attributes.get("meta")
+    meta = meta if isinstance(meta, Mapping) else {}
     version, model = _contract_for(event_type, attributes)
     case_id = attributes.get("originator_id")
     sequence = attributes.get("originator_version")
@@ -68,12 +92,14 @@ def to_envelope(domain_event: object) -> EventEnvelope:
             f"{event_type} carries {', '.join(unknown)}, which {model.__name__} does not "
             "describe: extend the contract (a new optional field) or add a new version"
         )
-    meta = attributes.get("meta")
-    meta = meta if isinstance(meta, Mapping) else {}
+    upcast_from = meta.get(UPCAST_FROM)
+    if upcast_from is not None:
+        # Upcast from an older stored form: say which, and the hash the chain holds for it.
+        payload[UPCAST_FROM] = {"schema_version": upcast_from, "hash": meta.get("hash")}
     try:
         checked = model.model_validate(payload)
         occurred_at = getattr(checked, _OCCURRED_AT_FIELD.get(event_type, ""), timestamp)
-        return EventEnvelope.model_validate(
+        envelope = EventEnvelope.model_validate(
             {
                 "event_id": event_id_for(case_id, sequence),
                 "event_type": event_type,
@@ -97,6 +123,16 @@ def to_envelope(domain_event: object) -> EventEnvelope:
             f"{event_type} v{version} of case {case_id} (sequence {sequence}) breaks its "
             f"contract {model.__name__}:\n{error}"
         ) from error
+    if upcast_from is not None and envelope.previous_hash is not None:
+        # The stored hash covers the stored form (in the payload's upcast_from): this
+        # envelope's own hash covers what it publishes.
+        envelope = envelope.model_copy(update={"hash": seal(envelope, envelope.previous_hash)})
+    return envelope
+
+
+def stored_schema_version(event_type: str, attributes: Mapping[str, Any]) -> int:
+    """The schema version of a stored event's shape (the version its hash covers)."""
+    return _contract_for(event_type, attributes)[0]
 
 
 def to_json_bytes(envelope: EventEnvelope) -> bytes:

@@ -337,7 +337,8 @@ def test_generate_then_check_passes_and_drift_fails(tmp_path: Path) -> None:
     assert document.read_text(encoding="utf-8") == (REPO_SCHEMAS / "asyncapi.yaml").read_text(
         encoding="utf-8"
     )
-    ok = CliRunner().invoke(schemas_app, ["check", "--dir", str(schemas)])
+    released = ["--released", str(REPO_SCHEMAS / "released")]  # a fresh folder has no release
+    ok = CliRunner().invoke(schemas_app, ["check", "--dir", str(schemas), *released])
     assert ok.exit_code == 0, ok.output
 
     drifted = document.read_text(encoding="utf-8").replace(
@@ -347,7 +348,7 @@ def test_generate_then_check_passes_and_drift_fails(tmp_path: Path) -> None:
     assert asyncapi.check(schemas) == [
         f"asyncapi.yaml differs from the code (AsyncAPI document): {REGENERATE}"
     ]
-    bad = CliRunner().invoke(schemas_app, ["check", "--dir", str(schemas)])
+    bad = CliRunner().invoke(schemas_app, ["check", "--dir", str(schemas), *released])
     assert bad.exit_code == 1
     assert "asyncapi.yaml differs from the code" in bad.output
     assert REGENERATE in bad.output

@@ -9,17 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, Field, create_model
 from typer.testing import CliRunner
 
 from complaint_events.cli.schemas_cmd import repo_root, schemas_app
+from complaint_events.contracts import schema_files
+from complaint_events.contracts.events import ALL_EVENT_MODELS, RemedyOfferedV1
 from complaint_events.contracts.schema_files import (
     BreakingSchemaChangeError,
+    ReleaseRefusedError,
     check,
     compare,
     generate,
+    release,
 )
 
 REPO_SCHEMAS = repo_root(Path(__file__).parent) / "schemas"
+RELEASED = REPO_SCHEMAS / "released"
 
 OLD: dict[str, Any] = {
     "$defs": {"Colour": {"enum": ["red", "green"], "type": "string"}},
@@ -82,6 +88,18 @@ def test_compare_accepts_the_same_schema_and_compatible_growth() -> None:
 def test_compare_flags_breaking_changes(edit: Any, says: str) -> None:
     problems = compare(OLD, changed(edit))
     assert any(says in p for p in problems), problems
+
+
+def test_a_new_property_breaks_a_closed_object_only() -> None:
+    closed = {**OLD, "additionalProperties": False}
+    grown = copy.deepcopy(closed)
+    grown["properties"]["voucher"] = {"type": "string", "default": ""}
+    assert compare(closed, grown) == [
+        (
+            "property 'voucher' was added to a closed object (additionalProperties: false), "
+            "which its consumers refuse"
+        )
+    ]
 
 
 def test_compare_follows_refs_into_nested_records() -> None:
@@ -147,7 +165,7 @@ def test_compatible_drift_and_missing_files_only_need_regeneration(schemas: Path
         f"intake/IntakeMessage.v1.json is missing: {regenerate} and commit it",
     ]
     written = generate(schemas)
-    assert len(written) == len(list(REPO_SCHEMAS.rglob("*.json")))
+    assert len(written) == len(list(REPO_SCHEMAS.glob("[!r]*/*.json")))  # not released/
     assert check(schemas) == []
 
 
@@ -182,3 +200,112 @@ def test_cli_check(schemas: Path) -> None:
     bad = CliRunner().invoke(schemas_app, ["check", "--dir", str(schemas)])
     assert bad.exit_code == 1
     assert "envelope/EventEnvelope.v1.json is missing" in bad.output
+
+
+# ------------------------------------------------------- the released schemas
+
+
+def _code_with(monkeypatch: pytest.MonkeyPatch, model: type[BaseModel]) -> None:
+    """The code as if RemedyOfferedV1 had been edited in place into ``model``."""
+    edited = tuple(model if m is RemedyOfferedV1 else m for m in ALL_EVENT_MODELS)
+    monkeypatch.setattr(schema_files, "ALL_EVENT_MODELS", edited)
+
+
+def _regenerated(tmp_path: Path) -> Path:
+    """What deleting the working schemas and running `schemas generate` leaves."""
+    fresh = tmp_path / "fresh"
+    generate(fresh, released=tmp_path / "nothing-released")
+    return fresh
+
+
+def test_the_repository_keeps_a_release_of_every_schema() -> None:
+    released = {p.relative_to(RELEASED) for p in RELEASED.rglob("*.json")}
+    working = {
+        p.relative_to(REPO_SCHEMAS)
+        for p in REPO_SCHEMAS.rglob("*.json")
+        if RELEASED not in p.parents
+    }
+    assert released == working
+
+
+def test_a_breaking_change_fails_against_the_release_even_after_regenerating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    breaking = create_model(
+        "RemedyOfferedV1",
+        __base__=RemedyOfferedV1,
+        refund_amount=(int, Field(description="now a number of fen")),
+    )
+    _code_with(monkeypatch, breaking)
+    fresh = _regenerated(tmp_path)  # the working files say what the code says
+
+    problems = check(fresh, released=RELEASED)
+
+    assert problems == [
+        (
+            "BREAKING events/RemedyOffered.v1.json against its release: property 'refund_amount' "
+            "changed type from string to integer (consumers of the released v1 would fail; "
+            "restore it or add a V2 model)"
+        )
+    ]
+    result = CliRunner().invoke(
+        schemas_app, ["check", "--dir", str(fresh), "--released", str(RELEASED)]
+    )
+    assert result.exit_code == 1
+    assert "against its release" in result.output
+    with pytest.raises(BreakingSchemaChangeError, match="refund_amount"):
+        generate(fresh, released=RELEASED)  # generate refuses it too
+    copied = tmp_path / "released-copy"
+    shutil.copytree(RELEASED, copied)
+    with pytest.raises(ReleaseRefusedError, match="refund_amount"):
+        release(fresh, released=copied)
+
+
+def test_a_compatible_addition_passes_against_the_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grown = create_model(
+        "RemedyOfferedV1",
+        __base__=RemedyOfferedV1,
+        voucher_code=(str | None, Field(default=None, description="an optional new field")),
+    )
+    _code_with(monkeypatch, grown)
+    fresh = _regenerated(tmp_path)
+
+    assert check(fresh, released=RELEASED) == []
+    assert "voucher_code" not in (RELEASED / "events" / "RemedyOffered.v1.json").read_text()
+
+
+def test_release_copies_the_working_schemas_once_they_check_clean(
+    schemas: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grown = create_model(
+        "RemedyOfferedV1",
+        __base__=RemedyOfferedV1,
+        voucher_code=(str | None, Field(default=None, description="an optional new field")),
+    )
+    _code_with(monkeypatch, grown)
+    with pytest.raises(ReleaseRefusedError, match="differs from the code"):
+        release(schemas)  # the working files are stale: generate first
+
+    generate(schemas)
+    result = CliRunner().invoke(schemas_app, ["release", "--dir", str(schemas)])
+
+    assert result.exit_code == 0, result.output
+    assert "schema file(s) written" in result.output
+    released = read(schemas / "released" / "events" / "RemedyOffered.v1.json")
+    assert "voucher_code" in released["properties"]
+    assert check(schemas) == []
+
+
+def test_a_released_contract_removed_from_the_code_is_reported(schemas: Path) -> None:
+    shutil.copy(
+        schemas / "released" / "events" / "CaseAssigned.v1.json",
+        schemas / "released" / "events" / "CaseUnassigned.v1.json",
+    )
+    assert check(schemas) == [
+        (
+            "released events/CaseUnassigned.v1.json has no message in the code: a released "
+            "contract was removed; restore its model (old consumers still read it)"
+        )
+    ]
