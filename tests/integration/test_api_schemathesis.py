@@ -55,7 +55,7 @@ CALLERS = (
     "merchant:m-1",
     *(ROLE_PRINCIPALS[role] for role in ("handler", "auditor")),
 )
-EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 6}
+EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}
 # All checks as schemathesis ships them, with one addition: a body over the API's
 # limit is refused 413 before it is read, which schemathesis's list of rejections
 # for invalid data leaves out (a generated invalid body can be that large).
