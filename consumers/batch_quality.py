@@ -138,12 +138,13 @@ def _alert(rt: Runtime, decision: Decision) -> list[Outgoing]:
 
 
 def _pass_on_result(rt: Runtime, event: EventEnvelope) -> list[Outgoing]:
-    """A failed batch spot check recorded on one linked case reaches all the others."""
+    """A batch spot check's result recorded on one linked case reaches all the others."""
     commands = passed_on_results(rt.cases, event, rt.clock.now())
     if commands:
         log.warning(
-            "batch-quality: %s failed its batch spot check; passing the result to %d cases",
+            "batch-quality: batch spot check on %s found %s; passing the result to %d cases",
             event.case_id,
+            event.payload.get("outcome"),
             len(commands),
         )
     return [as_outgoing(c) for c in commands]

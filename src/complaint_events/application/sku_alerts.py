@@ -19,6 +19,7 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.errors import InvalidCommandError
 from complaint_events.domain.sku_quality import BatchAlert, SkuQuality
+from complaint_events.domain.values import DeadlineKind
 from complaint_events.processing.batch_window import RaiseBatchAlert
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,12 @@ def find_sku_quality(cases: ComplaintCases, sku: str) -> SkuQuality | None:
     return found if isinstance(found, SkuQuality) else None
 
 
-def record_alert(cases: ComplaintCases, decision: RaiseBatchAlert, by: Acting) -> None:
-    """Record a raised alert on its SKU (opening the SKU's record with its first alert)."""
+def record_alert(cases: ComplaintCases, decision: RaiseBatchAlert, by: Acting) -> BatchAlert:
+    """Record a raised alert on its SKU (opening the SKU's record with its first alert);
+    the alert as it stands."""
+
+    # The batch's one spot-check clock, kept on the SKU, by the deadline policy of the cases.
+    due_at = cases.policy.start(DeadlineKind.SPOT_CHECK, decision.alert_id, by.at).due_at
 
     def command(record: SkuQuality | None) -> SkuQuality:
         if record is None:
@@ -46,6 +51,7 @@ def record_alert(cases: ComplaintCases, decision: RaiseBatchAlert, by: Acting) -
                 window=decision.window,
                 raised_at=decision.raised_at,
                 by=by,
+                spot_check_due_at=due_at,
             )
         record.raise_alert(
             alert_id=decision.alert_id,
@@ -54,10 +60,11 @@ def record_alert(cases: ComplaintCases, decision: RaiseBatchAlert, by: Acting) -
             window=decision.window,
             raised_at=decision.raised_at,
             by=by,
+            spot_check_due_at=due_at,
         )
         return record
 
-    _act(cases, decision.sku, command)
+    return _act(cases, decision.sku, command).alert(decision.alert_id)
 
 
 def link_case(

@@ -420,6 +420,26 @@ class LinkBatchAlertV1(CommandPayload):
     sku: Text
 
 
+class LinkBatchAlertV2(CommandPayload):
+    """V1 with the SKU's one clock for the batch's spot check, and which case reports it late.
+
+    Breaking for V1's readers (new fields where unknown ones are refused)."""
+
+    command_type: ClassVar[str] = "link_batch_alert"
+    schema_version: ClassVar[int] = 2
+
+    alert_id: Text = Field(description="The alert it links: a repeat changes nothing")
+    sku: Text
+    spot_check_due_at: Timestamp | None = Field(
+        description="When the batch's result is due: the SKU's one clock, which every linked "
+        "case waits on (null: an alert raised before the SKU kept it; the case starts its own)"
+    )
+    reports_lateness: Flag = Field(
+        description="Whether this case escalates when the batch's result is late: true for "
+        "the alert's first case only, so a late result escalates once"
+    )
+
+
 # ------------------------------------------------------------- deadlines
 
 
@@ -470,6 +490,7 @@ ALL_COMMAND_MODELS: Final[tuple[type[CommandPayload], ...]] = (
     SendReminderV1,
     ExpireDeadlineV1,
     LinkBatchAlertV1,
+    LinkBatchAlertV2,
 )
 """Every command payload model, every version."""
 

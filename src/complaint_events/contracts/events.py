@@ -534,6 +534,12 @@ class SpotCheckOrderedV1(PayloadModel):
     cost_rule: str
     status: CaseStatus
     deadline: DeadlineV1
+    reports_lateness: bool = Field(
+        True,
+        exclude_if=lambda value: value is True,
+        description="Whether this case escalates when the result is late: false on every "
+        "linked case of a batch but the alert's first, so a late batch escalates once",
+    )
 
 
 class SpotCheckResultRecordedV1(PayloadModel):
@@ -784,6 +790,12 @@ class BatchSpotCheckV1(WireModel):
 
     method: SpotCheckMethod
     scope: str = Field(description="'batch:<alert id>': the scope of the linked cases' checks")
+    due_at: Timestamp | None = Field(
+        None,
+        exclude_if=lambda value: value is None,
+        description="When the batch's result is due: the one clock every linked case waits "
+        "on (absent on alerts raised before the SKU kept it)",
+    )
 
 
 class SkuQualityRecordOpenedV1(PayloadModel):

@@ -241,5 +241,5 @@ class EmbeddedBus:
         self._queue.extend(alert_commands(self.cases, decision, self.clock.now()))
 
     def _pass_on_result(self, event: EventEnvelope) -> None:
-        """A failed batch spot check recorded on one linked case reaches all the others."""
+        """A batch spot check's result recorded on one linked case reaches all the others."""
         self._queue.extend(passed_on_results(self.cases, event, self.clock.now()))

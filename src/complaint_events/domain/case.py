@@ -46,7 +46,11 @@ from complaint_events.domain.rules.references import (
     PLATFORM_TESTING_COST,
 )
 from complaint_events.domain.rules.remedies import default_judgment
-from complaint_events.domain.sku_quality import BATCH_SPOT_CHECK_METHOD, batch_scope
+from complaint_events.domain.sku_quality import (
+    BATCH_SPOT_CHECK_METHOD,
+    alert_id_of_scope,
+    batch_scope,
+)
 from complaint_events.domain.status import TRANSITIONS, CaseStatus, Step, next_status
 from complaint_events.domain.text import is_blank
 from complaint_events.domain.values import (
@@ -530,17 +534,36 @@ class ComplaintCase(Aggregate):
         policy: DeadlinePolicy,
     ) -> None:
         """Order same-model sampling or a third-party appraisal; other clocks pause meanwhile."""
+        self._order_spot_check(
+            method=method, scope=scope, lab=lab, cost_rule=cost_rule, by=by, policy=policy
+        )
+
+    def _order_spot_check(
+        self,
+        *,
+        method: str,
+        scope: str,
+        lab: str,
+        cost_rule: str,
+        by: Acting,
+        policy: DeadlinePolicy,
+        due_at: datetime | None = None,
+        reports_lateness: bool = True,
+    ) -> None:
         status = self._step(Step.ORDER_SPOT_CHECK)
         _check_values(SpotCheckMethod, [method], "spot-check method")
         if self.spot_check_running:
             raise InvalidCommandError("a spot check is already running on this case")
+        deadline_id = deadline_id_for(DeadlineKind.SPOT_CHECK, self.version + 1)
+        deadline = policy.start(DeadlineKind.SPOT_CHECK, deadline_id, by.at, due_at)
         self._spot_check_ordered(
             method=method,
             scope=scope,
             lab=lab,
             cost_rule=cost_rule,
             status=status,
-            deadline=self._start(DeadlineKind.SPOT_CHECK, by, policy),
+            deadline=deadline.to_record(),
+            **({} if reports_lateness else {"reports_lateness": False}),
             **stamp(by),
         )
 
@@ -555,6 +578,7 @@ class ComplaintCase(Aggregate):
         deadline: Record,
         timestamp: datetime,
         meta: Meta,
+        reports_lateness: bool = True,  # false on a batch's linked cases but its first
     ) -> None:
         # DESIGN.md: the clock of other deadlines pauses while testing runs.
         for d in list(self.deadlines.values()):
@@ -570,6 +594,7 @@ class ComplaintCase(Aggregate):
                 "cost_rule": cost_rule,
                 "ordered_at": timestamp,
                 "outcome": None,
+                "reports_lateness": reports_lateness,
             }
         )
 
@@ -660,14 +685,23 @@ class ComplaintCase(Aggregate):
     # ----------------------------------------------------------- batch quality
 
     def link_batch_alert(
-        self, *, alert_id: str, sku: str, by: Acting, policy: DeadlinePolicy
+        self,
+        *,
+        alert_id: str,
+        sku: str,
+        by: Acting,
+        policy: DeadlinePolicy,
+        spot_check_due_at: datetime | None = None,
+        reports_lateness: bool = True,
     ) -> None:
         """Link the case to a batch-quality alert on its SKU (DESIGN.md 2.7).
 
         While the case is still being verified and no spot check runs, the batch's
         spot check is ordered on it (same-model sampling, scope ``batch:<alert id>``,
-        other clocks pause). Otherwise, and for a closed case, it is linked for the
-        record only. A repeat link for the same alert changes nothing.
+        other clocks pause), due when the SKU's one clock for it runs out
+        (``spot_check_due_at``); only the case that ``reports_lateness`` (the alert's
+        first) escalates when the result is late. Otherwise, and for a closed case, it
+        is linked for the record only. A repeat link for the same alert changes nothing.
         """
         if any(linked["alert_id"] == alert_id for linked in self.batch_alerts):
             return
@@ -681,13 +715,15 @@ class ComplaintCase(Aggregate):
         self._batch_alert_linked(alert_id=alert_id, sku=sku, **stamp(by))
         if self.spot_check_running or Step.ORDER_SPOT_CHECK not in TRANSITIONS[self.status]:
             return
-        self.order_spot_check(
+        self._order_spot_check(
             method=BATCH_SPOT_CHECK_METHOD.value,
             scope=batch_scope(alert_id),
             lab=BATCH_LAB,
             cost_rule=BATCH_COST_RULE,
             by=by,
             policy=policy,
+            due_at=spot_check_due_at,
+            reports_lateness=reports_lateness,
         )
 
     @event("BatchAlertLinked")
@@ -1179,7 +1215,14 @@ class ComplaintCase(Aggregate):
         )
 
     def _on_spot_check_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
-        self.escalate("spot-check result overdue", 1, by)
+        running = self.spot_checks[-1]
+        if not running.get("reports_lateness", True):
+            return  # a batch's check: its first case escalates, once for the batch
+        alert_id = alert_id_of_scope(running["scope"])
+        if alert_id is None:
+            self.escalate("spot-check result overdue", 1, by)
+        else:
+            self.escalate(f"the batch spot check of alert {alert_id} is overdue", 1, by)
 
     def _on_remedy_answer_expired(self, by: Acting, policy: DeadlinePolicy) -> None:
         self.escalate("the consumer did not answer the remedy offer; handler to follow up", 1, by)

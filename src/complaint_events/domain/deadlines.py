@@ -65,10 +65,13 @@ class DeadlinePolicy:
         clocks[kind] = Clockwork(duration, lead)
         return DeadlinePolicy(clocks)
 
-    def start(self, kind: DeadlineKind, deadline_id: str, now: datetime) -> Deadline:
-        """A new open deadline of ``kind`` starting at ``now``."""
+    def start(
+        self, kind: DeadlineKind, deadline_id: str, now: datetime, due_at: datetime | None = None
+    ) -> Deadline:
+        """A new open deadline of ``kind`` starting at ``now``; due after the kind's duration,
+        or at ``due_at`` when another record keeps the clock (a batch's spot check)."""
         clock = self.clocks[kind]
-        due = now + clock.duration
+        due = now + clock.duration if due_at is None else due_at
         remind = due - clock.reminder_before if clock.reminder_before else None
         return Deadline(deadline_id, kind, now, due, remind, DeadlineState.OPEN)
 

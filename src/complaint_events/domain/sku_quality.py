@@ -68,6 +68,7 @@ class BatchAlert:
     raised_at: datetime
     spot_check_method: SpotCheckMethod
     spot_check_scope: str
+    spot_check_due_at: datetime | None  # None: an alert raised before the SKU kept the clock
     result: BatchSpotCheckResult | None
 
 
@@ -90,6 +91,7 @@ class SkuQuality(Aggregate):
         window: timedelta,
         raised_at: datetime,
         by: Acting,
+        spot_check_due_at: datetime | None = None,
     ) -> SkuQuality:
         """Open the SKU's record with its first alert."""
         if is_blank(sku):
@@ -102,6 +104,7 @@ class SkuQuality(Aggregate):
             window=window,
             raised_at=raised_at,
             by=by,
+            spot_check_due_at=spot_check_due_at,
         )
         return record
 
@@ -127,6 +130,7 @@ class SkuQuality(Aggregate):
             raised_at=found["raised_at"],
             spot_check_method=SpotCheckMethod(found["spot_check"]["method"]),
             spot_check_scope=found["spot_check"]["scope"],
+            spot_check_due_at=found["spot_check"].get("due_at"),
             result=None
             if result is None
             else BatchSpotCheckResult(
@@ -156,8 +160,11 @@ class SkuQuality(Aggregate):
         window: timedelta,
         raised_at: datetime,
         by: Acting,
+        spot_check_due_at: datetime | None = None,
     ) -> None:
-        """Record an alert and the one spot check it orders; a known alert id changes nothing."""
+        """Record an alert and the one spot check it orders, with the one clock of that check
+        (``spot_check_due_at``) that every linked case waits on; a known alert id changes
+        nothing."""
         if alert_id in self._alerts:
             return
         if is_blank(alert_id):
@@ -176,6 +183,7 @@ class SkuQuality(Aggregate):
             spot_check={
                 "method": BATCH_SPOT_CHECK_METHOD.value,
                 "scope": batch_scope(alert_id),
+                **({} if spot_check_due_at is None else {"due_at": spot_check_due_at}),
             },
             **stamp(by),
         )

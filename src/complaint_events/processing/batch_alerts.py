@@ -14,7 +14,7 @@ from complaint_events.application import sku_alerts
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.contracts.commands import (
     CommandEnvelopeV1,
-    LinkBatchAlertV1,
+    LinkBatchAlertV2,
     RecordSpotCheckResultV1,
 )
 from complaint_events.contracts.envelope import EventEnvelope
@@ -30,18 +30,26 @@ ACTOR = "system:batch-quality"
 def alert_commands(
     cases: ComplaintCases, decision: RaiseBatchAlert | LinkToBatchAlert, now: datetime
 ) -> list[CommandEnvelopeV1]:
-    """Record the alert (or the new link) on the SKU; the commands linking the case(s)."""
+    """Record the alert (or the new link) on the SKU; the commands linking the case(s).
+
+    Every linked case waits on the SKU's one clock for the batch's result; the alert's
+    first case alone escalates when it is late."""
     by = Acting(ACTOR, now, correlation_id=f"batch:{decision.alert_id}")
     if isinstance(decision, RaiseBatchAlert):
-        sku_alerts.record_alert(cases, decision, by)
+        alert = sku_alerts.record_alert(cases, decision, by)
         to_link = list(decision.case_ids)
     else:
-        sku_alerts.link_case(cases, decision.sku, decision.alert_id, decision.case_id, by)
+        alert = sku_alerts.link_case(cases, decision.sku, decision.alert_id, decision.case_id, by)
         to_link = [decision.case_id]
     return [
         issue(
             case_id,
-            LinkBatchAlertV1(alert_id=decision.alert_id, sku=decision.sku),
+            LinkBatchAlertV2(
+                alert_id=decision.alert_id,
+                sku=decision.sku,
+                spot_check_due_at=alert.spot_check_due_at,
+                reports_lateness=case_id == alert.case_ids[0],
+            ),
             purpose=f"batch:{decision.alert_id}:link",
             actor=ACTOR,
             issued_at=now,
@@ -55,9 +63,10 @@ def alert_commands(
 def passed_on_results(
     cases: ComplaintCases, event: EventEnvelope, now: datetime
 ) -> list[CommandEnvelopeV1]:
-    """A failed batch spot check recorded on one linked case, for every other linked case."""
+    """A batch spot check's result recorded on one linked case, for every other linked case
+    still waiting on it: each gets it once, whatever it found."""
     alert_id = alert_id_of_scope(event.payload.get("scope"))
-    if alert_id is None or event.payload.get("outcome") != SpotCheckOutcome.DEFECT_CONFIRMED:
+    if alert_id is None:
         return []
     sku = cases.get_case(event.case_id).sku
     by = Acting(ACTOR, now, correlation_id=f"batch:{alert_id}", causation_id=str(event.event_id))
@@ -73,7 +82,7 @@ def passed_on_results(
     if alert.result is None or alert.result.case_id != event.case_id:
         return []  # a copy passed on earlier, coming back: nothing more to do
     payload = RecordSpotCheckResultV1(
-        outcome=SpotCheckOutcome.DEFECT_CONFIRMED,
+        outcome=SpotCheckOutcome(str(event.payload["outcome"])),
         report_ref=str(event.payload["report_ref"]),
         findings=str(event.payload.get("findings", "")),
         cost_payer=Party(str(event.payload.get("cost_payer", Party.MERCHANT.value))),

@@ -188,6 +188,6 @@ def test_a_linked_case_is_stored_and_read_back(app, details, by) -> None:
 def test_the_command_contract_matches_the_case_method() -> None:
     version, model = COMMAND_PAYLOADS["link_batch_alert"]
 
-    assert version == 1
-    assert set(model.model_fields) == {"alert_id", "sku"}
+    assert version == 2
+    assert set(model.model_fields) == {"alert_id", "sku", "spot_check_due_at", "reports_lateness"}
     assert hasattr(ComplaintCase, "link_batch_alert")
