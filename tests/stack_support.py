@@ -1,4 +1,5 @@
-"""Helpers for relay tests: filing many cases fast, reading the events topic back."""
+"""Helpers for relay tests: filing many cases fast, reading the events topic back, and
+publishing a store's events and projecting them as the workers would."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 
+from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.bootstrap import build_relay
 from complaint_events.contracts.envelope import event_id_for
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.values import Channel, Demand, ProblemCategory
 from complaint_events.settings import EVENTS_TOPIC, Settings
+from projections.catalog import ALL_PROJECTIONS
+from projections.rebuild import rebuild
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -121,3 +126,19 @@ def assert_topic_matches_store(settings: Settings, expected: dict[UUID, list[str
         assert json.loads(value)["case_id"] == key
     for case_id, ids in expected.items():
         assert per_case[str(case_id)] == ids, f"case {case_id} out of order on the topic"
+
+
+def publish_and_project(settings: Settings, cases: ComplaintCases) -> None:
+    """Relay every stored event to the events topic, then build every read model from it."""
+    ensure_topics(settings)
+    relay = build_relay(settings, cases)
+    relay.start()
+    while relay.run_once():
+        pass
+    relay.close()
+    rebuild(
+        settings.postgres_dsn,
+        settings.kafka_bootstrap,
+        settings.topic(EVENTS_TOPIC),
+        ALL_PROJECTIONS,
+    )

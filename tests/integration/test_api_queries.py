@@ -21,10 +21,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api_support import api_tokens, client_for, stack_database
-from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.api.app import create_app
 from complaint_events.application.cases import ComplaintCases
-from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.bootstrap import build_cases
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
@@ -40,9 +39,8 @@ from complaint_events.domain.values import (
     RemedyKind,
     ResolutionCode,
 )
-from complaint_events.settings import EVENTS_TOPIC, Settings
-from projections.catalog import ALL_PROJECTIONS
-from projections.rebuild import rebuild
+from complaint_events.settings import Settings
+from stack_support import publish_and_project
 
 pytestmark = pytest.mark.integration
 
@@ -200,21 +198,6 @@ def _file(cases: ComplaintCases) -> dict[str, UUID]:
     return dict(zip([*named, *bulk], (o.case_id for o in outcomes), strict=True))
 
 
-def _project(settings: Settings, cases: ComplaintCases) -> None:
-    ensure_topics(settings)
-    relay = build_relay(settings, cases)
-    relay.start()
-    while relay.run_once():
-        pass
-    relay.close()
-    rebuild(
-        settings.postgres_dsn,
-        settings.kafka_bootstrap,
-        settings.topic(EVENTS_TOPIC),
-        ALL_PROJECTIONS,
-    )
-
-
 @pytest.fixture(scope="module")
 def world(postgres_admin_dsn: str, kafka_bootstrap: str) -> Iterator[World]:
     with stack_database(postgres_admin_dsn) as dsn:
@@ -228,7 +211,7 @@ def world(postgres_admin_dsn: str, kafka_bootstrap: str) -> Iterator[World]:
         cases = build_cases(settings)
         ids = _file(cases)
         _work(cases, ids)
-        _project(settings, cases)
+        publish_and_project(settings, cases)
         filed = {case_id: cases.get_case(case_id) for case_id in ids.values()}
         app = create_app(settings, tokens=api_tokens(*ROLES.values()))
         clients = {role: client_for(app, principal) for role, principal in ROLES.items()}

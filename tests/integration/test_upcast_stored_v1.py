@@ -30,15 +30,14 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.api.app import create_app
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.audit.sources import read_topic
-from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.bootstrap import build_cases
 from complaint_events.cli.audit_cmd import audit_app
 from complaint_events.contracts.events import ComplaintFiledV3, is_sealed
 from complaint_events.contracts.translator import from_json_bytes
 from complaint_events.domain.acting import Acting
 from complaint_events.settings import EVENTS_TOPIC, Settings
 from projections.case_summary import CaseSummary
-from projections.catalog import ALL_PROJECTIONS
-from projections.rebuild import rebuild
+from stack_support import publish_and_project
 from upcast_support import (
     ADDRESS,
     DESCRIPTION,
@@ -77,17 +76,7 @@ def world(stack_settings: Settings) -> Iterator[World]:
         case_id,
         lambda c: c.acknowledge(notification_id="n-1", language="zh", soothing=True, by=later),
     )
-    relay = build_relay(stack_settings, cases)
-    relay.start()
-    while relay.run_once():
-        pass
-    relay.close()
-    rebuild(
-        stack_settings.postgres_dsn,
-        stack_settings.kafka_bootstrap,
-        stack_settings.topic(EVENTS_TOPIC),
-        ALL_PROJECTIONS,
-    )
+    publish_and_project(stack_settings, cases)
     app = create_app(stack_settings, tokens=api_tokens())
     try:
         yield World(stack_settings, cases, case_id, app)

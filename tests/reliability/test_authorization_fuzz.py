@@ -27,16 +27,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api_support import api_tokens, filed_complaint, token_for
-from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.api.app import create_app
-from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.bootstrap import build_cases
 from complaint_events.clock import SimulatedClock
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import Contact
-from complaint_events.settings import EVENTS_TOPIC, Settings
-from projections.catalog import ALL_PROJECTIONS
-from projections.rebuild import rebuild
-from stack_support import complaint
+from complaint_events.settings import Settings
+from stack_support import complaint, publish_and_project
 
 if TYPE_CHECKING:
     from reliability.conftest import ChaosScale
@@ -186,18 +183,7 @@ def world(stack_settings: Settings) -> Iterator[World]:
         (outcome,) = cases.file_complaints([(details, Acting("adapter:web", T0))])
         filed.append(Case(outcome.case_id, consumer, merchant, details.sku, name, phone,
                           details.order_id))  # fmt: skip
-    ensure_topics(stack_settings)
-    relay = build_relay(stack_settings, cases)
-    relay.start()
-    while relay.run_once():
-        pass
-    relay.close()
-    rebuild(
-        stack_settings.postgres_dsn,
-        stack_settings.kafka_bootstrap,
-        stack_settings.topic(EVENTS_TOPIC),
-        ALL_PROJECTIONS,
-    )
+    publish_and_project(stack_settings, cases)
     app = create_app(stack_settings, clock=SimulatedClock(T0), tokens=api_tokens())
     client = TestClient(app)
     commands = {}

@@ -516,7 +516,7 @@ ISSUED_BY_PROCESSORS: Final[Mapping[str, str]] = MappingProxyType(
         "triage": "the router triages every filed case by the routing rules; a handler "
         "who disagrees escalates or reassigns",
         "record_duplicate": "intake records a second submission of a complaint on the case "
-        "it repeats",
+        "it repeats, in the transaction that files the batch",
         "acknowledge": "the acknowledgement processor records the receipt it sent",
         "link_batch_alert": "the batch-quality detector links every case of a SKU's alert",
         "send_reminder": "the deadline keeper sends a reminder when a clock reaches it",

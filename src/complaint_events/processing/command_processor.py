@@ -2,7 +2,7 @@
 
 Commands arrive from the API and from other processors on
 ``complaints.commands.v1``. Each is validated against its contract, turned into
-a call of the ``ComplaintCase`` method it names, and applied; a batch is saved
+a call of a ``ComplaintCase`` method by its payload's typed handler, and applied; a batch is saved
 in one transaction. Every command gets a :class:`CommandResultV1` (accepted
 with its event ids, or rejected with the reason). A message that is not a
 command at all goes to the dead-letter topic with the validation errors (and,
@@ -11,18 +11,14 @@ when it carries a usable command id, a rejection tells its sender why).
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
-from types import MappingProxyType
-from typing import Any, Final
+from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from complaint_events.adapters.command_results import CommandResults
 from complaint_events.application.cases import (
@@ -38,6 +34,7 @@ from complaint_events.contracts.envelope import event_id_for
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.deadlines import DeadlinePolicy
+from complaint_events.processing.command_handlers import Applying, Redactor, Sealer, apply
 from complaint_events.processing.issuing import to_bytes
 from complaint_events.processing.messages import Incoming, Outgoing, dead_letter
 from complaint_events.settings import COMMAND_RESULTS_TOPIC
@@ -67,43 +64,6 @@ class CommandBatchReport:
         return [Outgoing(COMMAND_RESULTS_TOPIC, r.kafka_key(), to_bytes(r)) for r in self.results]
 
 
-SEALED_ARGUMENTS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "supply_information": "details",
-        "schedule_callback": "note",
-        "reject_remedy": "reason",
-        "record_satisfaction": "comment",
-        "file_appeal": "grounds",
-        "reopen": "new_facts",
-    }
-)
-"""Commands whose text may hold personal data: sealed under the case's consumer key
-before the case records it (docs/privacy.md)."""
-
-Sealer = Callable[[str, str], dict[str, str]]
-"""Seals a text under a consumer's key: (text, consumer id) -> sealed record."""
-
-REDACTED_ARGUMENTS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "submit_merchant_evidence": "explanation",
-        "record_spot_check_result": "findings",
-        "assess_evidence": "notes",
-        "determine_liability": "reasoning",
-        "offer_remedy": "explanation",
-        "close": "note",
-        "decide_appeal": "decision",
-        "escalate": "reason",
-        "record_penalty": "reason",
-    }
-)
-"""Commands whose text justifies a decision and is kept readable for the audit trail:
-the consumer's own details are masked in it, and phone, ID and card numbers and
-e-mail addresses scrubbed, before the case records it (docs/privacy.md)."""
-
-Redactor = Callable[[str, ComplaintCase], str]
-"""Keeps a consumer's personal data out of a text written about their case."""
-
-
 def case_call(
     command: CommandEnvelopeV1,
     by: Acting,
@@ -111,47 +71,15 @@ def case_call(
     seal: Sealer | None = None,
     redact: Redactor | None = None,
 ) -> Callable[[ComplaintCase], object]:
-    """The ``ComplaintCase`` method call a command names, with its payload as arguments.
+    """The ``ComplaintCase`` call a command makes, through its payload's typed handler
+    (:mod:`complaint_events.processing.command_handlers`).
 
-    With ``seal``, a text of :data:`SEALED_ARGUMENTS` reaches the case sealed under
-    the key of the case's consumer; with ``redact``, one of :data:`REDACTED_ARGUMENTS`
-    without the consumer's personal data."""
-    method = getattr(ComplaintCase, command.command_type)
+    With ``seal``, texts people write reach the case sealed under the key of the
+    case's consumer; with ``redact``, texts that justify a decision without the
+    consumer's personal data."""
     payload = command.typed_payload()
-    arguments = {name: _plain(getattr(payload, name)) for name in type(payload).model_fields}
-    if _takes_policy(command.command_type):
-        arguments["policy"] = policy
-    sealed_name = SEALED_ARGUMENTS.get(command.command_type)
-    redacted_name = REDACTED_ARGUMENTS.get(command.command_type)
-
-    def call(case: ComplaintCase) -> object:
-        given = arguments
-        if seal is not None and sealed_name is not None:
-            given = {**arguments, sealed_name: seal(arguments[sealed_name], case.consumer_id)}
-        if redact is not None and redacted_name is not None and arguments[redacted_name]:
-            given = {**arguments, redacted_name: redact(arguments[redacted_name], case)}
-        return method(case, **given, by=by)
-
-    return call
-
-
-@functools.cache
-def _takes_policy(command_type: str) -> bool:
-    """Whether the case method needs the deadline policy (read once per command type)."""
-    return "policy" in inspect.signature(getattr(ComplaintCase, command_type)).parameters
-
-
-def _plain(value: object) -> Any:
-    """Payload values as the domain takes them: plain strings for enums, dicts for records."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, BaseModel):
-        return {k: _plain(getattr(value, k)) for k in type(value).model_fields}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+    applying = Applying(by, policy, seal, redact)
+    return lambda case: apply(case, payload, applying)
 
 
 class CommandProcessor:
