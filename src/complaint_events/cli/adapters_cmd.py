@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from complaint_events.cli.options import KafkaOpt
+from complaint_events.cli.options import KafkaOpt, settings_given
 from complaint_events.clock import clock_from_spec
 from complaint_events.domain.values import Demand, ProblemCategory
 from complaint_events.settings import INTAKE_TOPIC, Settings
@@ -61,10 +61,6 @@ LeadsOpt = Annotated[
 _DEFAULT_LEADS = Path("social-leads.json")
 
 
-def _settings(kafka: str | None) -> Settings:
-    return Settings(kafka_bootstrap=kafka) if kafka else Settings()
-
-
 @adapters_app.command("run")
 def run(
     channel: Annotated[ChannelName, typer.Argument(help="Which adapter to run.")],
@@ -81,7 +77,7 @@ def run(
 ) -> None:
     """Inbox files -> complaints.intake.v1 (rejects -> complaints.intake.dlq.v1); the channel's
     notifications from notifications.outbound.v1 -> outbox files."""
-    settings = _settings(kafka)
+    settings = settings_given(kafka=kafka)
     adapter = ChannelAdapter(
         FOLDERS[channel.value],
         settings,
@@ -186,7 +182,7 @@ def leads_confirm(
         for problem in outcome.errors:
             err.print(f"  {problem['field']}: {problem['message']}")
         raise typer.Exit(1)
-    settings = _settings(kafka)
+    settings = settings_given(kafka=kafka)
     producer = build_producer(settings, "social")
     try:
         message = outcome.message

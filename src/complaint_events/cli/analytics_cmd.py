@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from complaint_events.settings import Settings
+from complaint_events.cli.options import settings_given
 
 if TYPE_CHECKING:  # the job imports matplotlib: only when the command runs
     from analytics.daily_report import SlaRow
@@ -78,7 +78,7 @@ def report(
 
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         logging.getLogger("kafka").setLevel(logging.WARNING)
-    settings = Settings(**({"kafka_bootstrap": kafka} if kafka else {}))  # type: ignore[arg-type]
+    settings = settings_given(kafka=kafka)
     options = JobOptions(
         out_dir=out,
         once=once,

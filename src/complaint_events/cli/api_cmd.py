@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 
 from complaint_events.api.auth import Principal, hash_token, new_token
-from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt
-from complaint_events.settings import Settings
+from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt, settings_given
 
 api_app = typer.Typer(
     help="The HTTP API: run it, or make a bearer token.",
@@ -40,18 +39,9 @@ def api(
 
     from complaint_events.api.app import create_app  # noqa: PLC0415
 
-    overrides = {
-        k: v
-        for k, v in {
-            "store": store,
-            "postgres_dsn": postgres,
-            "kafka_bootstrap": kafka,
-            "api_host": host,
-            "api_port": port,
-        }.items()
-        if v is not None
-    }
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = settings_given(
+        store=store, postgres=postgres, kafka=kafka, api_host=host, api_port=port
+    )
     app = create_app(settings)
     if len(app.state.tokens) == 0:
         err.print(

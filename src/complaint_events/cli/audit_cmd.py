@@ -44,7 +44,7 @@ from complaint_events.audit.sources import (
 )
 from complaint_events.audit.verify import ChainVerifier, Problem, VerifyReport, cross_check
 from complaint_events.bootstrap import build_cases
-from complaint_events.cli.options import DsnOpt, JsonOpt, KafkaOpt, StoreOpt
+from complaint_events.cli.options import DsnOpt, JsonOpt, KafkaOpt, StoreOpt, settings_given
 from complaint_events.clock import ClockError, clock_from_spec
 from complaint_events.settings import EVENTS_TOPIC, Settings
 
@@ -148,7 +148,7 @@ def verify(
         _verify_file(dossier, as_json)
         return
     ident = parse_case_id(case_id) if case_id is not None else None
-    settings = _settings(store, postgres, kafka)
+    settings = settings_given(store=store, postgres=postgres, kafka=kafka)
     check_topic = topic if topic is not None else settings.store == "postgres"
     cases = build_cases(settings)
     reports: dict[str, VerifyReport] = {}
@@ -303,7 +303,7 @@ def export(
     Refuses (exit 1) when the stored chain is already broken, naming the first bad event.
     """
     ident = parse_case_id(case_id)
-    settings = _settings(store, postgres)
+    settings = settings_given(store=store, postgres=postgres)
     cases = build_cases(settings)
     try:
         events = store_events(cases, ident)
@@ -337,15 +337,8 @@ def export(
 # ------------------------------------------------------------------- helpers
 
 
-def _settings(
-    store: str | None = None, postgres: str | None = None, kafka: str | None = None
-) -> Settings:
-    given = {"store": store, "postgres_dsn": postgres, "kafka_bootstrap": kafka}
-    return Settings(**{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
-
-
 def open_cases(store: str | None, postgres: str | None) -> ComplaintCases:
-    return build_cases(_settings(store, postgres))
+    return build_cases(settings_given(store=store, postgres=postgres))
 
 
 def parse_case_id(text: str) -> UUID:

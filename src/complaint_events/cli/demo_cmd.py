@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from complaint_events.audit.dossier import verify_event_log
-from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt
+from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt, settings_given
 from complaint_events.demo.embedded import embedded_settings, play_embedded
 from complaint_events.demo.playing import DemoRun, OnProgress
 from complaint_events.demo.report import summary_table, write_report
@@ -63,7 +63,7 @@ def demo(
     on_stack = stack or kafka is not None or postgres is not None or store == "postgres"
     began = time.monotonic()
     if on_stack:
-        run = _play_on_stack(cases, seed, out, _stack_settings(postgres, kafka))
+        run = _play_on_stack(cases, seed, out, settings_given(postgres=postgres, kafka=kafka))
     else:
         path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
         console.print(
@@ -107,11 +107,6 @@ def _with_progress(play: Callable[[OnProgress], DemoRun]) -> DemoRun:
     ) as progress:
         task = progress.add_task("play", total=1.0, when="")
         return play(lambda f, when: progress.update(task, completed=f, when=when))
-
-
-def _stack_settings(postgres: str | None, kafka: str | None) -> Settings:
-    given = {"postgres_dsn": postgres, "kafka_bootstrap": kafka}
-    return Settings(**{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
 
 
 def _play_on_stack(cases: int, seed: int, out: Path, base: Settings) -> DemoRun:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from complaint_events.settings import Settings
+from complaint_events.cli.options import settings_given
 from consumers.health import HealthCheckError, ProcessorHealth, check
 from consumers.topology import ALL, PROCESSORS
 
@@ -80,8 +80,7 @@ def health(
         # The Kafka client logs every connection attempt; the table (or the one-line
         # error below) says all that matters unless --verbose asks for more.
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    overrides = {"kafka_bootstrap": kafka, "postgres_dsn": postgres}
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    settings = settings_given(kafka=kafka, postgres=postgres)
     err = Console(stderr=True)
     try:
         results = check(settings, names or [], max_lag=max_lag, group_all=group_all)

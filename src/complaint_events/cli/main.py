@@ -25,7 +25,7 @@ from complaint_events.cli.audit_cmd import audit_app
 from complaint_events.cli.case_show_cmd import case_show
 from complaint_events.cli.demo_cmd import demo
 from complaint_events.cli.health_cmd import health
-from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt
+from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt, settings_given
 from complaint_events.cli.privacy_cmd import privacy_app
 from complaint_events.cli.projections_cmd import projections_app
 from complaint_events.cli.render import history_table
@@ -33,7 +33,7 @@ from complaint_events.cli.schemas_cmd import schemas_app
 from complaint_events.cli.worker_cmd import worker
 from complaint_events.clock import SimulatedClock
 from complaint_events.demo.scenario import Scenario
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import EVENTS_TOPIC
 
 app = typer.Typer(
     name="complaint-events",
@@ -61,22 +61,6 @@ app.add_typer(adapters_app, name="adapters")
 
 console = Console()
 err = Console(stderr=True)
-
-
-def _settings(
-    store: str | None = None, postgres: str | None = None, kafka: str | None = None, **extra: object
-) -> Settings:
-    overrides: dict[str, object] = {
-        k: v
-        for k, v in {
-            "store": store,
-            "postgres_dsn": postgres,
-            "kafka_bootstrap": kafka,
-            **extra,
-        }.items()
-        if v is not None
-    }
-    return Settings(**overrides)  # type: ignore[arg-type]
 
 
 @app.callback()
@@ -111,7 +95,7 @@ def demo_samples(
 ) -> None:
     """Play three hand-written sample cases (embedded); print their histories."""
     path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
-    settings = _settings(store, postgres, sqlite_path=path)
+    settings = settings_given(store=store, postgres=postgres, sqlite_path=path)
     cases = build_cases(settings)
     clock = SimulatedClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
     where = settings.sqlite_path if settings.store == "sqlite" else "PostgreSQL"
@@ -135,7 +119,7 @@ def case_history(
     postgres: DsnOpt = None,
 ) -> None:
     """Print every stored event of a case."""
-    cases = build_cases(_settings(store, postgres))
+    cases = build_cases(settings_given(store=store, postgres=postgres))
     try:
         ident = UUID(case_id)
         console.print(history_table(ident, cases.history(ident)))
@@ -152,7 +136,7 @@ def topics_create(kafka: KafkaOpt = None) -> None:
     """Create every missing topic of DESIGN.md section 5."""
     from complaint_events.adapters.kafka_topics import ensure_topics  # noqa: PLC0415
 
-    created = ensure_topics(_settings(kafka=kafka), bootstrap_timeout_ms=8_000)
+    created = ensure_topics(settings_given(kafka=kafka), bootstrap_timeout_ms=8_000)
     console.print(f"created: {', '.join(created)}" if created else "all topics exist")
 
 
@@ -166,7 +150,9 @@ def relay(
 
     Runs until SIGTERM or Ctrl-C; its position is kept in PostgreSQL.
     """
-    settings = _settings("postgres", postgres, kafka, relay_batch_size=batch_size)
+    settings = settings_given(
+        store="postgres", postgres=postgres, kafka=kafka, relay_batch_size=batch_size
+    )
     cases = build_cases(settings)
     the_relay = build_relay(settings, cases)
     stop = threading.Event()
@@ -212,7 +198,7 @@ def relay_held(
     """List the events the relay held back because they are too large for a Kafka record."""
     from complaint_events.adapters.relay_quarantine import PostgresQuarantine  # noqa: PLC0415
 
-    settings = _settings("postgres", postgres, kafka)
+    settings = settings_given(store="postgres", postgres=postgres, kafka=kafka)
     quarantine = PostgresQuarantine(settings.postgres_dsn)
     topic = settings.topic(EVENTS_TOPIC)
     if release is None:

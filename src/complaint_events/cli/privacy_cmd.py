@@ -17,10 +17,9 @@ import typer
 from complaint_events.application.erasure import ErasureRefusedError, erase_consumer
 from complaint_events.bootstrap import build_cases
 from complaint_events.cli.audit_cmd import EXIT_BAD_EVENT, EXIT_USAGE, err, fail, out
-from complaint_events.cli.options import DsnOpt, JsonOpt, StoreOpt
+from complaint_events.cli.options import DsnOpt, JsonOpt, StoreOpt, settings_given
 from complaint_events.clock import clock_from_spec
 from complaint_events.domain.masking import ERASED
-from complaint_events.settings import Settings
 
 privacy_app = typer.Typer(
     help="Consumers' personal data: show it (handlers), erase it after the retention period.",
@@ -28,11 +27,6 @@ privacy_app = typer.Typer(
 )
 
 ConsumerArg = Annotated[str, typer.Argument(help="The consumer id, as filed.")]
-
-
-def _settings(store: str | None, postgres: str | None) -> Settings:
-    given = {"store": store, "postgres_dsn": postgres}
-    return Settings(**{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
 
 
 @privacy_app.command("show")
@@ -43,7 +37,7 @@ def show(
     postgres: DsnOpt = None,
 ) -> None:
     """Print the consumer's contact in clear (or [erased]) and their cases."""
-    cases = build_cases(_settings(store, postgres))
+    cases = build_cases(settings_given(store=store, postgres=postgres))
     case_ids = cases.case_ids_of_consumer(consumer_id)
     if not case_ids:
         fail(f"no complaint case of consumer {consumer_id!r}", EXIT_USAGE)
@@ -99,7 +93,7 @@ def erase(
     COMPLAINTS_PERSONAL_DATA_RETENTION (default P1095D, about 3 years). Case
     histories, analytics and audit verification are not affected.
     """
-    settings = _settings(store, postgres)
+    settings = settings_given(store=store, postgres=postgres)
     cases = build_cases(settings)
     if not cases.case_ids_of_consumer(consumer_id) and cases.keys.get(consumer_id) is None:
         fail(f"no complaint case or key of consumer {consumer_id!r}", EXIT_USAGE)

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from complaint_events.cli.options import DsnOpt, KafkaOpt
-from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC, Settings
+from complaint_events.cli.options import DsnOpt, KafkaOpt, settings_given
+from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 
 if TYPE_CHECKING:
     from projections.base import Projection
@@ -30,11 +30,6 @@ Names = Annotated[
     list[str] | None,
     typer.Argument(help="Projections (default: all); see `complaint-events projections list`."),
 ]
-
-
-def _settings(kafka: str | None, postgres: str | None) -> Settings:
-    given = {"kafka_bootstrap": kafka, "postgres_dsn": postgres}
-    return Settings(**{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
 
 
 def chosen(names: list[str] | None) -> list[Projection]:
@@ -74,7 +69,7 @@ def run(
     from projections.positions import Target  # noqa: PLC0415
     from projections.projector import Projector  # noqa: PLC0415
 
-    settings = _settings(kafka, postgres)
+    settings = settings_given(kafka=kafka, postgres=postgres)
     projector = Projector(
         settings.postgres_dsn,
         settings.kafka_bootstrap,
@@ -119,7 +114,7 @@ def rebuild_command(
     """
     from projections.rebuild import rebuild  # noqa: PLC0415
 
-    settings = _settings(kafka, postgres)
+    settings = settings_given(kafka=kafka, postgres=postgres)
     selected = chosen(names)
     with Progress(
         TextColumn("rebuilding {task.description}"),
@@ -160,7 +155,7 @@ def status(
     from projections.positions import positions  # noqa: PLC0415
     from projections.projector import EventSource  # noqa: PLC0415
 
-    settings = _settings(kafka, postgres)
+    settings = settings_given(kafka=kafka, postgres=postgres)
     topic = settings.topic(EVENTS_TOPIC)
     selected = chosen(names)
     try:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from complaint_events.cli.options import settings_given
 from complaint_events.clock import ClockError, clock_from_spec
-from complaint_events.settings import Settings
 
 err = Console(stderr=True)
 
@@ -54,12 +54,7 @@ def worker(
     from consumers.app import run_worker  # noqa: PLC0415
     from consumers.topology import resolve  # noqa: PLC0415
 
-    given = {"kafka_bootstrap": kafka, "postgres_dsn": postgres, "clock": clock}
-    overrides: dict[str, object] = {
-        "store": "postgres",
-        **{key: value for key, value in given.items() if value is not None},
-    }
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = settings_given(store="postgres", postgres=postgres, kafka=kafka, clock=clock)
     try:
         resolve(names)
         clock_from_spec(settings.clock).now()  # a clock that cannot tell the time stops here
