@@ -60,7 +60,8 @@ PROCESSORS: Final[dict[str, ProcessorSpec]] = {
         ProcessorSpec(
             "batch-quality",
             "raises a batch-quality alert when complaints on one SKU pile up; "
-            "links the cases and passes a failed spot check to all of them",
+            "orders one spot check with one clock on the SKU, links the cases and passes "
+            "the check's result to all of them",
             # The by-SKU topic too: its lag is work still to count (health, watchdog).
             (EVENTS_TOPIC, BY_SKU_TOPIC),
         ),
