@@ -4,6 +4,7 @@ publishing a store's events and projecting them as the workers would."""
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -64,6 +65,19 @@ def file_cases(cases: ComplaintCases, start: int, count: int, batch: int = 250) 
     return ids
 
 
+def _partitions(consumer: KafkaConsumer, topic: str, wait_s: float = 10.0) -> set[int]:
+    """The topic's partitions; none when it does not exist. Just after the topic was
+    created the client's metadata may not list its partitions yet: ask again until it does."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        if topic not in consumer.topics():  # a fresh metadata request
+            return set()
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions or time.monotonic() > deadline:
+            return set(partitions or ())
+        time.sleep(0.1)
+
+
 def read_topic(bootstrap: str, topic: str) -> list[tuple[str, dict[str, bytes], bytes]]:
     """Every message on ``topic`` as (key, headers, value), partition by partition."""
     consumer = KafkaConsumer(
@@ -73,7 +87,9 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[str, dict[str, bytes], 
         consumer_timeout_ms=3000,
     )
     try:
-        partitions = consumer.partitions_for_topic(topic) or set()
+        partitions = _partitions(consumer, topic)
+        if not partitions:
+            return []
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)

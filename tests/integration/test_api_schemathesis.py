@@ -56,6 +56,9 @@ CALLERS = (
     *(ROLE_PRINCIPALS[role] for role in ("handler", "auditor")),
 )
 EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}
+PROBE = 2
+"""Valid requests that first tell whether the caller may call the operation at all: one
+only ever refused 403 gets PROBE invalid requests too, not the whole run."""
 # All checks as schemathesis ships them, with one addition: a body over the API's
 # limit is refused 413 before it is read, which schemathesis's list of rejections
 # for invalid data leaves out (a generated invalid body can be that large).
@@ -135,12 +138,14 @@ def schema_as(app: FastAPI, caller: str) -> schemathesis.BaseSchema:
     return schema
 
 
-def fuzz(operation: APIOperation, mode: GenerationMode, case_id: UUID) -> None:
-    """Call ``operation`` with generated requests; run every check."""
+def fuzz(operation: APIOperation, mode: GenerationMode, case_id: UUID, examples: int) -> set[int]:
+    """Call ``operation`` with ``examples`` generated requests; run every check; the
+    statuses it answered."""
+    statuses: set[int] = set()
 
     @given(case=operation.as_strategy(generation_mode=mode), on_the_real_case=st.booleans())
     @settings(
-        max_examples=EXAMPLES[mode],
+        max_examples=examples,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
@@ -150,7 +155,7 @@ def fuzz(operation: APIOperation, mode: GenerationMode, case_id: UUID) -> None:
         if on_the_real_case and "case_id" in (case.path_parameters or {}):
             case.path_parameters = {**(case.path_parameters or {}), "case_id": str(case_id)}
         as_a_client_would(case)
-        case.call_and_validate()
+        statuses.add(case.call_and_validate().status_code)
 
     try:
         behaves_as_documented()
@@ -158,6 +163,7 @@ def fuzz(operation: APIOperation, mode: GenerationMode, case_id: UUID) -> None:
         # Nothing to get wrong: an operation without parameters or body has no
         # negative requests (GET /healthz).
         assert mode is GenerationMode.NEGATIVE, operation.path
+    return statuses
 
 
 def _described(failure: BaseException) -> str:
@@ -170,19 +176,27 @@ def _described(failure: BaseException) -> str:
 def test_every_operation_behaves_as_documented_for(
     caller: str, api_app: tuple[FastAPI, UUID]
 ) -> None:
-    # One hypothesis run per operation and mode (the schema needs the stack, so it is
-    # loaded by a fixture rather than at import time, as @schema.parametrize() would need).
+    # Hypothesis runs per operation (the schema needs the stack, so it is loaded by a
+    # fixture rather than at import time, as @schema.parametrize() would need): a probe of
+    # a few valid requests, then the valid and invalid runs; an operation the caller is
+    # only ever refused (403) gets a few invalid requests, not the whole run.
     app, case_id = api_app
     schema = schema_as(app, caller)
-    failures = []
+    failures: list[str] = []
+
+    def run(operation: APIOperation, mode: GenerationMode, examples: int) -> set[int] | None:
+        try:
+            return fuzz(operation, mode, case_id, examples)
+        except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - all reported
+            where = f"{operation.method.upper()} {operation.path} ({mode.value})"
+            failures.append(f"{where}: {_described(failure)}")
+            return None
+
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in EXAMPLES:
-            try:
-                fuzz(operation, mode, case_id)
-            except (Exception, BaseExceptionGroup) as failure:  # noqa: BLE001 - all reported
-                failures.append(
-                    f"{operation.method.upper()} {operation.path} ({mode.value}): "
-                    + _described(failure)
-                )
+        forbidden = run(operation, GenerationMode.POSITIVE, PROBE) == {403}
+        if not forbidden:
+            run(operation, GenerationMode.POSITIVE, EXAMPLES[GenerationMode.POSITIVE])
+        invalid = PROBE if forbidden else EXAMPLES[GenerationMode.NEGATIVE]
+        run(operation, GenerationMode.NEGATIVE, invalid)
     assert not failures, f"as {caller}:\n" + "\n\n".join(failures)

@@ -525,7 +525,7 @@ def test_chaos_run_loses_doubles_and_misses_nothing(chaos: Chaos, chaos_scale: C
     doubled = sorted(
         (str(case_id), step, counts[step])
         for case_id, counts in report.steps.items()
-        for step in ("ComplaintFiled", "AcknowledgementSent", "CaseTriaged")
+        for step in ("ComplaintFiled", "AcknowledgementSent", "CaseTriaged", "CaseAssigned")
         if counts[step] != 1
     )
     assert not doubled, f"steps recorded other than once: {doubled[:10]}"

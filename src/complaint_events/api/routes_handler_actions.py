@@ -42,7 +42,7 @@ router = APIRouter(prefix="/v1/cases", tags=["handler actions"])
 class MerchantEvidenceRequest(BaseModel):
     """Ask the merchant for evidence; the API adds the masked case summary it is shown."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     questions: list[LongText] = Field(
         default_factory=list,

@@ -9,13 +9,12 @@ learns that someone else's case exists. Adapters read nothing here (403).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Annotated, Final, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import AwareDatetime
 
 from complaint_events.api import read_models as rm
 from complaint_events.api.auth import Principal, Role, require
@@ -48,6 +47,7 @@ from complaint_events.api.visibility import (
 )
 from complaint_events.application.cases import CaseNotFoundError
 from complaint_events.application.personal_data import open_contact
+from complaint_events.contracts.bounds import CalendarDate, Timestamp
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import Channel
 
@@ -120,10 +120,10 @@ def list_cases(
     queue: Annotated[str | None, Query(description="Work queue")] = None,
     assignee: Annotated[str | None, Query(description="Handler working the case")] = None,
     filed_from: Annotated[
-        AwareDatetime | None, Query(description="Filed at or after (with offset)")
+        Timestamp | None, Query(description="Filed at or after (RFC 3339, with offset)")
     ] = None,
     filed_to: Annotated[
-        AwareDatetime | None, Query(description="Filed before (with offset)")
+        Timestamp | None, Query(description="Filed before (RFC 3339, with offset)")
     ] = None,
     escalated: Annotated[bool | None, Query(description="Escalated at least once")] = None,
     limit: Annotated[int, Query(ge=1, le=rm.MAX_PAGE, description="Page size")] = 50,
@@ -171,7 +171,7 @@ def read_case(
     cases: CasesDep,
     opener: Opener,
     as_of: Annotated[
-        AwareDatetime | None, Query(description="A past instant (ISO 8601 with offset)")
+        Timestamp | None, Query(description="A past instant (RFC 3339, with offset)")
     ] = None,
 ) -> CasePublic:
     if as_of is None:
@@ -261,8 +261,8 @@ def _no_scorecard() -> HTTPException:
 def read_sla_daily(
     principal: Staff,
     conn: DbConn,
-    day_from: Annotated[date, Query(alias="from", description="First filing day")],
-    day_to: Annotated[date, Query(alias="to", description="Last filing day (inclusive)")],
+    day_from: Annotated[CalendarDate, Query(alias="from", description="First filing day")],
+    day_to: Annotated[CalendarDate, Query(alias="to", description="Last filing day (inclusive)")],
     channel: Annotated[Channel | None, Query(description="Only this channel")] = None,
 ) -> SlaDailyPublic:
     if day_to < day_from:
