@@ -1,4 +1,6 @@
-"""Batch-quality detection: when complaints on one SKU amount to a batch problem (DESIGN.md 2.7).
+"""Batch-quality detection: when complaints on one SKU amount to a batch problem.
+
+See docs/lifecycle.md, "Batch-quality alerts".
 
 The batch detector reads ``ComplaintFiled`` repartitioned by SKU and keeps one
 :class:`SkuWindow` per SKU in a faust table. :func:`record` is all it decides:
