@@ -283,7 +283,7 @@ class DailyReport:
                 if LiabilityGround.SILENT_MERCHANT in grounds:
                     self._tally(at, self._case(case_id)).default_judgments += 1
             case SpotCheckOrderedV1():
-                # DESIGN.md: the other clocks of the case pause while testing runs.
+                # docs/deadlines.md: the other clocks of the case pause while testing runs.
                 for clock in self._clocks(case_id):
                     clock.paused = not clock.expired
             case SpotCheckResultRecordedV1() as result:

@@ -5,7 +5,7 @@ and confirms it (``complaint-events adapters leads confirm``).  The rules
 therefore lean towards recall, but leave out the obvious non-complaints: a
 cue that is negated ("没坏", "not broken", "质量问题都没有"), a happy post or
 review (praise words, or 4-5 stars) with only weak cues, and adverts.  Safety
-cues always make a lead (DESIGN.md: safety first), whatever the rating.
+cues always make a lead (docs/rules.md, Triage: safety first), whatever the rating.
 """
 
 from __future__ import annotations

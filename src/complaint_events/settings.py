@@ -189,7 +189,7 @@ class Settings(BaseSettings):
         return value
 
     def deadline_policy(self) -> DeadlinePolicy:
-        """DESIGN.md's default clocks with this installation's overrides."""
+        """The default clocks (docs/deadlines.md) with this installation's overrides."""
         policy = DeadlinePolicy()
         for kind, duration in self.deadlines.items():
             policy = policy.with_duration(kind, duration)

@@ -1,4 +1,4 @@
-"""Masking personal data for the merchant view (个人信息保护法, DESIGN.md section 2)."""
+"""Masking personal data for the merchant view (个人信息保护法, docs/rules.md, Personal data)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Creating the project's topics (DESIGN.md section 5)."""
+"""Creating the project's topics (docs/architecture.md, Topics)."""
 
 from __future__ import annotations
 

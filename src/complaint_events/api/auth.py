@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 
 class Role(StrEnum):
-    """What a caller may do (DESIGN.md section 1)."""
+    """What a caller may do (docs/architecture.md, Who uses it)."""
 
     CONSUMER = "consumer"
     MERCHANT = "merchant"

@@ -20,7 +20,7 @@ class PublicModel(BaseModel):
 
 
 class DeadlinePublic(PublicModel):
-    """One clock of a case (DESIGN.md, Deadlines)."""
+    """One clock of a case (docs/deadlines.md)."""
 
     deadline_id: str = Field(description="'<kind>@<version of the event that started it>'")
     kind: str = Field(description="Which clock: acknowledgement, information, merchant_evidence…")
@@ -160,7 +160,7 @@ class TimelinePublic(PublicModel):
 
 
 class ScorecardPublic(PublicModel):
-    """How a merchant fares in complaints (DESIGN.md stage 7)."""
+    """How a merchant fares in complaints (docs/lifecycle.md, Merchant scorecards)."""
 
     merchant_id: str = Field(description="The merchant")
     complaints: int = Field(description="Cases filed against the merchant")

@@ -1,4 +1,6 @@
-"""Handler actions on a case (DESIGN.md stages 3-6): each publishes one command, answers 202.
+"""Handler actions on a case: each publishes one command, answers 202.
+
+The steps are those of docs/lifecycle.md, from Verification to Closure.
 
 Bodies are the command payload contracts themselves, so the API refuses with
 field-level 422s exactly what the command processor would refuse; whether the

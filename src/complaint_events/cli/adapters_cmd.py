@@ -1,7 +1,7 @@
 """``complaint-events adapters``: the email, hotline, chat and social channel adapters.
 
 The web form is the HTTP API's intake endpoint; these are the other channels of
-DESIGN.md section 1, reading inbox folders and writing outbox folders.
+docs/architecture.md ("Who uses it"), reading inbox folders and writing outbox folders.
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ def case_history(
 
 @topics_app.command("create")
 def topics_create(kafka: KafkaOpt = None) -> None:
-    """Create every missing topic of DESIGN.md section 5."""
+    """Create every missing topic (docs/architecture.md, Topics)."""
     from complaint_events.adapters.kafka_topics import ensure_topics  # noqa: PLC0415
 
     created = ensure_topics(settings_given(kafka=kafka), bootstrap_timeout_ms=8_000)

@@ -271,7 +271,7 @@ def is_sealed_contact(value: object) -> bool:
 
 
 class ComplaintFiledV1(PayloadModel):
-    """A case opened (DESIGN.md stage 1); the acknowledgement clock starts."""
+    """A case opened (docs/lifecycle.md, Intake); the acknowledgement clock starts."""
 
     event_type: ClassVar[str] = "ComplaintFiled"
     schema_version: ClassVar[int] = 1
@@ -751,7 +751,7 @@ class MerchantPenaltyRecordedV1(PayloadModel):
 
 
 class BatchAlertLinkedV1(PayloadModel):
-    """The case was linked to a batch-quality alert on its SKU (DESIGN.md 2.7)."""
+    """The case was linked to a batch-quality alert on its SKU (docs/lifecycle.md)."""
 
     event_type: ClassVar[str] = "BatchAlertLinked"
     schema_version: ClassVar[int] = 1

@@ -64,7 +64,7 @@ class ConsumerV1(BaseModel):
 
 
 class IntakeMessageV1(BaseModel):
-    """One complaint as received by a channel (DESIGN.md stage 1)."""
+    """One complaint as received by a channel (docs/lifecycle.md, Intake)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", regex_engine="python-re")
 

@@ -580,7 +580,7 @@ class ComplaintCase(Aggregate):
         meta: Meta,
         reports_lateness: bool = True,  # false on a batch's linked cases but its first
     ) -> None:
-        # DESIGN.md: the clock of other deadlines pauses while testing runs.
+        # docs/deadlines.md: the other clocks pause while testing runs.
         for d in list(self.deadlines.values()):
             if d.state is DeadlineState.OPEN:
                 self.deadlines[d.deadline_id] = d.pause(timestamp)
@@ -694,7 +694,7 @@ class ComplaintCase(Aggregate):
         spot_check_due_at: datetime | None = None,
         reports_lateness: bool = True,
     ) -> None:
-        """Link the case to a batch-quality alert on its SKU (DESIGN.md 2.7).
+        """Link the case to a batch-quality alert on its SKU (docs/lifecycle.md).
 
         While the case is still being verified and no spot check runs, the batch's
         spot check is ordered on it (same-model sampling, scope ``batch:<alert id>``,
@@ -1123,7 +1123,7 @@ class ComplaintCase(Aggregate):
         self.deadlines[deadline_id] = replace(self.deadlines[deadline_id], reminded=True)
 
     def expire_deadline(self, deadline_id: str, by: Acting, policy: DeadlinePolicy) -> bool:
-        """Let a due deadline take its default outcome (DESIGN.md deadline table).
+        """Let a due deadline take its default outcome (docs/deadlines.md, On expiry).
 
         Returns False, recording nothing, when the deadline is unknown, already met,
         expired or cancelled, paused by a spot check, or not yet due: expiry commands

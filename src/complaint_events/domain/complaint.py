@@ -1,4 +1,4 @@
-"""What a consumer complains about: the facts given at intake (DESIGN.md stage 1)."""
+"""What a consumer complains about: the facts given at intake (docs/lifecycle.md, Intake)."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ class ComplaintDetails:
     @property
     def problem_key(self) -> str:
         """Same consumer, same order, same problem: the key that spots a duplicate
-        submitted through another channel (DESIGN.md stage 1)."""
+        submitted through another channel (docs/lifecycle.md, Intake)."""
         raw = "|".join((self.consumer_id, self.order_id, self.sku, self.category.value))
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 

@@ -1,4 +1,4 @@
-"""The clocks of a case (DESIGN.md, "Deadlines").
+"""The clocks of a case (docs/deadlines.md).
 
 A deadline's due time is computed once, from the clock's ``now`` and the
 configured :class:`DeadlinePolicy`, when the event that starts it is recorded,
@@ -51,7 +51,7 @@ def _default_clocks() -> dict[DeadlineKind, Clockwork]:
 
 @dataclass(frozen=True, slots=True)
 class DeadlinePolicy:
-    """The configured length of every clock; defaults are DESIGN.md's."""
+    """The configured length of every clock; defaults in docs/deadlines.md."""
 
     clocks: dict[DeadlineKind, Clockwork] = field(default_factory=_default_clocks)
 

@@ -1,4 +1,4 @@
-"""Masking personal data before a merchant sees a case (个人信息保护法, DESIGN.md 2.3).
+"""Masking personal data before a merchant sees a case (个人信息保护法, docs/rules.md).
 
 Merchants need the order, the SKU, the complaint and the evidence, not the person
 behind them (PIPL Art. 6, data minimisation).  They see a masked name (``林**``)

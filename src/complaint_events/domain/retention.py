@@ -1,4 +1,4 @@
-"""How long a consumer's personal data must be kept (DESIGN.md 2, 个人信息保护法 Art. 47).
+"""How long a consumer's personal data must be kept (docs/rules.md, 个人信息保护法 Art. 47).
 
 After-sales records are kept at least 3 years after a case closes; the
 consumer's personal data may be erased on request once every one of their

@@ -1,6 +1,6 @@
 """One SKU's batch-quality record: its alerts, the cases linked to each, the spot-check result.
 
-DESIGN.md 2.7: repeated complaints on one SKU within a window raise a
+docs/lifecycle.md, "Batch-quality alerts": repeated complaints on one SKU within a window raise a
 batch-quality alert that orders one spot check for the SKU and links the cases.
 The batch detector decides (:mod:`complaint_events.processing.batch_window`);
 this aggregate records what it decided, once, however often the decision is

@@ -1,6 +1,6 @@
 """The case state machine: statuses, steps, and the one transition table.
 
-Read the table against DESIGN.md section 2: a step not listed under a status
+Read the table against docs/lifecycle.md ("The transition table"): a step not listed under a status
 is refused with :class:`~complaint_events.domain.errors.InvalidTransitionError`.
 Some steps (escalation, callbacks, reminders, deadline expiries) are facts
 about the case rather than stage changes; they are listed where they may

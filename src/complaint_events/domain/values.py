@@ -1,4 +1,4 @@
-"""The vocabulary of the complaint process (DESIGN.md section 2).
+"""The vocabulary of the complaint process (docs/lifecycle.md).
 
 Every enum is a ``StrEnum`` so that its members travel through JSON (the event
 store, Kafka messages) as their plain string values and compare equal to them.
@@ -113,7 +113,7 @@ class Party(StrEnum):
 
 
 class LiabilityGround(StrEnum):
-    """Why a party is found liable (DESIGN.md section 2, stage 4)."""
+    """Why a party is found liable (docs/lifecycle.md, Liability)."""
 
     # merchant
     DEFECT = "defect"
@@ -131,7 +131,7 @@ class LiabilityGround(StrEnum):
 
 
 class RemedyKind(StrEnum):
-    """Remedies a case can offer (DESIGN.md section 2, stage 5)."""
+    """Remedies a case can offer (docs/lifecycle.md, Remedy)."""
 
     FULL_REFUND = "full_refund"
     RETURN_AND_REFUND = "return_and_refund"
@@ -164,7 +164,7 @@ class ResolutionCode(StrEnum):
 
 
 class DeadlineKind(StrEnum):
-    """The clocks of DESIGN.md's deadline table."""
+    """The clocks of a case (docs/deadlines.md)."""
 
     ACKNOWLEDGEMENT = "acknowledgement"
     INFORMATION = "information"

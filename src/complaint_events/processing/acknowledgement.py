@@ -1,4 +1,4 @@
-"""The acknowledgement a consumer receives once a complaint is filed (DESIGN.md 2.2).
+"""The acknowledgement a consumer receives once a complaint is filed (docs/lifecycle.md).
 
 It confirms receipt with a short case reference, says what happens next and how
 long each step may take (durations from the configured :class:`DeadlinePolicy`,
@@ -255,7 +255,7 @@ def _is_safety_case(filed: AnyComplaintFiled) -> bool:
 
 
 def _duration(policy: DeadlinePolicy, kind: DeadlineKind, wording: _Wording) -> str:
-    """A clock's length as people say it: hours up to 72 h (as DESIGN.md does), then days."""
+    """A clock's length as people say it: hours up to 72 h (as docs/deadlines.md), then days."""
     length = policy.clocks[kind].duration
     if length > timedelta(hours=72) and length % timedelta(days=1) == timedelta(0):
         days = length.days

@@ -1,7 +1,9 @@
-"""Batch-quality detection: when complaints on one SKU amount to a batch problem (DESIGN.md 2.7).
+"""Batch-quality detection: when complaints on one SKU amount to a batch problem.
 
-The batch detector reads ``ComplaintFiled`` repartitioned by SKU and keeps one
-:class:`SkuWindow` per SKU in a faust table. :func:`record` is all it decides:
+See docs/lifecycle.md, "Batch-quality alerts". The batch detector reads
+``ComplaintFiled`` repartitioned by SKU and keeps one :class:`SkuWindow` per
+SKU in PostgreSQL (:mod:`complaint_events.adapters.sku_windows`; no faust
+table). :func:`record` is all it decides:
 ``policy.threshold`` complaints filed within ``policy.window`` of one another
 raise a batch-quality alert; further complaints while the alert is open are
 linked to it. Everything is counted by filing time, never by the time a

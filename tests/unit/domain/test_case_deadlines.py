@@ -1,4 +1,4 @@
-"""The clocks of DESIGN.md's deadline table: due times, default outcomes, pauses, reminders."""
+"""The clocks of docs/deadlines.md: due times, default outcomes, pauses, reminders."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The happy path of DESIGN.md section 2, stage by stage, and replaying it from its events."""
+"""The happy path of docs/lifecycle.md, stage by stage, and replaying it from its events."""
 
 from __future__ import annotations
 

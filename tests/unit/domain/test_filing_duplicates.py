@@ -1,4 +1,4 @@
-"""Filing through the application: duplicates open no second case (DESIGN.md stage 1),
+"""Filing through the application: duplicates open no second case (docs/lifecycle.md, Intake),
 batches open one case each, and a command retries a concurrent writer's conflict."""
 
 from __future__ import annotations

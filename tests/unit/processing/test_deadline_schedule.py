@@ -1,4 +1,4 @@
-"""The deadline keeper's schedule: which reminders and expiries are due, and when (DESIGN.md)."""
+"""The deadline keeper's schedule: which reminders and expiries are due (docs/deadlines.md)."""
 
 from __future__ import annotations
 

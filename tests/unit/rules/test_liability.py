@@ -1,4 +1,4 @@
-"""Liability suggestions, built from DESIGN.md section 2 (stage 4) and its rules."""
+"""Liability suggestions, built from docs/rules.md, Liability."""
 
 from __future__ import annotations
 

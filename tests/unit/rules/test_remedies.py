@@ -1,4 +1,4 @@
-"""Remedies and statutory compensation, built from DESIGN.md section 2 (stage 5) and its rules."""
+"""Remedies and statutory compensation, built from docs/rules.md, Remedies."""
 
 from __future__ import annotations
 

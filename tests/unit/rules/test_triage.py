@@ -1,4 +1,4 @@
-"""Triage routes and flags, built from DESIGN.md section 2."""
+"""Triage routes and flags, built from docs/rules.md, Triage."""
 
 from __future__ import annotations
 

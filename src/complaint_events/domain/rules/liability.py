@@ -1,4 +1,4 @@
-"""Liability: who is at fault for the problem, on what grounds (DESIGN.md 2.4).
+"""Liability: who is at fault for the problem, on what grounds (docs/rules.md, Liability).
 
 ``suggest_liability`` turns the verified facts of a case into a suggestion that a
 handler confirms when recording ``LiabilityDetermined``.  It is deliberately

@@ -1,4 +1,4 @@
-"""The legal and platform rules the complaint process cites (DESIGN.md section 2).
+"""The legal and platform rules the complaint process cites (docs/rules.md).
 
 Every decision the rules modules return carries the ``RuleRef`` values that justify
 it, so an auditor or a consumer can see which article a liability finding or a

@@ -1,4 +1,4 @@
-"""Remedies: what the consumer is entitled to, what to offer, what the law adds (DESIGN.md 2.5).
+"""Remedies: what the consumer is entitled to, what to offer, what the law adds (docs/rules.md).
 
 Time windows follow 消费者权益保护法 Arts. 24-25 and the 三包 rules, counted in
 calendar days from receipt (the day of receipt is day 0, so "within 7 days" means

@@ -1,4 +1,4 @@
-"""Triage: which route and queue a new complaint takes, and how urgently (DESIGN.md 2.1).
+"""Triage: which route and queue a new complaint takes, and how urgently (docs/rules.md, Triage).
 
 ``triage`` is a pure function of the complaint's facts and the clock's date.  It
 decides the route once, at intake, so that a handler, the router and an auditor
@@ -127,7 +127,7 @@ def is_durable_good(product_type: str | None, product_name: str) -> bool:
 
 
 def shows_distress(text: str) -> bool:
-    """Whether a complaint reads as distressed, so the acknowledgement soothes (DESIGN.md 2.2)."""
+    """Whether a complaint reads as distressed, so the acknowledgement soothes (docs/rules.md)."""
     return bool(_DISTRESS_PATTERN.search(text))
 
 
