@@ -38,6 +38,7 @@ from consumers.watches import GroupWatch, ProjectionsWatch, RelayWatch, Watch
 
 log = logging.getLogger("complaint_events.worker")
 _MAX_WAIT = 10.0  # seconds between attempts to reach Kafka at start-up
+_BOOTSTRAP_TIMEOUT_MS = 5_000  # one attempt: then say so, and try again (was 30 s of silence)
 _METADATA_MAX_AGE_MS = 5_000
 # Bytes a fetch brings per partition (faust's default is 1 MiB). While a worker catches
 # up on a backlog, the consumer holds a full fetch of every assigned partition: at
@@ -193,7 +194,9 @@ def _ensure_topics_waiting(settings: Settings, single_partition: list[str]) -> l
     delay = 1.0
     while True:
         try:
-            return ensure_topics(settings, single_partition)
+            return ensure_topics(
+                settings, single_partition, bootstrap_timeout_ms=_BOOTSTRAP_TIMEOUT_MS
+            )
         except KafkaError as error:
             log.warning(
                 "Kafka at %s cannot be reached (%s); waiting for it, trying again in %.0f s",

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from complaint_events.api.auth import Principal, hash_token, new_token
 from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt, settings_given
 
 api_app = typer.Typer(
@@ -65,6 +64,8 @@ def token(
 
     Only the token's SHA-256 is configured; the token itself is shown once.
     """
+    from complaint_events.api.auth import Principal, hash_token, new_token  # noqa: PLC0415
+
     try:
         who = Principal.parse(principal)
     except ValueError as error:

@@ -7,19 +7,17 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from complaint_events.audit.dossier import verify_event_log
 from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt, settings_given
-from complaint_events.demo.embedded import embedded_settings, play_embedded
-from complaint_events.demo.playing import DemoRun, OnProgress
-from complaint_events.demo.report import summary_table, write_report
-from complaint_events.demo.summary import summarise
 from complaint_events.settings import Settings
+
+if TYPE_CHECKING:
+    from complaint_events.demo.playing import DemoRun, OnProgress
 
 console = Console()
 err = Console(stderr=True)
@@ -60,6 +58,13 @@ def demo(
     end the same way. Writes OUT/report.html (charts) and OUT/events.jsonl (the
     event log, which 'complaint-events audit verify --file' checks).
     """
+    # Loaded here, not with the command line: the report's charts (matplotlib) take half
+    # a second that every other command would pay.
+    from complaint_events.audit.dossier import verify_event_log  # noqa: PLC0415
+    from complaint_events.demo.embedded import embedded_settings, play_embedded  # noqa: PLC0415
+    from complaint_events.demo.report import summary_table, write_report  # noqa: PLC0415
+    from complaint_events.demo.summary import summarise  # noqa: PLC0415
+
     on_stack = stack or kafka is not None or postgres is not None or store == "postgres"
     began = time.monotonic()
     if on_stack:
