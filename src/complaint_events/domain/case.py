@@ -280,9 +280,16 @@ class ComplaintCase(Aggregate):
         if running is not None:
             self.deadlines[running.deadline_id] = running.finish(state)
 
-    def _start(self, kind: DeadlineKind, by: Acting, policy: DeadlinePolicy) -> Record:
+    def _start(
+        self,
+        kind: DeadlineKind,
+        by: Acting,
+        policy: DeadlinePolicy,
+        due_at: datetime | None = None,
+    ) -> Record:
         """The record of a deadline that the next event will start (its id names that event)."""
-        return policy.start(kind, deadline_id_for(kind, self.version + 1), by.at).to_record()
+        deadline_id = deadline_id_for(kind, self.version + 1)
+        return policy.start(kind, deadline_id, by.at, due_at).to_record()
 
     def _step(self, step: Step) -> CaseStatus:
         return next_status(self.status, step)
@@ -532,37 +539,24 @@ class ComplaintCase(Aggregate):
         cost_rule: str,
         by: Acting,
         policy: DeadlinePolicy,
-    ) -> None:
-        """Order same-model sampling or a third-party appraisal; other clocks pause meanwhile."""
-        self._order_spot_check(
-            method=method, scope=scope, lab=lab, cost_rule=cost_rule, by=by, policy=policy
-        )
-
-    def _order_spot_check(
-        self,
-        *,
-        method: str,
-        scope: str,
-        lab: str,
-        cost_rule: str,
-        by: Acting,
-        policy: DeadlinePolicy,
         due_at: datetime | None = None,
         reports_lateness: bool = True,
     ) -> None:
+        """Order same-model sampling or a third-party appraisal; other clocks pause meanwhile.
+
+        A batch's check is due when the SKU's one clock for it runs out (``due_at``), and
+        only the case that ``reports_lateness`` escalates when its result is late."""
         status = self._step(Step.ORDER_SPOT_CHECK)
         _check_values(SpotCheckMethod, [method], "spot-check method")
         if self.spot_check_running:
             raise InvalidCommandError("a spot check is already running on this case")
-        deadline_id = deadline_id_for(DeadlineKind.SPOT_CHECK, self.version + 1)
-        deadline = policy.start(DeadlineKind.SPOT_CHECK, deadline_id, by.at, due_at)
         self._spot_check_ordered(
             method=method,
             scope=scope,
             lab=lab,
             cost_rule=cost_rule,
             status=status,
-            deadline=deadline.to_record(),
+            deadline=self._start(DeadlineKind.SPOT_CHECK, by, policy, due_at),
             **({} if reports_lateness else {"reports_lateness": False}),
             **stamp(by),
         )
@@ -715,7 +709,7 @@ class ComplaintCase(Aggregate):
         self._batch_alert_linked(alert_id=alert_id, sku=sku, **stamp(by))
         if self.spot_check_running or Step.ORDER_SPOT_CHECK not in TRANSITIONS[self.status]:
             return
-        self._order_spot_check(
+        self.order_spot_check(
             method=BATCH_SPOT_CHECK_METHOD.value,
             scope=batch_scope(alert_id),
             lab=BATCH_LAB,
