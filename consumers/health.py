@@ -14,10 +14,11 @@ still for the stall timeout, and that offset has not moved since: behind is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import psycopg
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -40,6 +41,9 @@ PROJECTIONS: Final = "projections"
 _TIMEOUT_MS: Final = 5000
 # Group states in which the broker knows nothing about the group.
 _UNKNOWN_STATES: Final = frozenset({"Dead", ""})
+_RETRY_PAUSE: Final = 0.2  # seconds between asking again for a group's coordinator
+
+T = TypeVar("T")
 
 
 class HealthCheckError(Exception):
@@ -165,7 +169,7 @@ class KafkaView:
         return {tp: int(ends[tp]) for tp in tps}
 
     def committed(self, group: str) -> dict[TopicPartition, int]:
-        offsets = self.admin.list_group_offsets(group).get(group, {})
+        offsets = _asking_again(lambda: self.admin.list_group_offsets(group)).get(group, {})
         # -1 is how the broker says "no offset" for a partition it was asked about.
         return {tp: int(meta.offset) for tp, meta in offsets.items() if meta.offset >= 0}
 
@@ -179,12 +183,29 @@ class KafkaView:
     def state(self, group: str) -> tuple[str, int]:
         """The group's state (``Dead`` when unknown) and how many members it has."""
         if group not in self._states:
-            described = self.admin.describe_groups([group]).get(group, {})
+            described = _asking_again(lambda: self.admin.describe_groups([group])).get(group, {})
             self._states[group] = (
                 str(described.get("group_state") or "Dead"),
                 len(described.get("members") or []),
             )
         return self._states[group]
+
+
+def _asking_again(ask: Callable[[], T]) -> T:
+    """``ask()``, asked again while the broker answers with a retriable error.
+
+    A group's coordinator is not available for a moment after the broker starts
+    (it creates ``__consumer_offsets`` on the first group lookup) or moves the
+    group: that is no reason to report Kafka unreachable.
+    """
+    give_up = time.monotonic() + _TIMEOUT_MS / 1000
+    while True:
+        try:
+            return ask()
+        except KafkaError as error:
+            if not error.retriable or time.monotonic() >= give_up:
+                raise
+            time.sleep(_RETRY_PAUSE)
 
 
 @contextmanager

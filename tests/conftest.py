@@ -75,3 +75,17 @@ def stack_settings(postgres_dsn: str, kafka_bootstrap: str) -> Settings:
         topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
         partitions=3,
     )
+
+
+_SLOWEST_FIRST = ("reliability", "e2e", "integration", "unit")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow folders first, so that parallel workers (``scripts/test`` runs pytest-xdist)
+    do not end with one of them still running the chaos run while the others wait."""
+
+    def rank(item: pytest.Item) -> int:
+        parts = item.path.relative_to(Path(__file__).parent).parts
+        return _SLOWEST_FIRST.index(parts[0]) if parts[0] in _SLOWEST_FIRST else len(_SLOWEST_FIRST)
+
+    items.sort(key=rank)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,27 @@ from complaint_events.clock import FileClock
 from complaint_events.settings import COMMANDS_TOPIC, INTAKE_TOPIC, Settings
 
 CLI = Path(sys.executable).parent / "complaint-events"
+
+
+def run_as_group(
+    args: list[str], *, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run a command that starts processes of its own (the stack demo starts workers),
+    and end every one of them when it ends, or when the test gives up on it (a timeout)."""
+    with subprocess.Popen(
+        args,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        finally:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
 
 
 def worker_env(

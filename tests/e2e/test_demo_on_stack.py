@@ -24,6 +24,7 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.demo.embedded import play_embedded
 from complaint_events.demo.summary import Summary, summarise
 from complaint_events.settings import Settings
+from worker_support import run_as_group
 
 pytestmark = pytest.mark.e2e
 
@@ -48,16 +49,13 @@ def test_the_demo_on_the_real_stack_ends_every_case_as_embedded_mode_does(
         "COMPLAINTS_BATCH_ALERT_THRESHOLD": THRESHOLD,
         "COMPLAINTS_STORE": "sqlite",  # the flags, not the environment, choose the stack
     }
-    result = subprocess.run(
+    result = run_as_group(
         [
             *(CLI, "demo", "--kafka", kafka_bootstrap, "--postgres", postgres_admin_dsn),
             *("--cases", str(CASES), "--seed", str(SEED), "--out", str(out)),
         ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
         env=env,
+        timeout=280,  # within pytest's 300 s, so its workers end with it
     )
     database = re.search(r"PostgreSQL database (complaints_demo_\d+)", result.stdout)
     try:

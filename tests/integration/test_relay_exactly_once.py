@@ -65,37 +65,49 @@ def test_relay_killed_mid_stream_and_restarted_publishes_each_event_once_in_orde
     case_ids = file_cases(cases, 0, 300)
     filer = Filer(cases, 300)
 
-    first = relay_process(stack_settings, tmp_path / "relay.log")
-    filer.start()
-    wait_until(
-        lambda: topic_size(stack_settings.kafka_bootstrap, topic) >= 1500,
-        timeout=90,
-        what="the relay to publish a first part of the stream",
-    )
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
-    published_by_first = topic_size(stack_settings.kafka_bootstrap, topic)
+    relays: list[subprocess.Popen[bytes]] = []
 
-    second = relay_process(stack_settings, tmp_path / "relay.log")
-    wait_until(
-        lambda: topic_size(stack_settings.kafka_bootstrap, topic) >= published_by_first + 600,
-        timeout=90,
-        what="the restarted relay to publish events filed while it was down and after",
-    )
-    filer.stop.set()
-    filer.join(timeout=120)
-    assert not filer.is_alive(), "filing did not stop"
-    case_ids += filer.filed
-    expected = stored_event_ids(cases, case_ids)
-    positions = PostgresPositionStore(stack_settings.postgres_dsn)
-    last = cases.recorder.max_notification_id()
-    wait_until(
-        lambda: positions.load(f"relay:{topic}") == last,
-        timeout=180,
-        what="the restarted relay to catch up with the event store",
-    )
-    second.send_signal(signal.SIGTERM)
-    assert second.wait(timeout=30) == 0, (tmp_path / "relay.log").read_text()[-3000:]
+    def started(relay: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+        relays.append(relay)
+        return relay
+
+    try:
+        first = started(relay_process(stack_settings, tmp_path / "relay.log"))
+        filer.start()
+        wait_until(
+            lambda: topic_size(stack_settings.kafka_bootstrap, topic) >= 1500,
+            timeout=90,
+            what="the relay to publish a first part of the stream",
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        published_by_first = topic_size(stack_settings.kafka_bootstrap, topic)
+
+        second = started(relay_process(stack_settings, tmp_path / "relay.log"))
+        wait_until(
+            lambda: topic_size(stack_settings.kafka_bootstrap, topic) >= published_by_first + 600,
+            timeout=90,
+            what="the restarted relay to publish events filed while it was down and after",
+        )
+        filer.stop.set()
+        filer.join(timeout=120)
+        assert not filer.is_alive(), "filing did not stop"
+        case_ids += filer.filed
+        expected = stored_event_ids(cases, case_ids)
+        positions = PostgresPositionStore(stack_settings.postgres_dsn)
+        last = cases.recorder.max_notification_id()
+        wait_until(
+            lambda: positions.load(f"relay:{topic}") == last,
+            timeout=180,
+            what="the restarted relay to catch up with the event store",
+        )
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0, (tmp_path / "relay.log").read_text()[-3000:]
+    finally:  # a relay left running would go on publishing into the next tests
+        for relay in relays:
+            if relay.poll() is None:
+                relay.kill()
+                relay.wait(timeout=10)
     assert sum(len(ids) for ids in expected.values()) == 3 * len(case_ids)
     assert_topic_matches_store(stack_settings, expected)
 

@@ -59,7 +59,8 @@ audit_app = typer.Typer(
     no_args_is_help=True,
 )
 
-out = Console()
+# Hashes, case ids and paths are copied from this output and compared: never wrap a line.
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 CaseArg = Annotated[
