@@ -1,7 +1,8 @@
 """A case, its history and its analytics as the caller may see them.
 
-Read-model rows (or an aggregate read as of a past instant) go in, ``*Public``
-models come out, after the visibility rules of
+Read-model rows (or an aggregate read as of a past instant) go in, with the
+case's clocks as :class:`~complaint_events.domain.deadlines.Deadline` values;
+``*Public`` models come out, after the visibility rules of
 :mod:`complaint_events.api.visibility`: a merchant gets the consumer masked and
 free text scrubbed; the others get the contact opened with the consumer's key.
 """
@@ -36,6 +37,7 @@ from complaint_events.api.visibility import (
     sealed_contact,
 )
 from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.deadlines import Deadline
 from complaint_events.domain.masking import ERASED
 from projections.case_summary import stage_of
 
@@ -48,11 +50,20 @@ def _mean(total: Decimal | float | None, count: int) -> float | None:
     return None if not count or total is None else float(total) / count
 
 
-def deadlines_public(deadlines: Mapping[str, Mapping[str, Any]]) -> list[DeadlinePublic]:
+def deadlines_public(deadlines: Mapping[str, Deadline]) -> list[DeadlinePublic]:
     """The case's clocks in the order they started."""
     return [
-        DeadlinePublic.model_validate({**clock, "deadline_id": deadline_id})
-        for deadline_id, clock in sorted(deadlines.items(), key=lambda item: item[1]["started_at"])
+        DeadlinePublic(
+            deadline_id=d.deadline_id,
+            kind=d.kind.value,
+            state=d.state.value,
+            started_at=d.started_at,
+            due_at=d.due_at,
+            remind_at=d.remind_at,
+            paused_at=d.paused_at,
+            reminded=d.reminded,
+        )
+        for d in sorted(deadlines.values(), key=lambda d: d.started_at)
     ]
 
 
@@ -182,18 +193,7 @@ def as_of_rows(case: ComplaintCase) -> tuple[Row, Row]:
         "referrals": [
             {k: r[k] for k in ("authority", "reference", "referred_on")} for r in case.referrals
         ],
-        "deadlines": {
-            d.deadline_id: {
-                "kind": str(d.kind),
-                "state": str(d.state),
-                "started_at": d.started_at,
-                "due_at": d.due_at,
-                "remind_at": d.remind_at,
-                "paused_at": d.paused_at,
-                "reminded": d.reminded,
-            }
-            for d in case.deadlines.values()
-        },
+        "deadlines": dict(case.deadlines),
         "filed_at": case.filed_at,
         "acknowledged_at": case.acknowledged_at,
         "closed_at": case.closed_at,
