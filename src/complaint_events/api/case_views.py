@@ -164,7 +164,7 @@ def _entry(
 def as_of_rows(case: ComplaintCase) -> tuple[Row, Row]:
     """A summary-shaped row and the filing facts of a case read from the event store."""
     status = str(case.status)
-    remedy = case.remedy or {}
+    liability, remedy = case.liability_finding, case.remedy_offer
     executed = case.remedy_executed or {}
     row: Row = {
         "case_id": case.id,
@@ -182,10 +182,10 @@ def as_of_rows(case: ComplaintCase) -> tuple[Row, Row]:
         "price": case.price,
         "quantity": case.quantity,
         "demand": str(case.demand),
-        "liability_party": None if case.liability is None else str(case.liability["party"]),
-        "remedy_kind": None if not remedy else str(remedy["kind"]),
-        "refund_amount": remedy.get("refund_amount"),
-        "compensation_amount": remedy.get("compensation_amount"),
+        "liability_party": None if liability is None else liability.party.value,
+        "remedy_kind": None if remedy is None else remedy.kind.value,
+        "refund_amount": None if remedy is None else remedy.refund_amount,
+        "compensation_amount": None if remedy is None else remedy.compensation_amount,
         "amount_paid": executed.get("amount_paid"),
         "escalation_level": max((int(e["level"]) for e in case.escalations), default=0),
         "resolution": None if case.resolution is None else str(case.resolution),
