@@ -25,6 +25,13 @@ split by the channel the complaint came in on:
   the default judgment a silent merchant gets when the photos show the defect;
 * ``cases_closed`` / ``close_mean_hours``: CaseClosed, and receipt to closure.
 
+The clocks are followed with the fold of the read models and the deadline keeper
+(:func:`complaint_events.processing.deadline_fold.fold_deadlines`: which event
+meets, pauses, resumes, expires or cancels which clock); the report keeps only
+the clocks it counts, the acknowledgement until it is answered and the running
+merchant-evidence request, and reads them by :func:`_met_in_time` and
+:func:`_overdue`.
+
 The defect table covers the whole stream, per SKU: complaints filed, spot
 checks with a result (a batch alert's one check counts once although every
 linked case records its result), defects confirmed, defect rate (defects
@@ -66,14 +73,17 @@ from complaint_events.contracts.events import (
     SpotCheckOrderedV1,
     SpotCheckResultRecordedV1,
 )
+from complaint_events.domain.deadlines import Deadline, DeadlineState
 from complaint_events.domain.values import DeadlineKind, LiabilityGround, SpotCheckOutcome
+from complaint_events.processing.deadline_fold import fold_deadlines, running_deadline
+from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
 
 SLA_FILE: Final = "sla_daily.csv"
 SKU_FILE: Final = "defects_by_sku.csv"
 UNKNOWN: Final = "unknown"  # channel / SKU of a case whose ComplaintFiled was not read
 # The spot-check scope of a batch alert's check (SpotCheckResultRecordedV1.scope).
 _BATCH_SCOPE: Final = "batch:"
-_STATE_FORMAT: Final = 1
+_STATE_FORMAT: Final = 2  # 2: a case's clocks as the fold's (1: the report's own)
 _TOP_SKUS: Final = 10
 _SLA_COLOUR: Final = "#4c9a6a"
 _FILED_COLOUR: Final = "#c0504d"
@@ -124,24 +134,30 @@ SKU_COLUMNS: Final = tuple(f.name for f in fields(SkuRow))
 # -------------------------------------------------------------------- state
 
 
-@dataclass(slots=True)
-class _Clock:
-    """A running acknowledgement or merchant-evidence deadline of one case."""
+def _met_in_time(clock: Deadline, at: datetime) -> bool:
+    """Met at ``at``: at or before the due time, or while a spot check paused it."""
+    if clock.state is DeadlineState.PAUSED:
+        return True
+    return clock.state is DeadlineState.OPEN and at <= clock.due_at
 
-    deadline_id: str
-    due_at: datetime
-    paused: bool = False
-    expired: bool = False
 
-    def met_in_time(self, at: datetime) -> bool:
-        """Met at ``at``: at or before the due time, or while a spot check paused it."""
-        return self.paused or (not self.expired and at <= self.due_at)
+def _overdue(clock: Deadline, as_of: datetime | None) -> bool:
+    """Unmet and past due at ``as_of``; expired, or frozen overdue by a closure (cancelled)."""
+    if clock.state is DeadlineState.OPEN:
+        return as_of is not None and as_of > clock.due_at
+    return clock.state is not DeadlineState.PAUSED
 
-    def overdue(self, as_of: datetime | None) -> bool:
-        """Unmet and past due at ``as_of`` (or expired, or frozen overdue at closure)."""
-        if self.paused:
-            return False
-        return self.expired or (as_of is not None and as_of > self.due_at)
+
+_UNMET: Final = frozenset({DeadlineState.OPEN, DeadlineState.PAUSED, DeadlineState.EXPIRED})
+
+
+def _still_counted(clock: Deadline, *, acknowledged: bool, was_overdue: bool) -> bool:
+    """Whether the report keeps ``clock`` after an event (see :meth:`_Case.follow`)."""
+    if clock.kind is DeadlineKind.MERCHANT_EVIDENCE:
+        return clock.is_running
+    if clock.kind is not DeadlineKind.ACKNOWLEDGEMENT or acknowledged:
+        return False
+    return clock.state in _UNMET or (clock.state is DeadlineState.CANCELLED and was_overdue)
 
 
 @dataclass(slots=True)
@@ -149,8 +165,32 @@ class _Case:
     channel: str = UNKNOWN
     sku: str = UNKNOWN
     filed_at: datetime | None = None
-    ack: _Clock | None = None  # until the acknowledgement is sent (or closure cancels it)
-    evidence: _Clock | None = None  # while merchant evidence is requested
+    # The case's clocks as the fold leaves them, of those the report counts: the
+    # acknowledgement until it is sent, and a running merchant-evidence request.
+    clocks: dict[str, Deadline] = field(default_factory=dict)
+
+    @property
+    def ack(self) -> Deadline | None:
+        """The acknowledgement clock while no acknowledgement was sent."""
+        return next(
+            (c for c in self.clocks.values() if c.kind is DeadlineKind.ACKNOWLEDGEMENT), None
+        )
+
+    def follow(self, envelope: EventEnvelope, at: datetime) -> None:
+        """The clocks after ``envelope`` by the fold's rules, less those no longer counted.
+
+        A sent acknowledgement ends the wait for one, in time or late. Closure
+        cancels the running clocks: an acknowledgement that was already overdue
+        stays a breach (kept, cancelled); one not yet due no longer can be.
+        """
+        acknowledged = envelope.event_type == "AcknowledgementSent"
+        ack = self.ack
+        was_overdue = ack is not None and _overdue(ack, at)
+        self.clocks = {
+            deadline_id: clock
+            for deadline_id, clock in fold_deadlines(self.clocks, envelope).items()
+            if _still_counted(clock, acknowledged=acknowledged, was_overdue=was_overdue)
+        }
 
 
 @dataclass(slots=True)
@@ -251,45 +291,34 @@ class DailyReport:
         case_id = envelope.case_id
         match envelope.typed_payload():
             case ComplaintFiledV1() | ComplaintFiledV2() | ComplaintFiledV3() as filed:
-                deadline = filed.acknowledgement_deadline
                 case = _Case(filed.channel.value, filed.sku, at)
-                case.ack = _Clock(deadline.deadline_id, deadline.due_at)
                 self._cases[case_id] = case
                 self._tally(at, case).filed += 1
                 self._sku_complaints[filed.sku] += 1
             case AcknowledgementSentV1():
                 case = self._case(case_id)
-                clock, case.ack = case.ack, None
+                clock = case.ack
                 if clock is not None:  # without it, neither the promise nor the receipt is known
-                    self._tally(at, case).acknowledged(clock.met_in_time(at), case.filed_at, at)
-            case MerchantEvidenceRequestedV1(deadline=deadline):
-                case = self._case(case_id)
-                case.evidence = _Clock(deadline.deadline_id, deadline.due_at)
-                self._tally(at, case).evidence_requested += 1
+                    self._tally(at, case).acknowledged(_met_in_time(clock, at), case.filed_at, at)
+            case MerchantEvidenceRequestedV1():
+                self._tally(at, self._case(case_id)).evidence_requested += 1
             case MerchantEvidenceSubmittedV1():
                 case = self._case(case_id)
-                clock, case.evidence = case.evidence, None
+                clock = running_deadline(case.clocks, DeadlineKind.MERCHANT_EVIDENCE)
                 if clock is not None:
-                    self._tally(at, case).evidence_answered(clock.met_in_time(at))
-            case DeadlineExpiredV1(kind=DeadlineKind.ACKNOWLEDGEMENT) as expired:
-                clock = self._case(case_id).ack
-                if clock is not None and clock.deadline_id == expired.deadline_id:
-                    clock.expired = True
+                    self._tally(at, case).evidence_answered(_met_in_time(clock, at))
+            case DeadlineExpiredV1(kind=DeadlineKind.ACKNOWLEDGEMENT) | SpotCheckOrderedV1():
+                self._case(case_id)  # only its clocks change
             case DeadlineExpiredV1(kind=DeadlineKind.MERCHANT_EVIDENCE):
-                case = self._case(case_id)
-                case.evidence = None
-                self._tally(at, case).evidence_expired += 1
+                self._tally(at, self._case(case_id)).evidence_expired += 1
             case LiabilityDeterminedV1(grounds=grounds):
                 if LiabilityGround.SILENT_MERCHANT in grounds:
                     self._tally(at, self._case(case_id)).default_judgments += 1
-            case SpotCheckOrderedV1():
-                # docs/deadlines.md: the other clocks of the case pause while testing runs.
-                for clock in self._clocks(case_id):
-                    clock.paused = not clock.expired
             case SpotCheckResultRecordedV1() as result:
                 self._spot_check_result(case_id, envelope.event_id, result)
             case CaseClosedV1():
-                self._closed(self._case(case_id), at)
+                case = self._case(case_id)
+                self._tally(at, case).closed_case(case.filed_at, at)
             case (
                 BatchAlertLinkedV1(alert_id=alert_id, sku=sku)
                 | BatchQualityAlertRaisedV1(alert_id=alert_id, sku=sku)
@@ -297,25 +326,13 @@ class DailyReport:
                 self._alerts[sku].add(alert_id)
             case _:
                 pass  # other events move no figure of this report
-
-    def _closed(self, case: _Case, at: datetime) -> None:
-        self._tally(at, case).closed_case(case.filed_at, at)
-        # Closure cancels the running clocks. An acknowledgement that was already
-        # overdue stays a breach (frozen as expired); one not yet due no longer can be.
-        if case.ack is not None:
-            if case.ack.overdue(at):
-                case.ack.expired = True
-            else:
-                case.ack = None
-        case.evidence = None
+        followed = self._cases.get(case_id)
+        if followed is not None:
+            followed.follow(envelope, at)
 
     def _spot_check_result(
         self, case_id: UUID, event_id: UUID, result: SpotCheckResultRecordedV1
     ) -> None:
-        for clock in self._clocks(case_id):
-            if clock.deadline_id in result.resumed:
-                clock.due_at = result.resumed[clock.deadline_id].due_at
-                clock.paused = False
         # A batch alert's one check reaches every linked case: count it once, by its scope.
         scope = result.scope or ""
         check = scope if scope.startswith(_BATCH_SCOPE) else str(event_id)
@@ -323,10 +340,6 @@ class DailyReport:
 
     def _case(self, case_id: UUID) -> _Case:
         return self._cases.setdefault(case_id, _Case())
-
-    def _clocks(self, case_id: UUID) -> list[_Clock]:
-        case = self._case(case_id)
-        return [c for c in (case.ack, case.evidence) if c is not None]
 
     def _tally(self, at: datetime, case: _Case) -> _Tally:
         return self._tallies[(at.astimezone(UTC).date(), case.channel)]
@@ -338,7 +351,7 @@ class DailyReport:
 
         ``as_of`` defaults to the latest ``recorded_at`` read: the stream's own "now".
         """
-        overdue = self._overdue(as_of or self.last_recorded_at)
+        overdue = self._overdue_counts(as_of or self.last_recorded_at)
         keys = sorted(set(self._tallies) | set(overdue))
         return [
             _row(day, channel, self._tallies.get((day, channel)), overdue.get((day, channel), 0))
@@ -348,7 +361,7 @@ class DailyReport:
     def daily_totals(self, as_of: datetime | None = None) -> list[SlaRow]:
         """One row per day with every channel together (channel ``all``): chart and summary."""
         overdue: dict[date, int] = defaultdict(int)
-        for (day, _), count in self._overdue(as_of or self.last_recorded_at).items():
+        for (day, _), count in self._overdue_counts(as_of or self.last_recorded_at).items():
             overdue[day] += count
         tallies: dict[date, _Tally] = defaultdict(_Tally)
         for (day, _), tally in self._tallies.items():
@@ -358,12 +371,13 @@ class DailyReport:
             for day in sorted(set(tallies) | set(overdue))
         ]
 
-    def _overdue(self, as_of: datetime | None) -> dict[tuple[date, str], int]:
+    def _overdue_counts(self, as_of: datetime | None) -> dict[tuple[date, str], int]:
         """Unacknowledged cases past their due time, by the day it fell due."""
         counts: dict[tuple[date, str], int] = defaultdict(int)
         for case in self._cases.values():
-            if case.ack is not None and case.ack.overdue(as_of):
-                counts[(case.ack.due_at.astimezone(UTC).date(), case.channel)] += 1
+            ack = case.ack
+            if ack is not None and _overdue(ack, as_of):
+                counts[(ack.due_at.astimezone(UTC).date(), case.channel)] += 1
         return counts
 
     def sku_rows(self) -> list[SkuRow]:
@@ -425,31 +439,20 @@ class DailyReport:
 
 
 def _case_state(case: _Case) -> dict[str, Any]:
-    clocks = {"ack": case.ack, "evidence": case.evidence}
     return {
         "channel": case.channel,
         "sku": case.sku,
         "filed_at": _iso(case.filed_at),
-        **{
-            name: None if c is None else [c.deadline_id, c.due_at.isoformat(), c.paused, c.expired]
-            for name, c in clocks.items()
-        },
+        "clocks": deadlines_json(case.clocks),
     }
 
 
 def _case_from_state(state: dict[str, Any]) -> _Case:
-    def clock(value: list[Any] | None) -> _Clock | None:
-        if value is None:
-            return None
-        deadline_id, due_at, paused, expired = value
-        return _Clock(deadline_id, datetime.fromisoformat(due_at), paused, expired)
-
     return _Case(
         channel=state["channel"],
         sku=state["sku"],
         filed_at=_from_iso(state["filed_at"]),
-        ack=clock(state["ack"]),
-        evidence=clock(state["evidence"]),
+        clocks=deadlines_from_json(state["clocks"]),
     )
 
 

@@ -5,7 +5,10 @@ deadlines follow the rules of the aggregate (:mod:`complaint_events.domain.case`
 restated as data that a reader can check against it:
 
 * the clocks: :func:`complaint_events.processing.deadline_fold.fold_deadlines`,
-  the fold the deadline keeper uses too;
+  the fold the deadline keeper uses too; in a folded row ``deadlines`` holds
+  them as :class:`~complaint_events.domain.deadlines.Deadline` values by id,
+  and the table stores them as JSON
+  (:mod:`complaint_events.processing.deadline_json`);
 * :func:`status_after` — the ``status`` an event carries, else :data:`IMPLIED_STATUS`.
 
 ``tests/unit/projections/test_case_summary_matches_domain.py`` folds random
@@ -24,6 +27,7 @@ from psycopg import Cursor
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.status import CaseStatus
 from complaint_events.processing.deadline_fold import fold_deadlines
+from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
 from projections.base import Projection, Tables, TableSpec
 from projections.table_io import Row, fold_batch, load_rows, upsert_rows
 
@@ -251,5 +255,10 @@ class CaseSummary(Projection):
     def apply(self, cursor: Cursor[Any], tables: Tables, events: Sequence[EventEnvelope]) -> None:
         table = tables[SUMMARY.name]
         rows = load_rows(cursor, table, COLUMNS, "case_id", {e.case_id for e in events})
+        for row in rows.values():
+            row["deadlines"] = deadlines_from_json(row["deadlines"])
         changed, _ = fold_batch(rows, events, lambda row, event: (fold_case(row, event), ()))
-        upsert_rows(cursor, table, COLUMNS, "case_id", changed.values(), JSON_COLUMNS)
+        stored = [
+            {**row, "deadlines": deadlines_json(row["deadlines"])} for row in changed.values()
+        ]
+        upsert_rows(cursor, table, COLUMNS, "case_id", stored, JSON_COLUMNS)

@@ -5,7 +5,9 @@ day's row says how that day's complaints were served, however long they took.
 What the counters need to remember about a case (its cohort, its clocks, when
 it was acknowledged and closed) is kept in this projection's own facts table;
 the clocks are folded by the same rules as the case summary's
-(:func:`complaint_events.processing.deadline_fold.fold_deadlines`).
+(:func:`complaint_events.processing.deadline_fold.fold_deadlines`), held as
+:class:`~complaint_events.domain.deadlines.Deadline` values while folding and
+stored as JSON.
 
 A reply is *in time* when it is recorded at or before its clock's due time; a
 clock paused by a spot check does not run, so a reply during the pause is in
@@ -18,17 +20,18 @@ one whose appeal is upheld, leaves the count until it closes again);
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from psycopg import Cursor
 
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.domain.deadlines import Deadline, DeadlineState
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import DeadlineKind
-from complaint_events.processing.deadline_fold import fold_deadlines, parse_time, running_deadline
+from complaint_events.processing.deadline_fold import fold_deadlines, running_deadline
+from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
 from projections.base import Projection, Tables, TableSpec
 from projections.table_io import (
     Count,
@@ -72,13 +75,13 @@ FACT_COLUMNS: Final = (
 )  # fmt: skip
 
 
-def in_time(deadline: Mapping[str, Any] | None, at: datetime) -> bool:
+def in_time(deadline: Deadline | None, at: datetime) -> bool:
     """Whether a reply at ``at`` meets the running clock ``deadline`` (none running: late)."""
     if deadline is None:
         return False
-    if deadline["state"] == DeadlineState.PAUSED and deadline.get("paused_at"):
-        at = min(at, parse_time(deadline["paused_at"]))  # the clock stopped at the pause
-    return at <= parse_time(deadline["due_at"])
+    if deadline.state is DeadlineState.PAUSED and deadline.paused_at is not None:
+        at = min(at, deadline.paused_at)  # the clock stopped at the pause
+    return at <= deadline.due_at
 
 
 def fold_sla(facts: Row | None, event: EventEnvelope) -> tuple[Row | None, list[Count]]:
@@ -129,9 +132,7 @@ def fold_sla(facts: Row | None, event: EventEnvelope) -> tuple[Row | None, list[
             count(
                 merchant_responses=1,
                 merchant_responses_in_time=int(in_time(request, at)),
-                merchant_response_seconds_total=seconds_between(
-                    parse_time(request["started_at"]), at
-                ),
+                merchant_response_seconds_total=seconds_between(request.started_at, at),
             )
     elif kind == "CaseClosed" and facts["closed_at"] is None:
         facts["closed_at"] = at
@@ -163,7 +164,12 @@ class SlaCompliance(Projection):
     def apply(self, cursor: Cursor[Any], tables: Tables, events: Sequence[EventEnvelope]) -> None:
         facts_table = tables[FACTS.name]
         facts = load_rows(cursor, facts_table, FACT_COLUMNS, "case_id", {e.case_id for e in events})
+        for row in facts.values():
+            row["deadlines"] = deadlines_from_json(row["deadlines"])
         changed, counts = fold_batch(facts, events, fold_sla)
-        upsert_rows(cursor, facts_table, FACT_COLUMNS, "case_id", changed.values(), ("deadlines",))
+        stored = [
+            {**row, "deadlines": deadlines_json(row["deadlines"])} for row in changed.values()
+        ]
+        upsert_rows(cursor, facts_table, FACT_COLUMNS, "case_id", stored, ("deadlines",))
         deltas = sum_counts(counts, {DAILY.name: COUNTERS})
         add_counters(cursor, tables[DAILY.name], COHORT_KEY, deltas[DAILY.name])

@@ -33,16 +33,10 @@ from psycopg.rows import dict_row
 
 from complaint_events.contracts.commands import CommandEnvelopeV1
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.domain.deadlines import Deadline, DeadlineState
 from complaint_events.domain.values import DeadlineKind
 from complaint_events.processing.deadline_firing import deadline_command
-from complaint_events.processing.deadline_fold import (
-    RUNNING,
-    Deadlines,
-    fold_deadlines,
-    json_time,
-    parse_time,
-)
+from complaint_events.processing.deadline_fold import Deadlines, fold_deadlines
 from complaint_events.processing.deadline_schedule import Action, DueAction
 from projections.base import Projection, Tables, TableSpec
 from projections.positions import (
@@ -86,27 +80,28 @@ class DeadlineClocks(Projection):
         table = tables[TABLE.name]
         before = _load_clocks(cursor, table, {e.case_id for e in events})
         clocks: dict[UUID, Deadlines] = {
-            case_id: {row[1]: _fold_form(row) for row in rows} for case_id, rows in before.items()
+            case_id: {row[1]: _deadline(row) for row in rows} for case_id, rows in before.items()
         }
         for event in events:
             folded = fold_deadlines(clocks.get(event.case_id, {}), event)
-            clocks[event.case_id] = {i: d for i, d in folded.items() if d["state"] in RUNNING}
+            clocks[event.case_id] = {i: d for i, d in folded.items() if d.is_running}
         gone: list[tuple[UUID, str]] = []
-        changed: list[_ClockRow] = []
+        changed: list[tuple[Any, ...]] = []  # a row's clock columns and its next_at
         for case_id, now_running in sorted(clocks.items()):
             old = {row[1]: row for row in before.get(case_id, ())}
             gone.extend((case_id, i) for i in sorted(old.keys() - now_running.keys()))
-            for deadline_id, clock in sorted(now_running.items()):
-                row = _row(case_id, deadline_id, clock)
+            for deadline_id in sorted(now_running):
+                clock = now_running[deadline_id]
+                row = _row(case_id, clock)
                 if old.get(deadline_id) != row:
-                    changed.append(row)
+                    changed.append((*row, _next_at(clock)))
         if gone:
             cursor.executemany(
                 sql.SQL("DELETE FROM {} WHERE case_id = %s AND deadline_id = %s").format(table),
                 gone,
             )
         if changed:
-            cursor.executemany(_upsert(table), [(*row, _next_at(row)) for row in changed])
+            cursor.executemany(_upsert(table), changed)
 
 
 def _load_clocks(
@@ -121,46 +116,42 @@ def _load_clocks(
     return found
 
 
-def _fold_form(row: _ClockRow) -> dict[str, Any]:
-    """A stored row as the fold takes a clock (times as the events write them)."""
-    _, _, kind, started_at, due_at, remind_at, reminded, state, paused_at = row
-    return {
-        "kind": kind,
-        "started_at": json_time(started_at),
-        "due_at": json_time(due_at),
-        "remind_at": json_time(remind_at) if remind_at is not None else None,
-        "state": state,
-        "reminded": reminded,
-        "paused_at": json_time(paused_at) if paused_at is not None else None,
-    }
-
-
-def _row(case_id: UUID, deadline_id: str, clock: Mapping[str, Any]) -> _ClockRow:
-    def time(name: str) -> datetime | None:
-        value = clock.get(name)
-        return parse_time(value) if value is not None else None
-
-    return (
-        case_id,
-        deadline_id,
-        str(clock["kind"]),
-        time("started_at"),
-        time("due_at"),
-        time("remind_at"),
-        bool(clock.get("reminded", False)),
-        str(clock["state"]),
-        time("paused_at"),
+def _deadline(row: _ClockRow) -> Deadline:
+    """A stored row as the clock it holds."""
+    _, deadline_id, kind, started_at, due_at, remind_at, reminded, state, paused_at = row
+    return Deadline(
+        deadline_id=deadline_id,
+        kind=DeadlineKind(kind),
+        started_at=started_at,
+        due_at=due_at,
+        remind_at=remind_at,
+        state=DeadlineState(state),
+        paused_at=paused_at,
+        reminded=reminded,
     )
 
 
-def _next_at(row: _ClockRow) -> datetime | None:
+def _row(case_id: UUID, clock: Deadline) -> _ClockRow:
+    return (
+        case_id,
+        clock.deadline_id,
+        clock.kind.value,
+        clock.started_at,
+        clock.due_at,
+        clock.remind_at,
+        clock.reminded,
+        clock.state.value,
+        clock.paused_at,
+    )
+
+
+def _next_at(clock: Deadline) -> datetime | None:
     """When the keeper acts on a clock next: its reminder if one is to come, else its expiry."""
-    _, _, _, _, due_at, remind_at, reminded, state, _ = row
-    if state != DeadlineState.OPEN:
+    if clock.state is not DeadlineState.OPEN:
         return None
-    if remind_at is not None and not reminded and remind_at < due_at:
-        return remind_at  # type: ignore[no-any-return]
-    return due_at  # type: ignore[no-any-return]
+    if clock.remind_at is not None and not clock.reminded and clock.remind_at < clock.due_at:
+        return clock.remind_at
+    return clock.due_at
 
 
 def _upsert(table: sql.Identifier) -> sql.Composed:

@@ -1,7 +1,8 @@
 """A case, its history and its analytics as the caller may see them.
 
-Read-model rows (or an aggregate read as of a past instant) go in, ``*Public``
-models come out, after the visibility rules of
+Read-model rows (or an aggregate read as of a past instant) go in, with the
+case's clocks as :class:`~complaint_events.domain.deadlines.Deadline` values;
+``*Public`` models come out, after the visibility rules of
 :mod:`complaint_events.api.visibility`: a merchant gets the consumer masked and
 free text scrubbed; the others get the contact opened with the consumer's key.
 """
@@ -36,6 +37,7 @@ from complaint_events.api.visibility import (
     sealed_contact,
 )
 from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.deadlines import Deadline
 from complaint_events.domain.masking import ERASED
 from projections.case_summary import stage_of
 
@@ -48,11 +50,20 @@ def _mean(total: Decimal | float | None, count: int) -> float | None:
     return None if not count or total is None else float(total) / count
 
 
-def deadlines_public(deadlines: Mapping[str, Mapping[str, Any]]) -> list[DeadlinePublic]:
+def deadlines_public(deadlines: Mapping[str, Deadline]) -> list[DeadlinePublic]:
     """The case's clocks in the order they started."""
     return [
-        DeadlinePublic.model_validate({**clock, "deadline_id": deadline_id})
-        for deadline_id, clock in sorted(deadlines.items(), key=lambda item: item[1]["started_at"])
+        DeadlinePublic(
+            deadline_id=d.deadline_id,
+            kind=d.kind.value,
+            state=d.state.value,
+            started_at=d.started_at,
+            due_at=d.due_at,
+            remind_at=d.remind_at,
+            paused_at=d.paused_at,
+            reminded=d.reminded,
+        )
+        for d in sorted(deadlines.values(), key=lambda d: d.started_at)
     ]
 
 
@@ -153,7 +164,7 @@ def _entry(
 def as_of_rows(case: ComplaintCase) -> tuple[Row, Row]:
     """A summary-shaped row and the filing facts of a case read from the event store."""
     status = str(case.status)
-    remedy = case.remedy or {}
+    liability, remedy = case.liability_finding, case.remedy_offer
     executed = case.remedy_executed or {}
     row: Row = {
         "case_id": case.id,
@@ -171,10 +182,10 @@ def as_of_rows(case: ComplaintCase) -> tuple[Row, Row]:
         "price": case.price,
         "quantity": case.quantity,
         "demand": str(case.demand),
-        "liability_party": None if case.liability is None else str(case.liability["party"]),
-        "remedy_kind": None if not remedy else str(remedy["kind"]),
-        "refund_amount": remedy.get("refund_amount"),
-        "compensation_amount": remedy.get("compensation_amount"),
+        "liability_party": None if liability is None else liability.party.value,
+        "remedy_kind": None if remedy is None else remedy.kind.value,
+        "refund_amount": None if remedy is None else remedy.refund_amount,
+        "compensation_amount": None if remedy is None else remedy.compensation_amount,
         "amount_paid": executed.get("amount_paid"),
         "escalation_level": max((int(e["level"]) for e in case.escalations), default=0),
         "resolution": None if case.resolution is None else str(case.resolution),
@@ -182,18 +193,7 @@ def as_of_rows(case: ComplaintCase) -> tuple[Row, Row]:
         "referrals": [
             {k: r[k] for k in ("authority", "reference", "referred_on")} for r in case.referrals
         ],
-        "deadlines": {
-            d.deadline_id: {
-                "kind": str(d.kind),
-                "state": str(d.state),
-                "started_at": d.started_at,
-                "due_at": d.due_at,
-                "remind_at": d.remind_at,
-                "paused_at": d.paused_at,
-                "reminded": d.reminded,
-            }
-            for d in case.deadlines.values()
-        },
+        "deadlines": dict(case.deadlines),
         "filed_at": case.filed_at,
         "acknowledged_at": case.acknowledged_at,
         "closed_at": case.closed_at,

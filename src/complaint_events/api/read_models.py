@@ -6,6 +6,10 @@ renamed table cannot drift. Who may see which rows is not decided here but in
 :mod:`complaint_events.api.visibility`; these functions only answer what they
 are asked.
 
+A ``case_summary`` row comes back with its ``deadlines`` read from their JSON
+into :class:`~complaint_events.domain.deadlines.Deadline` values, as the
+projection folds them and as a case read from the event store holds them.
+
 A read model that has not been created yet (the projector never ran) reads as
 empty rather than failing: the API then answers 404 or an empty list.
 
@@ -27,6 +31,7 @@ from uuid import UUID
 
 from psycopg import Connection, errors, sql
 
+from complaint_events.processing.deadline_json import deadlines_from_json
 from projections.case_summary import SUMMARY
 from projections.merchant_scorecard import SCORECARD
 from projections.sku_quality import ALERTS, QUALITY
@@ -123,11 +128,16 @@ def _table(name: str) -> sql.Identifier:
 
 def case_summary(conn: Conn, case_id: UUID) -> Row | None:
     """The ``case_summary`` row of the case."""
-    return _one(
+    row = _one(
         conn,
         sql.SQL("SELECT * FROM {} WHERE case_id = %s").format(_table(SUMMARY.name)),
         (case_id,),
     )
+    return None if row is None else _summary_row(row)
+
+
+def _summary_row(row: Row) -> Row:
+    return {**row, "deadlines": deadlines_from_json(row["deadlines"])}
 
 
 def filing(conn: Conn, case_id: UUID) -> Row | None:
@@ -197,7 +207,7 @@ def list_cases(conn: Conn, filters: CaseFilters, limit: int, cursor: str | None 
     query = sql.SQL("SELECT s.* FROM {} s{} ORDER BY s.filed_at, s.case_id LIMIT %s").format(
         _table(SUMMARY.name), where
     )
-    rows = _fetch(conn, query, [*params, limit + 1])
+    rows = [_summary_row(row) for row in _fetch(conn, query, [*params, limit + 1])]
     if len(rows) <= limit:
         return Page(rows, None)
     rows = rows[:limit]

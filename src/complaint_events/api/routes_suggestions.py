@@ -10,7 +10,7 @@ handler posts the decision to ``determine-liability`` / ``offer-remedy``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -29,7 +29,6 @@ from complaint_events.domain.values import (
     ProblemCategory,
     RemedyKind,
     SafetyFlag,
-    SpotCheckOutcome,
 )
 
 router = APIRouter(prefix="/v1/cases", tags=["handler actions"])
@@ -83,10 +82,6 @@ class RemedySuggestionOut(BaseModel):
     explanation: str
 
 
-NO_FINDING: Final[dict[str, Any]] = {"party": Party.UNCLEAR.value, "grounds": []}
-"""What the remedy rules are told of a no-reason return's liability before any finding."""
-
-
 @router.get(
     "/{case_id}/liability-suggestion",
     response_model=LiabilitySuggestionOut,
@@ -105,13 +100,12 @@ def liability_suggestion(
 ) -> LiabilitySuggestionOut:
     """The suggestion for the case's verified facts and the handler's findings."""
     case = visible_case(cases, principal, case_id)
-    checked = [c for c in case.spot_checks if c.get("outcome")]
     suggestion = suggest_liability(
         LiabilityFacts(
             category=case.category,
             merchant_responded=bool(case.merchant_evidence),
             visible_defect=case.has_visible_defect_evidence,
-            spot_check_outcome=SpotCheckOutcome(checked[-1]["outcome"]) if checked else None,
+            spot_check_outcome=case.last_spot_check_outcome,
             burden_of_proof_on_merchant=case.burden_of_proof_on_merchant,
             merchant_proved_no_defect=merchant_proved_no_defect,
             consumer_misuse=consumer_misuse,
@@ -158,19 +152,22 @@ def remedy_suggestion(
     A no-reason return (CPL Art. 25) needs no liability finding: it is suggested
     before one is recorded."""
     case = visible_case(cases, principal, case_id)
-    liability = case.liability or NO_FINDING
-    if case.liability is None and case.category is not ProblemCategory.NO_REASON_RETURN:
+    liability = case.liability_finding
+    if liability is None and case.category is not ProblemCategory.NO_REASON_RETURN:
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail="liability is not determined yet on this case"
         )
-    grounds = tuple(LiabilityGround(g) for g in liability["grounds"])
+    # A no-reason return before any finding: the rules are told nobody is liable yet.
+    liable, grounds = (
+        (Party.UNCLEAR, ()) if liability is None else (liability.party, liability.grounds)
+    )
     remedy = recommend_remedy(
         RemedyFacts(
             price=case.price,
             quantity=case.quantity,
             demand=case.demand,
             category=case.category,
-            liable=Party(liability["party"]),
+            liable=liable,
             grounds=grounds,
             received_on=case.delivered_on,
             warranty_months=warranty_months,

@@ -293,14 +293,14 @@ class Actors:
             for k in (DeadlineKind.INFORMATION, DeadlineKind.MERCHANT_EVIDENCE)
         ):
             return []
-        checks = case.spot_checks
-        outcome = checks[-1]["outcome"] if checks else None
+        check = case.last_spot_check
+        outcome = None if check is None else check.outcome
         suggestion = suggest_liability(
             LiabilityFacts(
                 category=case.category,
                 merchant_responded=not plan.merchant_silent,
                 visible_defect=case.has_visible_defect_evidence,
-                spot_check_outcome=SpotCheckOutcome(outcome) if outcome else None,
+                spot_check_outcome=outcome,
                 burden_of_proof_on_merchant=case.burden_of_proof_on_merchant,
                 merchant_proved_no_defect=plan.merchant_proves_no_defect and not outcome,
                 consumer_misuse=plan.consumer_misuse,
@@ -375,17 +375,18 @@ class Actors:
     def _after_acceptance(self, case: ComplaintCase) -> list[CommandEnvelopeV1]:
         if case.status is not CaseStatus.REMEDY_ACCEPTED:
             return []
-        kind = RemedyKind(case.remedy["kind"]) if case.remedy else RemedyKind.FULL_REFUND
+        offer = case.remedy_offer
+        kind = RemedyKind.FULL_REFUND if offer is None else offer.kind
         if kind in _RETURNED_GOODS and case.return_received_at is None:
             payload = ReceiveReturnV1(tracking_ref=f"SF{880000 + self._plan_of[case.id].index}")
             return [self._cmd(case, f"merchant:{case.merchant_id}", "return", payload)]
         return self._execute(case)
 
     def _execute(self, case: ComplaintCase) -> list[CommandEnvelopeV1]:
-        if case.status is not CaseStatus.REMEDY_ACCEPTED or case.remedy is None:
+        offer = case.remedy_offer
+        if case.status is not CaseStatus.REMEDY_ACCEPTED or offer is None:
             return []
-        amount = Decimal(case.remedy["refund_amount"]) + Decimal(case.remedy["compensation_amount"])
-        payload = ExecuteRemedyV1(amount_paid=amount, reference=f"PAY-{case.order_id}")
+        payload = ExecuteRemedyV1(amount_paid=offer.amount, reference=f"PAY-{case.order_id}")
         return [self._cmd(case, PAYMENTS, "execute", payload)]
 
     def _after_closure(self, plan: Plan, case_id: UUID) -> None:

@@ -261,8 +261,9 @@ class Scenario:
         self.clock.advance(timedelta(days=1))
 
         def refund_and_close(c: ComplaintCase) -> None:
-            assert c.remedy is not None
-            c.execute_remedy(c.remedy["refund_amount"], "refund-R-5531", self.by("system:payments"))
+            offer = c.remedy_offer
+            assert offer is not None
+            c.execute_remedy(offer.refund_amount, "refund-R-5531", self.by("system:payments"))
             c.close(
                 ResolutionCode.REMEDY_EXECUTED,
                 "refunded after return",

@@ -21,6 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from complaint_events.domain.acting import Acting, Meta, stamp
+from complaint_events.domain.case_records import LiabilityFinding, RemedyOffer, SpotCheck
 from complaint_events.domain.complaint import ComplaintDetails
 from complaint_events.domain.deadlines import (
     Deadline,
@@ -252,6 +253,27 @@ class ComplaintCase(Aggregate):
     @property
     def spot_check_running(self) -> bool:
         return self.open_deadline(DeadlineKind.SPOT_CHECK) is not None
+
+    @property
+    def last_spot_check(self) -> SpotCheck | None:
+        """The spot check ordered last, typed (its outcome None while testing runs)."""
+        return SpotCheck.of(self.spot_checks[-1]) if self.spot_checks else None
+
+    @property
+    def last_spot_check_outcome(self) -> SpotCheckOutcome | None:
+        """The outcome of the latest spot check that has one."""
+        outcomes = [c["outcome"] for c in self.spot_checks if c["outcome"] is not None]
+        return SpotCheckOutcome(outcomes[-1]) if outcomes else None
+
+    @property
+    def liability_finding(self) -> LiabilityFinding | None:
+        """The liability record, typed."""
+        return None if self.liability is None else LiabilityFinding.of(self.liability)
+
+    @property
+    def remedy_offer(self) -> RemedyOffer | None:
+        """The remedy record (the offer made last and its answer), typed."""
+        return None if self.remedy is None else RemedyOffer.of(self.remedy)
 
     @property
     def escalated(self) -> bool:

@@ -104,9 +104,7 @@ def passed_on_results(
 
 def _awaits_batch_result(cases: ComplaintCases, case_id: UUID, alert_id: str) -> bool:
     """Whether the case's running spot check is the batch's (not a test of its own unit)."""
-    checks = cases.get_case(case_id).spot_checks
+    check = cases.get_case(case_id).last_spot_check
     return (
-        bool(checks)
-        and checks[-1]["outcome"] is None
-        and alert_id_of_scope(checks[-1]["scope"]) == alert_id
+        check is not None and check.outcome is None and alert_id_of_scope(check.scope) == alert_id
     )

@@ -1,4 +1,4 @@
-"""A case's clocks folded from its events: one function for the keeper and the read models.
+"""A case's clocks folded from its events: one function for the keeper, read models and report.
 
 A deadline's times are stored in the event that starts it (README, "Concepts and
 the case lifecycle"), so the clocks can be followed from the events alone,
@@ -13,6 +13,13 @@ can check against it:
   ``acknowledgement_deadline``), resume with the times in a spot-check result's
   ``resumed``, expire or are reminded by the ``deadline_id`` their event names.
 
+A clock is the aggregate's own value,
+:class:`~complaint_events.domain.deadlines.Deadline`, and it changes by the
+aggregate's own steps (``finish``, ``pause``, ``resume``); its JSON form, in
+the events and in the read models' jsonb, is
+:mod:`complaint_events.processing.deadline_json`. The analytics report
+(:mod:`analytics.daily_report`) follows its clocks with this fold too.
+
 ``tests/unit/projections/test_case_summary_matches_domain.py`` folds random
 valid histories and checks the result against the aggregate itself.
 """
@@ -20,13 +27,18 @@ valid histories and checks the result against the aggregate itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Final
 
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.domain.deadlines import Deadline, DeadlineState
 from complaint_events.domain.values import DeadlineKind
+from complaint_events.processing.deadline_json import (
+    deadline_from_json,
+    parse_optional_time,
+    parse_time,
+)
 
 K = DeadlineKind
 D = DeadlineState
@@ -57,89 +69,67 @@ STARTED_DEADLINE_FIELD: Final[Mapping[str, str]] = MappingProxyType(
 )
 """Payload field of the clock an event starts, where it is not ``deadline``."""
 
-RUNNING: Final = frozenset({D.OPEN.value, D.PAUSED.value})
-_ENDS_FROM: Final = MappingProxyType({D.PAUSED: frozenset({D.OPEN.value})})
+RUNNING: Final = frozenset({D.OPEN, D.PAUSED})
+_ENDS_FROM: Final = MappingProxyType({D.PAUSED: frozenset({D.OPEN})})
 
-Deadlines = dict[str, dict[str, Any]]
-"""deadline_id -> {kind, started_at, due_at, remind_at, state, reminded, paused_at}.
-
-Times are ISO 8601 strings, as in the events (and in jsonb, unchanged).
-"""
+Deadlines = dict[str, Deadline]
+"""deadline_id -> the clock."""
 
 
-def json_time(at: datetime) -> str:
-    """``at`` as the events write times: ISO 8601 in UTC with a ``Z``."""
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_time(text: str) -> datetime:
-    """A time as the events (and :func:`json_time`) write it."""
-    return datetime.fromisoformat(text)
-
-
-def fold_deadlines(deadlines: Mapping[str, Mapping[str, Any]], event: EventEnvelope) -> Deadlines:
+def fold_deadlines(deadlines: Mapping[str, Deadline], event: EventEnvelope) -> Deadlines:
     """The case's clocks after ``event`` (a new dict; ``deadlines`` is left alone).
 
     Only running clocks are ever changed by a later event, so a caller that
     keeps only the running ones (the deadline keeper) gets the same running
     clocks as one that keeps them all.
     """
-    clocks: Deadlines = {deadline_id: dict(d) for deadline_id, d in deadlines.items()}
+    clocks: Deadlines = dict(deadlines)
     payload = event.payload
     rule = DEADLINE_RULES.get(event.event_type)
     if rule is not None:
         kind, state = rule
         if kind is None:
-            ending = [i for i, d in clocks.items() if d["state"] in _ENDS_FROM.get(state, RUNNING)]
+            ending = [i for i, d in clocks.items() if d.state in _ENDS_FROM.get(state, RUNNING)]
         else:
             first = _first_running(clocks, kind)
             ending = [] if first is None else [first]
         for deadline_id in ending:
-            clocks[deadline_id]["state"] = state.value
-            if state is D.PAUSED:
-                clocks[deadline_id]["paused_at"] = json_time(event.recorded_at)
+            clock = clocks[deadline_id]
+            clocks[deadline_id] = (
+                clock.pause(event.recorded_at) if state is D.PAUSED else clock.finish(state)
+            )
     resumed = payload.get("resumed")
     if isinstance(resumed, dict):
         for deadline_id, times in resumed.items():
             if deadline_id in clocks:
-                clocks[deadline_id].update(
-                    state=D.OPEN.value,
-                    due_at=times["due_at"],
-                    remind_at=times["remind_at"],
-                    paused_at=None,
+                clocks[deadline_id] = clocks[deadline_id].resume(
+                    parse_time(times["due_at"]), parse_optional_time(times["remind_at"])
                 )
     started = payload.get(STARTED_DEADLINE_FIELD.get(event.event_type, "deadline"))
     if isinstance(started, dict):
-        clocks[started["deadline_id"]] = {
-            "kind": started["kind"],
-            "started_at": started["started_at"],
-            "due_at": started["due_at"],
-            "remind_at": started["remind_at"],
-            "state": started["state"],
-            "reminded": False,
-            "paused_at": None,
-        }
+        deadline_id = started["deadline_id"]
+        clocks[deadline_id] = deadline_from_json(
+            deadline_id, {**started, "reminded": False, "paused_at": None}
+        )
     named = payload.get("deadline_id")
     if isinstance(named, str) and named in clocks:
         if event.event_type == "DeadlineExpired":
-            clocks[named]["state"] = D.EXPIRED.value
+            clocks[named] = clocks[named].finish(D.EXPIRED)
         elif event.event_type == "DeadlineReminderSent":
-            clocks[named]["reminded"] = True
+            clocks[named] = replace(clocks[named], reminded=True)
     return clocks
 
 
-def running_deadline(
-    deadlines: Mapping[str, Mapping[str, Any]], kind: DeadlineKind
-) -> Mapping[str, Any] | None:
+def running_deadline(deadlines: Mapping[str, Deadline], kind: DeadlineKind) -> Deadline | None:
     """The running (open or paused) clock of ``kind``, if any."""
     first = _first_running(deadlines, kind)
     return None if first is None else deadlines[first]
 
 
-def _first_running(deadlines: Mapping[str, Mapping[str, Any]], kind: DeadlineKind) -> str | None:
+def _first_running(deadlines: Mapping[str, Deadline], kind: DeadlineKind) -> str | None:
     # The aggregate ends the first running clock of the kind in the order the clocks
     # started; a deadline id is '<kind>@<version of its starting event>'.
-    running = [i for i, d in deadlines.items() if d["kind"] == kind and d["state"] in RUNNING]
+    running = [i for i, d in deadlines.items() if d.kind == kind and d.state in RUNNING]
     return min(running, key=_started_version, default=None)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.values import AppealOutcome, DeadlineKind, ResolutionCode
+from complaint_events.processing.deadline_json import deadline_json
 from projections.case_summary import fold_case, stage_of
 
 
@@ -99,15 +100,15 @@ def test_closing_sets_and_reopening_clears_the_resolution(story, at) -> None:
 
     assert (closed["resolution"], closed["closed_at"]) == ("withdrawn", at(5))
     assert (reopened["resolution"], reopened["closed_at"]) == (None, None)
-    clocks = {d["kind"]: d["state"] for d in reopened["deadlines"].values()}
+    clocks = {d.kind: d.state for d in reopened["deadlines"].values()}
     assert clocks == {"acknowledgement": "met", "appeal_window": "cancelled"}
 
 
 def test_a_deadline_paused_by_a_spot_check_resumes_later(story, at) -> None:
     s = story().acknowledge(1).request_merchant_evidence(2).order_spot_check(10)
-    paused = fold_all(s.events)["deadlines"]["merchant_evidence@3"]
+    paused = deadline_json(fold_all(s.events)["deadlines"]["merchant_evidence@3"])
     s.spot_check_result(34)  # 24 hours of testing
-    resumed = fold_all(s.events)["deadlines"]["merchant_evidence@3"]
+    resumed = deadline_json(fold_all(s.events)["deadlines"]["merchant_evidence@3"])
 
     assert (paused["state"], paused["paused_at"]) == ("paused", "2024-06-03T19:00:00Z")
     assert (resumed["state"], resumed["paused_at"]) == ("open", None)
@@ -149,7 +150,7 @@ def test_an_expired_acknowledgement_clock_shows_as_expired(story) -> None:
 
     row = fold_all(s.events)
 
-    assert row["deadlines"]["acknowledgement@1"]["state"] == "expired"
+    assert row["deadlines"]["acknowledgement@1"].state == "expired"
     assert row["escalation_level"] == 1
 
 

@@ -184,10 +184,6 @@ def check_history(choose: Choose, steps: int) -> tuple[ComplaintCase, list[Event
     return case, published
 
 
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
 def assert_row_matches(row: dict[str, Any] | None, case: ComplaintCase) -> None:
     assert row is not None
     assert row["status"] == case.status
@@ -195,13 +191,14 @@ def assert_row_matches(row: dict[str, Any] | None, case: ComplaintCase) -> None:
     assert set(row["deadlines"]) == set(case.deadlines)
     for deadline_id, deadline in case.deadlines.items():
         folded = row["deadlines"][deadline_id]
-        assert folded["kind"] == deadline.kind, deadline_id
-        assert folded["state"] == deadline.state, deadline_id
-        assert _time(folded["started_at"]) == deadline.started_at, deadline_id
-        assert _time(folded["due_at"]) == deadline.due_at, deadline_id
-        assert _time(folded["remind_at"]) == deadline.remind_at, deadline_id
-        assert _time(folded["paused_at"]) == deadline.paused_at, deadline_id
-        assert folded["reminded"] == deadline.reminded, deadline_id
+        assert folded.kind == deadline.kind, deadline_id
+        assert folded.state == deadline.state, deadline_id
+        assert folded.started_at == deadline.started_at, deadline_id
+        assert folded.due_at == deadline.due_at, deadline_id
+        assert folded.remind_at == deadline.remind_at, deadline_id
+        assert folded.paused_at == deadline.paused_at, deadline_id
+        assert folded.reminded == deadline.reminded, deadline_id
+        assert folded == deadline, deadline_id
     # the other columns that the aggregate also holds
     assert row["acknowledged_at"] == case.acknowledged_at
     assert row["closed_at"] == case.closed_at

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from complaint_events.domain.acting import Acting
+from complaint_events.domain.deadlines import Deadline, DeadlineState
 from complaint_events.domain.values import (
     AppealOutcome,
     Channel,
@@ -55,15 +57,20 @@ def test_a_clock_paused_by_a_spot_check_does_not_run(story, counted) -> None:
 
 
 def test_a_clock_already_overdue_when_paused_stays_overdue() -> None:
-    deadline = {
-        "state": "paused",
-        "due_at": "2024-06-04T09:00:00Z",
-        "paused_at": "2024-06-04T10:00:00Z",
-    }
+    deadline = Deadline(
+        "acknowledgement@1",
+        DeadlineKind.ACKNOWLEDGEMENT,
+        started_at=datetime(2024, 6, 3, 9, tzinfo=UTC),
+        due_at=datetime(2024, 6, 4, 9, tzinfo=UTC),
+        remind_at=None,
+        state=DeadlineState.PAUSED,
+        paused_at=datetime(2024, 6, 4, 10, tzinfo=UTC),
+    )
 
     assert not in_time(deadline, datetime(2024, 6, 4, 11, tzinfo=UTC))
     assert in_time(
-        {**deadline, "paused_at": "2024-06-04T08:00:00Z"}, datetime(2024, 6, 9, tzinfo=UTC)
+        replace(deadline, paused_at=datetime(2024, 6, 4, 8, tzinfo=UTC)),
+        datetime(2024, 6, 9, tzinfo=UTC),
     )
     assert not in_time(None, datetime(2024, 6, 4, tzinfo=UTC))
 
