@@ -1,8 +1,13 @@
-"""The composition root: builds the application and its adapters from one Settings."""
+"""The composition root: builds the application and its adapters from one Settings.
+
+Here, and only here, the store kind (``postgres`` or ``sqlite``) chooses the
+adapters, and the API's own records, and hands them in.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -10,10 +15,26 @@ from eventsourcing.persistence import PersistenceError as EventsourcingError
 from kafka import KafkaProducer
 from psycopg.conninfo import conninfo_to_dict
 
+from complaint_events.adapters.command_results import (
+    CommandResults,
+    InMemoryCommandResults,
+    PostgresCommandResults,
+)
 from complaint_events.adapters.relay_leadership import LeasedPositions, RelayLeadership
 from complaint_events.adapters.relay_quarantine import PostgresQuarantine
 from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.adapters.store_reconnects import reconnect_promptly
+from complaint_events.api.database import Database
+from complaint_events.api.idempotency import (
+    IdempotencyStore,
+    InMemoryIdempotencyStore,
+    PostgresIdempotencyStore,
+)
+from complaint_events.api.issued_commands import (
+    InMemoryIssuedCommands,
+    IssuedCommands,
+    PostgresIssuedCommands,
+)
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.relay import Relay
 from complaint_events.settings import EVENTS_TOPIC, Settings
@@ -121,4 +142,33 @@ def build_relay(settings: Settings, cases: ComplaintCases, identity: str | None 
         standby_retry=settings.relay_standby_retry,
         takeover_wait=settings.relay_takeover_wait,
         quarantine=PostgresQuarantine(settings.postgres_dsn),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRecords:
+    """What the HTTP API keeps of its own: answers to repeated requests, the commands it
+    issued and their outcomes; ``db`` is the read models' pool (None when embedded)."""
+
+    db: Database | None
+    idempotency: IdempotencyStore
+    issued: IssuedCommands
+    results: CommandResults
+
+
+def build_api_records(settings: Settings) -> ApiRecords:
+    """The API's records in PostgreSQL, or in the process for the embedded store."""
+    if settings.store == "postgres":
+        db = Database(settings.postgres_dsn)
+        return ApiRecords(
+            db=db,
+            idempotency=PostgresIdempotencyStore(db),
+            issued=PostgresIssuedCommands(db),
+            results=PostgresCommandResults(settings.postgres_dsn),
+        )
+    return ApiRecords(
+        db=None,
+        idempotency=InMemoryIdempotencyStore(),
+        issued=InMemoryIssuedCommands(),
+        results=InMemoryCommandResults(),
     )
