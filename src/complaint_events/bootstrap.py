@@ -1,22 +1,75 @@
-"""The composition root: builds the application and its adapters from one Settings."""
+"""The composition root: builds the application and its adapters from one Settings.
+
+The application names what it needs from beside its events as ports
+(:mod:`complaint_events.application.ports`); here, and only here, the store kind
+(``postgres`` or ``sqlite``) chooses the adapters that implement them, and the
+API's own records, and hands them in.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any, Final, Literal
 
 import psycopg
+from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.persistence import PersistenceError as EventsourcingError
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 from kafka import KafkaProducer
 from psycopg.conninfo import conninfo_to_dict
 
+from complaint_events.adapters.aggregate_existence import (
+    PostgresAggregateExistence,
+    SQLiteAggregateExistence,
+)
+from complaint_events.adapters.case_locks import PostgresCaseLocks
+from complaint_events.adapters.command_results import (
+    CommandResults,
+    InMemoryCommandResults,
+    PostgresCommandResults,
+)
+from complaint_events.adapters.consumer_keys import PostgresConsumerKeys, SQLiteConsumerKeys
+from complaint_events.adapters.rejection_ledger import (
+    PostgresRejectionLedger,
+    SQLiteRejectionLedger,
+)
 from complaint_events.adapters.relay_leadership import LeasedPositions, RelayLeadership
 from complaint_events.adapters.relay_quarantine import PostgresQuarantine
 from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.adapters.store_reconnects import reconnect_promptly
+from complaint_events.adapters.stored_events import PostgresStoredEvents
+from complaint_events.api.database import Database
+from complaint_events.api.idempotency import (
+    IdempotencyStore,
+    InMemoryIdempotencyStore,
+    PostgresIdempotencyStore,
+)
+from complaint_events.api.issued_commands import (
+    InMemoryIssuedCommands,
+    IssuedCommands,
+    PostgresIssuedCommands,
+)
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.in_process_ports import (
+    ProcessCaseLocks,
+    RecorderStoredEvents,
+)
+from complaint_events.application.ports import PortsFor, StorePorts
+from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.relay import Relay
 from complaint_events.settings import EVENTS_TOPIC, Settings
+
+StoreKind = Literal["sqlite", "postgres"]
+
+_KIND_OF_MODULE: Final[Mapping[str, StoreKind]] = {
+    "eventsourcing.postgres": "postgres",
+    "eventsourcing.sqlite": "sqlite",
+}
 
 
 def store_env(settings: Settings) -> dict[str, str]:
@@ -53,6 +106,78 @@ _CATALOG_RACES = (
 _CATALOG_TRIES = 5
 
 
+def store_ports(kind: StoreKind, key_encryption_key: bytes) -> PortsFor:
+    """The adapters beside an event store of this kind, built once its recorder is open.
+
+    They share the store's database (its connection pool) or SQLite file; the
+    consumers' keys there are wrapped by ``key_encryption_key``, which is not.
+    """
+    if kind == "postgres":
+        return partial(_postgres_ports, key_encryption_key=key_encryption_key)
+    return partial(_sqlite_ports, key_encryption_key=key_encryption_key)
+
+
+def _postgres_ports(recorder: ApplicationRecorder, *, key_encryption_key: bytes) -> StorePorts:
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        raise TypeError(f"a PostgreSQL store's recorder, not {type(recorder).__name__}")
+    datastore = recorder.datastore
+    return StorePorts(
+        keys=PostgresConsumerKeys(datastore, key_encryption_key),
+        rejections=PostgresRejectionLedger(datastore),
+        locks=PostgresCaseLocks(datastore),
+        existence=PostgresAggregateExistence(recorder),
+        stored_events=PostgresStoredEvents(recorder),
+    )
+
+
+def _sqlite_ports(recorder: ApplicationRecorder, *, key_encryption_key: bytes) -> StorePorts:
+    if not isinstance(recorder, SQLiteAggregateRecorder):
+        raise TypeError(f"an SQLite store's recorder, not {type(recorder).__name__}")
+    datastore = recorder.datastore
+    # One process uses the embedded store: it decides under a process lock, and reading
+    # its own file one case at a time costs little.
+    return StorePorts(
+        keys=SQLiteConsumerKeys(datastore, key_encryption_key),
+        rejections=SQLiteRejectionLedger(datastore),
+        locks=ProcessCaseLocks(),
+        existence=SQLiteAggregateExistence(recorder),
+        stored_events=RecorderStoredEvents(recorder),
+    )
+
+
+def open_cases(
+    env: Mapping[str, str],
+    *,
+    policy: DeadlinePolicy | None = None,
+    duplicate_window: timedelta = timedelta(days=30),
+    key_encryption_key: bytes | None = None,
+    pseudonym_key: bytes | None = None,
+) -> ComplaintCases:
+    """The case store on the persistence ``env`` names, every adapter beside it.
+
+    A store on disk or on a server is shared by processes: without the keys
+    given, it uses the ones the environment's settings name. The in-memory
+    store keeps everything in the process, with a pseudonym key of its own
+    unless one is given.
+    """
+    kind = _KIND_OF_MODULE.get(env.get("PERSISTENCE_MODULE", ""))
+    if kind is None:
+        return ComplaintCases(
+            env, policy=policy, duplicate_window=duplicate_window, pseudonym_key=pseudonym_key
+        )
+    if key_encryption_key is None or pseudonym_key is None:
+        configured = load_secrets(Settings())
+        key_encryption_key = key_encryption_key or configured.key_encryption_key
+        pseudonym_key = pseudonym_key or configured.pseudonym_key
+    return ComplaintCases(
+        env,
+        policy=policy,
+        duplicate_window=duplicate_window,
+        ports=store_ports(kind, key_encryption_key),
+        pseudonym_key=pseudonym_key,
+    )
+
+
 def build_cases(settings: Settings) -> ComplaintCases:
     """The case store on the configured backend.
 
@@ -73,7 +198,7 @@ def build_cases(settings: Settings) -> ComplaintCases:
                 env=store_env(settings),
                 policy=settings.deadline_policy(),
                 duplicate_window=settings.duplicate_window,
-                key_encryption_key=secrets.key_encryption_key,
+                ports=store_ports(settings.store, secrets.key_encryption_key),
                 pseudonym_key=secrets.pseudonym_key,
             )
         except (EventsourcingError, psycopg.Error) as error:
@@ -121,4 +246,33 @@ def build_relay(settings: Settings, cases: ComplaintCases, identity: str | None 
         standby_retry=settings.relay_standby_retry,
         takeover_wait=settings.relay_takeover_wait,
         quarantine=PostgresQuarantine(settings.postgres_dsn),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRecords:
+    """What the HTTP API keeps of its own: answers to repeated requests, the commands it
+    issued and their outcomes; ``db`` is the read models' pool (None when embedded)."""
+
+    db: Database | None
+    idempotency: IdempotencyStore
+    issued: IssuedCommands
+    results: CommandResults
+
+
+def build_api_records(settings: Settings) -> ApiRecords:
+    """The API's records in PostgreSQL, or in the process for the embedded store."""
+    if settings.store == "postgres":
+        db = Database(settings.postgres_dsn)
+        return ApiRecords(
+            db=db,
+            idempotency=PostgresIdempotencyStore(db),
+            issued=PostgresIssuedCommands(db),
+            results=PostgresCommandResults(settings.postgres_dsn),
+        )
+    return ApiRecords(
+        db=None,
+        idempotency=InMemoryIdempotencyStore(),
+        issued=InMemoryIssuedCommands(),
+        results=InMemoryCommandResults(),
     )

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.bootstrap import build_cases
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase

@@ -8,7 +8,6 @@ cost more than filing them. One query per batch answers for all of them.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresAggregateRecorder
@@ -18,16 +17,32 @@ from psycopg.sql import SQL, Identifier
 _SQLITE_CHUNK = 500  # bound parameters per statement
 
 
-def existing_ids(recorder: Any, ids: Collection[UUID]) -> set[UUID]:
-    """The ids among ``ids`` that have at least one stored event."""
-    if not ids:
-        return set()
-    if isinstance(recorder, PostgresAggregateRecorder):
+class PostgresAggregateExistence:
+    """One ``= ANY`` query for the whole batch."""
+
+    def __init__(self, recorder: PostgresAggregateRecorder) -> None:
+        self._recorder = recorder
+
+    def existing(self, ids: Collection[UUID]) -> set[UUID]:
+        if not ids:
+            return set()
+        recorder = self._recorder
         statement = SQL("SELECT DISTINCT originator_id FROM {} WHERE originator_id = ANY(%s)")
         with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
             cursor.execute(statement.format(Identifier(recorder.events_table_name)), [list(ids)])
             return {row["originator_id"] for row in cursor.fetchall()}
-    if isinstance(recorder, SQLiteAggregateRecorder):
+
+
+class SQLiteAggregateExistence:
+    """One ``IN`` query per few hundred ids (SQLite's bound on parameters)."""
+
+    def __init__(self, recorder: SQLiteAggregateRecorder) -> None:
+        self._recorder = recorder
+
+    def existing(self, ids: Collection[UUID]) -> set[UUID]:
+        if not ids:
+            return set()
+        recorder = self._recorder
         found: set[UUID] = set()
         wanted = [i.hex for i in ids]  # how the SQLite recorder stores ids
         with recorder.datastore.transaction(commit=False) as cursor:
@@ -40,5 +55,3 @@ def existing_ids(recorder: Any, ids: Collection[UUID]) -> set[UUID]:
                 )
                 found.update(UUID(str(row[0])) for row in cursor.fetchall())
         return found
-    # Any other recorder (the in-memory one of unit tests): one question per id.
-    return {i for i in ids if recorder.select_events(i, limit=1)}

@@ -11,25 +11,11 @@ refusal) and gives the same answer.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Protocol
+from contextlib import contextmanager
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
-
-
-class CaseLocks(Protocol):
-    def hold(self, case_ids: Collection[UUID]) -> AbstractContextManager[None]: ...
-
-
-def locks_for(recorder: object) -> CaseLocks:
-    """Advisory locks on PostgreSQL; in one process (SQLite, in memory) a plain lock."""
-    datastore = getattr(recorder, "datastore", None)
-    if isinstance(recorder, PostgresRecorder) and isinstance(datastore, PostgresDatastore):
-        return PostgresCaseLocks(datastore)
-    return ProcessCaseLocks()
+from eventsourcing.postgres import PostgresDatastore
 
 
 def lock_key(case_id: UUID) -> int:
@@ -59,13 +45,3 @@ class PostgresCaseLocks:
             finally:
                 conn.execute("SELECT pg_advisory_unlock_all()")
                 conn.commit()
-
-
-class ProcessCaseLocks:
-    """One lock for the process: its deciders take turns."""
-
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-
-    def hold(self, case_ids: Collection[UUID]) -> AbstractContextManager[None]:
-        return self._lock if case_ids else nullcontext()  # type: ignore[return-value]

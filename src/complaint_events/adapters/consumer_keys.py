@@ -16,19 +16,12 @@ from datetime import datetime
 from typing import Any, Final
 
 import psycopg
-from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteRecorder
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.types.json import Jsonb
 
-from complaint_events.adapters.secrets_file import load_secrets
-from complaint_events.application.personal_data import (
-    ConsumerKeys,
-    Erasure,
-    InMemoryConsumerKeys,
-    new_key,
-)
-from complaint_events.application.secrets import unwrap_key, wrap_key
-from complaint_events.settings import Settings
+from complaint_events.application.ports import Erasure
+from complaint_events.application.secrets import new_key, unwrap_key, wrap_key
 
 _POSTGRES_TABLES: Final = (
     (
@@ -68,30 +61,6 @@ _SQLITE_INSERT_KEY: Final = (
     " ON CONFLICT (consumer_id) DO UPDATE SET key = EXCLUDED.key,"
     " created_at = EXCLUDED.created_at, erased_at = NULL WHERE consumer_keys.key IS NULL"
 )
-
-
-def keys_for(recorder: object, key_encryption_key: bytes | None = None) -> ConsumerKeys:
-    """The key store that lives beside ``recorder``'s events.
-
-    Without ``key_encryption_key``, the one the environment's settings name."""
-    datastore = getattr(recorder, "datastore", None)
-    if isinstance(recorder, PostgresRecorder) and isinstance(datastore, PostgresDatastore):
-        return PostgresConsumerKeys(datastore, key_encryption_key or _configured())
-    if isinstance(recorder, SQLiteRecorder) and isinstance(datastore, SQLiteDatastore):
-        return SQLiteConsumerKeys(datastore, key_encryption_key or _configured())
-    return InMemoryConsumerKeys()
-
-
-def pseudonym_key_for(recorder: object) -> bytes | None:
-    """The pseudonym key the environment's settings name, for a store on disk or a
-    server (shared by processes); None for the in-memory store of unit tests."""
-    if isinstance(recorder, PostgresRecorder | SQLiteRecorder):
-        return load_secrets(Settings()).pseudonym_key
-    return None
-
-
-def _configured() -> bytes:
-    return load_secrets(Settings()).key_encryption_key
 
 
 class PostgresConsumerKeys:

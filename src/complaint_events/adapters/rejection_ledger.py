@@ -12,40 +12,13 @@ crash between the two leaves the refusal unnoted, to be decided again.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from typing import Protocol
 from uuid import UUID
 
 import psycopg
-from eventsourcing.postgres import PostgresDatastore, PostgresRecorder
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteRecorder
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
 
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A command the domain refused: the reason the caller was given, and its code."""
-
-    command_id: str
-    case_id: UUID
-    reason: str
-    code: str
-
-
-class RejectionLedger(Protocol):
-    def find(self, command_ids: Collection[str]) -> dict[str, Refusal]: ...
-
-    def record(self, refusals: Sequence[Refusal]) -> None: ...
-
-
-def ledger_for(recorder: object) -> RejectionLedger:
-    """The ledger that lives beside ``recorder``'s events."""
-    datastore = getattr(recorder, "datastore", None)
-    if isinstance(recorder, PostgresRecorder) and isinstance(datastore, PostgresDatastore):
-        return PostgresRejectionLedger(datastore)
-    if isinstance(recorder, SQLiteRecorder) and isinstance(datastore, SQLiteDatastore):
-        return SQLiteRejectionLedger(datastore)
-    return InMemoryRejectionLedger()
-
+from complaint_events.application.ports import Refusal
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS command_rejections ("
@@ -121,17 +94,3 @@ class SQLiteRejectionLedger:
                 "VALUES (?, ?, ?, ?)",
                 [(r.command_id, str(r.case_id), r.reason, r.code) for r in refusals],
             )
-
-
-class InMemoryRejectionLedger:
-    """Refusals in a dict (the in-memory store of unit tests)."""
-
-    def __init__(self) -> None:
-        self._refusals: dict[str, Refusal] = {}
-
-    def find(self, command_ids: Collection[str]) -> dict[str, Refusal]:
-        return {c: self._refusals[c] for c in command_ids if c in self._refusals}
-
-    def record(self, refusals: Sequence[Refusal]) -> None:
-        for refusal in refusals:
-            self._refusals.setdefault(refusal.command_id, refusal)

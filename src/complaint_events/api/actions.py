@@ -25,7 +25,8 @@ from complaint_events.api.bus import Bus, BusUnavailableError
 from complaint_events.api.idempotency import ClaimKind, IdempotencyStore, request_hash
 from complaint_events.api.issued_commands import IssuedCommand, IssuedCommands
 from complaint_events.api.problems import answers, unprocessable
-from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.clock import Clock
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandPayload
 from complaint_events.domain.case import ComplaintCase

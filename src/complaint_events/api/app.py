@@ -1,4 +1,7 @@
-"""The HTTP API's composition root: ``create_app(settings)`` wires every adapter once.
+"""The HTTP API: ``create_app(settings)`` wires the routes to adapters built once.
+
+The adapters come from the composition root (:mod:`complaint_events.bootstrap`),
+which chooses them for the configured store.
 
 ``app.state`` holds what the routes depend on (see :mod:`complaint_events.api.deps`):
 ``settings``, ``clock``, ``tokens`` (:class:`TokenRegistry`), ``bus`` (Kafka),
@@ -18,16 +21,9 @@ from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
 from complaint_events import __version__
-from complaint_events.adapters.command_results import (
-    InMemoryCommandResults,
-    PostgresCommandResults,
-)
 from complaint_events.api.auth import TokenRegistry
 from complaint_events.api.body_limit import BodyLimit
 from complaint_events.api.bus import Bus, KafkaBus
-from complaint_events.api.database import Database
-from complaint_events.api.idempotency import InMemoryIdempotencyStore, PostgresIdempotencyStore
-from complaint_events.api.issued_commands import InMemoryIssuedCommands, PostgresIssuedCommands
 from complaint_events.api.problems import answers
 from complaint_events.api.routes_command_status import router as command_status_router
 from complaint_events.api.routes_handler_actions import router as handler_actions_router
@@ -36,7 +32,7 @@ from complaint_events.api.routes_party_actions import router as party_actions_ro
 from complaint_events.api.routes_queries import router as queries_router
 from complaint_events.api.routes_suggestions import router as suggestions_router
 from complaint_events.api.strict_query import strict_query
-from complaint_events.bootstrap import build_cases
+from complaint_events.bootstrap import build_api_records, build_cases
 from complaint_events.clock import Clock, clock_from_spec
 from complaint_events.settings import Settings
 
@@ -91,17 +87,11 @@ def create_app(
     )
     app.state.bus = bus or KafkaBus(settings)
     app.state.cases = build_cases(settings)
-    if settings.store == "postgres":
-        db = Database(settings.postgres_dsn)
-        app.state.db = db
-        app.state.idempotency = PostgresIdempotencyStore(db)
-        app.state.issued = PostgresIssuedCommands(db)
-        app.state.results = PostgresCommandResults(settings.postgres_dsn)
-    else:
-        app.state.db = None
-        app.state.idempotency = InMemoryIdempotencyStore()
-        app.state.issued = InMemoryIssuedCommands()
-        app.state.results = InMemoryCommandResults()
+    records = build_api_records(settings)
+    app.state.db = records.db
+    app.state.idempotency = records.idempotency
+    app.state.issued = records.issued
+    app.state.results = records.results
 
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
 

@@ -45,8 +45,8 @@ from complaint_events.api.visibility import (
     may_read_case,
     texts_opened,
 )
-from complaint_events.application.cases import CaseNotFoundError
 from complaint_events.application.personal_data import open_contact
+from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.contracts.bounds import CalendarDate, Timestamp
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import Channel

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from complaint_events.api.auth import Principal, Role
-from complaint_events.application.personal_data import ConsumerKeys, open_text
+from complaint_events.application.personal_data import open_text
+from complaint_events.application.ports import ConsumerKeys
 from complaint_events.contracts.events import SEALED_TEXTS, is_sealed
 from complaint_events.domain.complaint import Contact
 from complaint_events.domain.masking import (

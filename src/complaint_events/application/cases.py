@@ -3,18 +3,25 @@
 An eventsourcing ``Application`` whose persistence (SQLite or PostgreSQL) is
 chosen by configuration. ``save()`` is the only write; filing many complaints
 is one ``save()`` of many aggregates, so one database transaction.
+
+This is the facade its callers use; the work is done by one module a concern:
+:mod:`~complaint_events.application.filing` (new cases and duplicates),
+:mod:`~complaint_events.application.command_ledger` (each command id answered
+once), :mod:`~complaint_events.application.hash_chaining` (every save sealed
+into the cases' hash chains). What lives beside the events (consumers' keys,
+refusals, locks) comes in through :mod:`~complaint_events.application.ports`,
+built by the composition root (:mod:`complaint_events.bootstrap`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import takewhile
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
@@ -26,107 +33,36 @@ from eventsourcing.persistence import (
     Recording,
     StoredEvent,
 )
+from eventsourcing.popo import POPOFactory
 
-from complaint_events.adapters.aggregate_existence import existing_ids
-from complaint_events.adapters.case_locks import locks_for
-from complaint_events.adapters.consumer_keys import keys_for, pseudonym_key_for
-from complaint_events.adapters.rejection_ledger import Refusal, ledger_for
-from complaint_events.adapters.stored_events import stored_events_of
-from complaint_events.application.hash_chaining import ChainHeads, seal_events
-from complaint_events.application.personal_data import (
-    ConsumerKeys,
-    open_contact,
-    open_text,
-    open_text_with,
-    seal_contact,
-    seal_text,
+from complaint_events.application.command_ledger import (
+    AppliedEvents,
+    CaseCommand,
+    CaseEvent,
+    CaseReader,
+    CommandLedger,
+    CommandOutcome,
+    noting_commands,
+    replayed,
 )
-from complaint_events.application.secrets import identity_digest, new_secret
+from complaint_events.application.filing import FilingOutcome, SealedIdentities, file_batch
+from complaint_events.application.hash_chaining import CaseChains
+from complaint_events.application.in_process_ports import in_memory_ports
+from complaint_events.application.personal_data import open_contact, open_text, seal_text
+from complaint_events.application.ports import PortsFor
+from complaint_events.application.refusals import CaseNotFoundError
+from complaint_events.application.secrets import new_secret
 from complaint_events.application.transcodings import DateAsISO
 from complaint_events.application.upcasting import FiledUpcaster, UpcastingMapper
-from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact, order_problem_key
 from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.domain.errors import ComplaintError, ReferenceTakenError
-from complaint_events.domain.identity import normalised_email, normalised_phone
 from complaint_events.domain.masking import ConsumerContact, KnownDetailsRedactor
-from complaint_events.domain.problem_index import (
-    IndexedCase,
-    OrderProblemIndex,
-    ProblemIndex,
-    case_id_for,
-)
-from complaint_events.domain.rules.triage import shows_distress
+from complaint_events.domain.problem_index import OrderProblemIndex
 from complaint_events.domain.values import ProblemCategory
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-CaseEvent = DomainEventProtocol[UUID]
-
-
-class CaseNotFoundError(LookupError):
-    """No case has that id."""
-
-    def __init__(self, case_id: UUID) -> None:
-        super().__init__(f"no complaint case with id {case_id}")
-        self.case_id = case_id
-
-
-class RefusedBeforeError(Exception):
-    """A command refused before, delivered again: the answer it was given the first time."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.reason)
-        self.code = refusal.code
-
-
-def rejection_code(error: Exception) -> str:
-    """The machine-readable code of the reason a command was refused."""
-    if isinstance(error, ComplaintError | RefusedBeforeError):
-        return error.code
-    if isinstance(error, CaseNotFoundError):
-        return "case_not_found"
-    return "invalid_command"
-
-
-@dataclass(frozen=True, slots=True)
-class FilingOutcome:
-    """What filing one complaint did: opened a case, or found it was a duplicate."""
-
-    case_id: UUID
-    opened: bool
-    matched_on: str | None = None
-    """For a duplicate, what matched (docs/channels.md): ``channel_ref`` (the same message
-    again), ``problem`` (same consumer id, order and problem), ``phone`` or ``email``
-    (same order and problem, the same person's phone number or e-mail address)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CaseCommand:
-    """One identified command for one case: ``apply`` calls a ``ComplaintCase`` method."""
-
-    command_id: str
-    case_id: UUID
-    apply: Callable[[ComplaintCase], object]
-
-
-@dataclass(frozen=True, slots=True)
-class CommandOutcome:
-    """What one command did: the events it recorded, or the domain error that refused it.
-
-    ``repeated`` is true when the command id had already been applied: its
-    events are the ones recorded the first time, and nothing new was recorded.
-    """
-
-    command_id: str
-    case_id: UUID
-    events: tuple[CaseEvent, ...] = ()
-    error: Exception | None = None
-    repeated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,51 +71,6 @@ class ActionOutcome:
 
     case_id: UUID
     events: tuple[CaseEvent, ...]
-
-
-IDENTITY_RECORD_MAX = 16  # keyed hashes one sealed record may hold: one per kind, and some
-IDENTITY_KINDS = ("consumer", "phone", "email")
-"""What a submission is known by, in the order a match is named by: ``consumer`` is
-named ``problem`` (the rule as it was before phones and addresses were compared)."""
-
-
-def identities_of(details: ComplaintDetails, pseudonym_key: bytes) -> frozenset[str]:
-    """Keyed hashes of who filed the complaint: their consumer id, phone number and
-    e-mail address, each normalised first (a contact already sealed adds nothing)."""
-    found = {identity_digest(pseudonym_key, "consumer", details.consumer_id)}
-    if isinstance(details.contact, Contact):
-        phone = normalised_phone(details.contact.phone)
-        email = normalised_email(details.contact.email)
-        if phone is not None:
-            found.add(identity_digest(pseudonym_key, "phone", phone))
-        if email is not None:
-            found.add(identity_digest(pseudonym_key, "email", email))
-    return frozenset(found)
-
-
-def matched_on(shared: Iterable[str]) -> str | None:
-    """How a match on these shared identities is named; None when none is shared."""
-    kinds = {s.partition(":")[0] for s in shared}
-    for kind in IDENTITY_KINDS:
-        if kind in kinds:
-            return "problem" if kind == "consumer" else kind
-    return None
-
-
-def sealed(details: ComplaintDetails, key: bytes) -> ComplaintDetails:
-    """The complaint with its contact and description sealed under the consumer's key.
-
-    Whether the description reads as distressed is judged first, on the clear
-    text, and travels as a fact: no reader needs the text for it again."""
-    if isinstance(details.contact, Contact):
-        details = replace(details, contact=seal_contact(details.contact, details.consumer_id, key))
-    if isinstance(details.description, str):
-        details = replace(
-            details,
-            description=seal_text(details.description, details.consumer_id, key),
-            distress=shows_distress(details.description),
-        )
-    return details
 
 
 class ComplaintCases(Application[UUID]):
@@ -194,26 +85,43 @@ class ComplaintCases(Application[UUID]):
         *,
         policy: DeadlinePolicy | None = None,
         duplicate_window: timedelta = timedelta(days=30),
-        keys: ConsumerKeys | None = None,
-        key_encryption_key: bytes | None = None,
+        ports: PortsFor | None = None,
         pseudonym_key: bytes | None = None,
     ) -> None:
+        """``ports`` builds what lives beside the events (:mod:`complaint_events.bootstrap`
+        chooses it for the store); only the in-memory store may go without."""
         super().__init__(env)
+        if ports is None and not isinstance(self.factory, POPOFactory):
+            self.close()
+            raise ValueError(
+                "a case store on disk or on a server needs the ports that live beside its "
+                "events: open it through complaint_events.bootstrap"
+            )
         self.policy = policy or DeadlinePolicy()
+        beside = (ports or in_memory_ports)(self.recorder)
         # Consumers' keys live beside the events (same database or SQLite file),
         # wrapped by a key-encryption key that does not.
-        self.keys = keys if keys is not None else keys_for(self.recorder, key_encryption_key)
+        self.keys = beside.keys
         # Phone numbers and addresses are compared as keyed hashes (docs/channels.md): every
         # process of an installation must use the same pseudonym key. A store of its own
         # (in memory) may use a key of its own.
-        self.pseudonym_key = pseudonym_key or pseudonym_key_for(self.recorder) or new_secret()
+        self.pseudonym_key = pseudonym_key or new_secret()
         # Every read of the store upcasts old events; sealing them needs the keys.
         self.mapper.upcaster = FiledUpcaster(self.keys)
         # Refused commands, so a redelivery is given the same answer (no event records them).
-        self.rejections = ledger_for(self.recorder)
-        self.case_locks = locks_for(self.recorder)
+        self.rejections = beside.rejections
+        self.case_locks = beside.locks
         self.duplicate_window = duplicate_window
-        self._chain_heads = ChainHeads()
+        self._existence = beside.existence
+        self._stored_events = beside.stored_events
+        self._chains = CaseChains(self._stored_before)
+        self._commands = CommandLedger(
+            rejections=self.rejections,
+            locks=self.case_locks,
+            read_cases=self._read_for_commands,
+            save=lambda changed: self.save(*changed),
+            max_retries=self.MAX_CONFLICT_RETRIES,
+        )
 
     mapper: UpcastingMapper
 
@@ -245,26 +153,13 @@ class ComplaintCases(Application[UUID]):
         writer of the same case makes the insert fail as before, so a chain
         never forks.
         """
-        heads: dict[UUID, tuple[int, str]] = {}
-        for obj in objs:
-            if isinstance(obj, ComplaintCase) and obj.pending_events:
-                pending = obj.pending_events
-                previous = self._hash_before(obj.id, pending[0].originator_version)
-                heads[obj.id] = (pending[-1].originator_version, seal_events(pending, previous))
+        heads = self._chains.seal(objs)
         recordings = super().save(*objs, **kwargs)
-        self._chain_heads.remember(heads)
+        self._chains.saved(heads)
         return recordings
 
-    def _hash_before(self, case_id: UUID, version: int) -> str:
-        """The hash of the case's stored event just before ``version`` (genesis for 1)."""
-        known = self._chain_heads.get(case_id, version - 1)
-        if known is not None:
-            return known
-        for stored in self.repository.event_store.get(case_id, lte=version - 1, desc=True, limit=1):
-            found = getattr(stored, "meta", {}).get("hash")
-            if isinstance(found, str):
-                return found
-        return GENESIS_HASH  # the event before was stored unchained: a chain starts here
+    def _stored_before(self, case_id: UUID, version: int) -> Iterable[object]:
+        return self.repository.event_store.get(case_id, lte=version, desc=True, limit=1)
 
     # ------------------------------------------------------------------ filing
 
@@ -291,164 +186,22 @@ class ComplaintCases(Application[UUID]):
         return self._file_batch(batch)
 
     def _file_batch(self, batch: Sequence[tuple[ComplaintDetails, Acting]]) -> list[FilingOutcome]:
-        # Most complaints open new cases: learn in one query which ids exist at all,
-        # and mark the others as missing without reading them one by one.
-        candidates = (
-            {case_id_for(d.channel_key) for d, _ in batch}
-            | {ProblemIndex.create_id(d.problem_key) for d, _ in batch}
-            | {OrderProblemIndex.create_id(d.order_problem_key) for d, _ in batch}
+        outcomes, changed = file_batch(
+            batch,
+            read=self._stored_aggregate,
+            existence=self._existence,
+            keys=self.keys,
+            pseudonym_key=self.pseudonym_key,
+            policy=self.policy,
+            window=self.duplicate_window,
         )
-        # The contact and the description are sealed before the case sees them: no
-        # event, envelope, hash or read model ever holds them in clear. One key
-        # lookup for the batch.
-        keys = self.keys.get_or_create_many({d.consumer_id for d, _ in batch})
-        filing = _Batch(missing=candidates - existing_ids(self.recorder, candidates), keys=keys)
-        outcomes: list[FilingOutcome] = []
-        for details, by in batch:
-            # Who filed it, as keyed hashes, taken while the contact is still in clear.
-            identities = identities_of(details, self.pseudonym_key)
-            sealed_details = sealed(details, keys[details.consumer_id])
-            outcomes.append(self._file_one(sealed_details, identities, by, filing))
-        changed = [
-            a
-            for a in (*filing.cases.values(), *filing.indexes.values(), *filing.orders.values())
-            if a is not None and a.pending_events
-        ]
         if changed:
             self.save(*changed)
         return outcomes
 
-    def _file_one(
-        self,
-        details: ComplaintDetails,
-        identities: frozenset[str],
-        by: Acting,
-        batch: _Batch,
-    ) -> FilingOutcome:
-        case_id = case_id_for(details.channel_key)
-        filed = self._cached(batch.cases, case_id, ComplaintCase, batch.missing)
-        if filed is not None:
-            if (filed.consumer_id, filed.order_id) != (details.consumer_id, details.order_id):
-                # Not the same complaint sent again: a reference reused by another
-                # complaint is refused with why, never taken as a resubmission.
-                raise ReferenceTakenError(
-                    f"channel reference {details.channel.value}:{details.channel_ref} already "
-                    f"names case {case_id} of another consumer or order"
-                )
-            return FilingOutcome(case_id, opened=False, matched_on="channel_ref")
-        index_id = ProblemIndex.create_id(details.problem_key)
-        index = self._cached(batch.indexes, index_id, ProblemIndex, batch.missing)
-        order_index_id = OrderProblemIndex.create_id(details.order_problem_key)
-        order_index = self._cached(batch.orders, order_index_id, OrderProblemIndex, batch.missing)
-        found = self._duplicate_of(identities, by, index, order_index, batch)
-        if found is not None:
-            existing, how = found
-            if not any(
-                d["channel_ref"] == details.channel_ref and d["channel"] == details.channel.value
-                for d in existing.duplicates
-            ):
-                existing.record_duplicate(
-                    channel=details.channel,
-                    channel_ref=details.channel_ref,
-                    matched_on=how,
-                    by=by,
-                )
-            if order_index is not None:
-                self._learn(order_index, existing, identities, by, batch)
-            return FilingOutcome(existing.id, opened=False, matched_on=how)
-        case = ComplaintCase.file(details, by, self.policy)
-        batch.cases[case_id] = case
-        if index is None:
-            batch.indexes[index_id] = ProblemIndex(
-                problem_key=details.problem_key, case_id=case_id, filed_at=by.at, timestamp=by.at
-            )
-        else:
-            index.point_to(case_id=case_id, filed_at=by.at, timestamp=by.at)
-        record = _sealed_identities(
-            identities, details.consumer_id, batch.keys[details.consumer_id]
-        )
-        if order_index is None:
-            batch.orders[order_index_id] = OrderProblemIndex(
-                order_problem_key=details.order_problem_key,
-                case_id=case_id,
-                filed_at=by.at,
-                identities=record,
-                timestamp=by.at,
-            )
-        else:
-            order_index.index_case(case_id, by.at, record, by.at)
-        return FilingOutcome(case_id, opened=True)
-
-    def _duplicate_of(
-        self,
-        identities: frozenset[str],
-        by: Acting,
-        index: ProblemIndex | None,
-        order_index: OrderProblemIndex | None,
-        batch: _Batch,
-    ) -> tuple[ComplaintCase, str] | None:
-        """The case this submission repeats, and what matched (docs/channels.md).
-
-        Same consumer id, order and problem within the window (the problem index);
-        else same order and problem within the window and the same person by a
-        keyed hash of their consumer id, phone number or e-mail address (the
-        order problem index), the first such case filed.
-        """
-        if index is not None and index.covers(by.at, self.duplicate_window):
-            existing = self._cached(batch.cases, index.case_id, ComplaintCase, batch.missing)
-            if existing is not None:
-                return existing, "problem"
-        if order_index is None:
-            return None
-        for indexed in order_index.covering(by.at, self.duplicate_window):
-            how = matched_on(identities & self._known(indexed, batch))
-            if how is None:
-                continue
-            existing = self._cached(batch.cases, indexed.case_id, ComplaintCase, batch.missing)
-            if existing is not None:
-                return existing, how
-        return None
-
-    def _learn(
-        self,
-        order_index: OrderProblemIndex,
-        existing: ComplaintCase,
-        identities: frozenset[str],
-        by: Acting,
-        batch: _Batch,
-    ) -> None:
-        """A duplicate by another contact of the case's consumer: the case is found by that
-        contact too from now on (an e-mail, then the web form, then a call finds one case).
-        Sealed under the key of the case's consumer, like the case's own contact."""
-        entry = next((c for c in order_index.cases if c.case_id == existing.id), None)
-        if entry is None or not order_index.can_learn(existing.id):
-            return
-        new = identities - self._known(entry, batch)
-        key = batch.key(existing.consumer_id, self.keys)
-        if new and key is not None:
-            order_index.learn(
-                existing.id, _sealed_identities(new, existing.consumer_id, key), by.at
-            )
-
-    def _known(self, indexed: IndexedCase, batch: _Batch) -> frozenset[str]:
-        """The identities a case's entry holds, opened (none once its consumer was erased)."""
-        known: set[str] = set()
-        for record in indexed.identities:
-            known |= batch.opened(record, self.keys)
-        return frozenset(known)
-
-    def _cached(
-        self, cache: dict[UUID, Any], aggregate_id: UUID, kind: type[T], missing: set[UUID]
-    ) -> T | None:
-        if aggregate_id not in cache and aggregate_id in missing:
-            return None  # known not to exist (yet): nothing to read
-        if aggregate_id not in cache:
-            try:
-                cache[aggregate_id] = self.repository.get(aggregate_id)
-            except AggregateNotFoundError:
-                cache[aggregate_id] = None
-        found = cache[aggregate_id]
-        return found if isinstance(found, kind) else None
+    def _stored_aggregate(self, aggregate_id: UUID) -> object:
+        found: object = self.repository.get(aggregate_id)
+        return found
 
     # ---------------------------------------------------------------- commands
 
@@ -514,51 +267,29 @@ class ComplaintCases(Application[UUID]):
         the domain records no event and does not disturb the others; its
         refusal is noted in the rejection ledger, so a redelivery gets the same
         answer even if the case has moved on since. On a write conflict with a
-        concurrent writer the whole batch is retried against the new state.
+        concurrent writer the whole batch is retried against the new state
+        (:mod:`complaint_events.application.command_ledger`).
         """
-        by_case: dict[UUID, list[CaseCommand]] = {}
-        for command in commands:
-            by_case.setdefault(command.case_id, []).append(command)
-        # One decider at a time per case, across processes: two processors deciding the
-        # same command (a rebalance, a redelivery) must give its callers the same answer.
-        with self.case_locks.hold(by_case.keys()):
-            return self._decide(commands, by_case)
+        return self._commands.apply(commands)
 
-    def _decide(
-        self, commands: Sequence[CaseCommand], by_case: dict[UUID, list[CaseCommand]]
-    ) -> list[CommandOutcome]:
-        refused_before = self.rejections.find({c.command_id for c in commands})
-        for attempt in range(self.MAX_CONFLICT_RETRIES + 1):
-            outcomes: dict[str, CommandOutcome] = {}
-            changed: list[ComplaintCase] = []
-            histories = self._histories(list(by_case))
+    def _read_for_commands(self, case_ids: list[UUID]) -> CaseReader:
+        """The cases a batch of commands is for, read together where the store can."""
+        histories = self._histories(case_ids)
+        if histories is not None:
+            self._chains.note_read(histories)  # only writers chain: readers skip this
+
+        def read(case_id: UUID, applied: AppliedEvents) -> ComplaintCase:
             if histories is not None:
-                self._note_chain_heads(histories)  # only writers chain: readers skip this
-            for case_id, case_commands in by_case.items():
-                history = None if histories is None else histories.get(case_id, [])
-                case, case_outcomes = self._apply_to_case(
-                    case_id, case_commands, refused_before, history
-                )
-                outcomes.update(case_outcomes)
-                if case is not None and case.pending_events:
-                    changed.append(case)
+                return replayed(case_id, histories.get(case_id, []), applied)
             try:
-                if changed:
-                    self.save(*changed)
-            except IntegrityError:
-                if attempt == self.MAX_CONFLICT_RETRIES:
-                    raise
-                log.info("cases changed concurrently, retrying %d commands", len(commands))
-                continue
-            self.rejections.record(
-                [
-                    Refusal(o.command_id, o.case_id, str(o.error), rejection_code(o.error))
-                    for o in outcomes.values()
-                    if o.error is not None and not isinstance(o.error, RefusedBeforeError)
-                ]
-            )
-            return [outcomes[c.command_id] for c in commands]
-        raise AssertionError("unreachable")  # pragma: no cover
+                case: object = self.repository.get(case_id, projector_func=noting_commands(applied))
+            except AggregateNotFoundError:
+                raise CaseNotFoundError(case_id) from None
+            if not isinstance(case, ComplaintCase):
+                raise CaseNotFoundError(case_id)
+            return case
+
+        return read
 
     def _histories(self, case_ids: list[UUID]) -> dict[UUID, list[CaseEvent]] | None:
         """The stored events of many cases, read in one query per thousand.
@@ -570,111 +301,10 @@ class ComplaintCases(Application[UUID]):
             return None
         histories: dict[UUID, list[CaseEvent]] = {}
         for start in range(0, len(case_ids), _READ_CHUNK):
-            found = stored_events_of(self.recorder, case_ids[start : start + _READ_CHUNK])
+            found = self._stored_events.stored_events_of(case_ids[start : start + _READ_CHUNK])
             for case_id, stored in found.items():
                 histories[case_id] = [self.mapper.to_domain_event(e) for e in stored]
         return histories
-
-    def _note_chain_heads(self, histories: dict[UUID, list[CaseEvent]]) -> None:
-        """Each history ends where the case's chain continues: saving after it needs no
-        second read to find the hash to chain to."""
-        self._chain_heads.remember(
-            {
-                case_id: (events[-1].originator_version, found_hash)
-                for case_id, events in histories.items()
-                if isinstance(found_hash := getattr(events[-1], "meta", {}).get("hash"), str)
-            }
-        )
-
-    def _apply_to_case(
-        self,
-        case_id: UUID,
-        commands: Sequence[CaseCommand],
-        refused_before: dict[str, Refusal],
-        history: list[CaseEvent] | None = None,
-    ) -> tuple[ComplaintCase | None, dict[str, CommandOutcome]]:
-        refused: dict[str, Exception] = {
-            c.command_id: RefusedBeforeError(refused_before[c.command_id])
-            for c in commands
-            if c.command_id in refused_before
-        }
-        while True:  # at most len(commands) + 1 passes: each retry refuses one more command
-            applied: dict[str, list[CaseEvent]] = {}
-            try:
-                case = self._get_noting_commands(case_id, applied, history)
-            except CaseNotFoundError as missing:
-                return None, {
-                    c.command_id: CommandOutcome(
-                        c.command_id, case_id, error=refused.get(c.command_id, missing)
-                    )
-                    for c in commands
-                }
-            outcomes: dict[str, CommandOutcome] = {}
-            failed = False
-            for command in commands:
-                if command.command_id in applied:  # the stored events are the last word
-                    outcomes[command.command_id] = CommandOutcome(
-                        command.command_id,
-                        case_id,
-                        events=tuple(applied[command.command_id]),
-                        repeated=True,
-                    )
-                elif command.command_id in refused:
-                    outcomes[command.command_id] = CommandOutcome(
-                        command.command_id, case_id, error=refused[command.command_id]
-                    )
-                else:
-                    before = len(case.pending_events)
-                    try:
-                        command.apply(case)
-                    except (ComplaintError, ValueError) as error:
-                        # The aggregate may hold part of a compound change: start again
-                        # from the stored case without this command.
-                        refused[command.command_id] = error
-                        failed = True
-                        break
-                    events = tuple(case.pending_events[before:])
-                    applied[command.command_id] = list(events)
-                    outcomes[command.command_id] = CommandOutcome(
-                        command.command_id, case_id, events=events
-                    )
-            if not failed:
-                return case, outcomes
-
-    def _get_noting_commands(
-        self,
-        case_id: UUID,
-        applied: dict[str, list[CaseEvent]],
-        history: list[CaseEvent] | None = None,
-    ) -> ComplaintCase:
-        """The case, noting which command ids (causation ids) its stored events answer.
-
-        Replayed from ``history`` when the caller read the stored events already.
-        """
-
-        def project(
-            aggregate: ComplaintCase | None, events: Iterable[CaseEvent]
-        ) -> ComplaintCase | None:
-            for stored in events:
-                meta = getattr(stored, "meta", None)
-                causation = meta.get("causation_id") if isinstance(meta, Mapping) else None
-                if causation:
-                    applied.setdefault(causation, []).append(stored)
-                aggregate = stored.mutate(aggregate)  # type: ignore[attr-defined]
-            return aggregate
-
-        if history is not None:
-            replayed = project(None, history)
-            if not isinstance(replayed, ComplaintCase):
-                raise CaseNotFoundError(case_id)
-            return replayed
-        try:
-            case: object = self.repository.get(case_id, projector_func=project)
-        except AggregateNotFoundError:
-            raise CaseNotFoundError(case_id) from None
-        if not isinstance(case, ComplaintCase):
-            raise CaseNotFoundError(case_id)
-        return case
 
     # ----------------------------------------------------------------- reading
 
@@ -693,7 +323,7 @@ class ComplaintCases(Application[UUID]):
         if not isinstance(index, OrderProblemIndex):
             return frozenset()
         entry = next((c for c in index.cases if c.case_id == case.id), None)
-        return frozenset() if entry is None else self._known(entry, _Batch(missing=set()))
+        return frozenset() if entry is None else SealedIdentities(self.keys).known(entry)
 
     def sealed_text(self, text: str, consumer_id: str) -> dict[str, str]:
         """``text`` sealed under the consumer's key (made now if they have none)."""
@@ -764,43 +394,3 @@ class ComplaintCases(Application[UUID]):
 
 _FILED_TOPIC = f"{ComplaintCase.__module__}:ComplaintCase.ComplaintFiled"
 _READ_CHUNK = 1000  # aggregates whose events one query reads
-
-
-def _sealed_identities(identities: frozenset[str], consumer_id: str, key: bytes) -> dict[str, str]:
-    """Keyed hashes of who filed a case, sealed under its consumer's key (docs/privacy.md)."""
-    return seal_text(json.dumps(sorted(identities)), consumer_id, key).to_record()
-
-
-@dataclass
-class _Batch:
-    """What filing one batch has read and changed so far: every complaint of the batch
-    sees the ones before it (a duplicate inside one batch opens no second case)."""
-
-    missing: set[UUID]
-    keys: dict[str, bytes] = field(default_factory=dict)
-    cases: dict[UUID, ComplaintCase | None] = field(default_factory=dict)
-    indexes: dict[UUID, ProblemIndex | None] = field(default_factory=dict)
-    orders: dict[UUID, OrderProblemIndex | None] = field(default_factory=dict)
-    _other_keys: dict[str, bytes | None] = field(default_factory=dict)
-    _opened: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
-
-    def key(self, consumer_id: str, keys: ConsumerKeys) -> bytes | None:
-        """The consumer's key, read once a batch (None once erased)."""
-        if consumer_id in self.keys:
-            return self.keys[consumer_id]
-        if consumer_id not in self._other_keys:
-            self._other_keys[consumer_id] = keys.get(consumer_id)
-        return self._other_keys[consumer_id]
-
-    def opened(self, record: Mapping[str, str], keys: ConsumerKeys) -> frozenset[str]:
-        """A sealed identity record's keyed hashes; none if its key is gone."""
-        name = (str(record.get("key_id")), str(record.get("nonce")))
-        if name not in self._opened:
-            text = open_text_with(record, self.key(name[0], keys))
-            found = json.loads(text) if text is not None else []
-            self._opened[name] = (
-                frozenset(i for i in found[:IDENTITY_RECORD_MAX] if isinstance(i, str))
-                if isinstance(found, list)
-                else frozenset()
-            )
-        return self._opened[name]

@@ -18,99 +18,19 @@ import hmac
 import json
 import logging
 import os
-import threading
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Final, Protocol
+from collections.abc import Mapping
+from typing import Any, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from complaint_events.application.ports import ConsumerKeys
 from complaint_events.contracts.events import SEALED_CONTACT_FORM, is_sealed_contact
 from complaint_events.domain.complaint import Contact, SealedContact, SealedText
 
 log = logging.getLogger(__name__)
 
-KEY_BYTES: Final = 32  # AES-256
 NONCE_BYTES: Final = 12  # 96 bits, as GCM wants
-
-
-def new_key() -> bytes:
-    """A fresh random AES-256 key."""
-    return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
-
-
-@dataclass(frozen=True, slots=True)
-class Erasure:
-    """One erasure of a consumer's key: when, and what it covered (an auditable fact)."""
-
-    consumer_id: str
-    erased_at: datetime
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-
-class ConsumerKeys(Protocol):
-    """Where each consumer's key lives; erasing a key shreds their personal data."""
-
-    def get_or_create(self, consumer_id: str) -> bytes:
-        """The consumer's key, made now if they have none (or a new one after an erasure)."""
-        ...
-
-    def get_or_create_many(self, consumer_ids: Collection[str]) -> dict[str, bytes]:
-        """:meth:`get_or_create` for many consumers at once (one round trip for a batch)."""
-        ...
-
-    def get(self, consumer_id: str) -> bytes | None:
-        """The consumer's key; None if they never had one or it was erased."""
-        ...
-
-    def erase(
-        self, consumer_id: str, at: datetime, details: Mapping[str, Any] | None = None
-    ) -> bool:
-        """Destroy the consumer's key and record the erasure; False if there was no key."""
-        ...
-
-    def erasures(self, consumer_id: str) -> list[Erasure]:
-        """The recorded erasures of the consumer's keys, oldest first."""
-        ...
-
-
-class InMemoryConsumerKeys:
-    """Keys in a dictionary: for the in-memory event store of unit tests."""
-
-    def __init__(self) -> None:
-        self._keys: dict[str, bytes | None] = {}
-        self._erasures: list[Erasure] = []
-        self._lock = threading.Lock()
-
-    def get_or_create(self, consumer_id: str) -> bytes:
-        return self.get_or_create_many([consumer_id])[consumer_id]
-
-    def get_or_create_many(self, consumer_ids: Collection[str]) -> dict[str, bytes]:
-        with self._lock:
-            found: dict[str, bytes] = {}
-            for consumer_id in consumer_ids:
-                key = self._keys.get(consumer_id)
-                if key is None:
-                    key = self._keys[consumer_id] = new_key()
-                found[consumer_id] = key
-            return found
-
-    def get(self, consumer_id: str) -> bytes | None:
-        return self._keys.get(consumer_id)
-
-    def erase(
-        self, consumer_id: str, at: datetime, details: Mapping[str, Any] | None = None
-    ) -> bool:
-        with self._lock:
-            had_key = self._keys.get(consumer_id) is not None
-            self._keys[consumer_id] = None
-            self._erasures.append(Erasure(consumer_id, at, dict(details or {})))
-            return had_key
-
-    def erasures(self, consumer_id: str) -> list[Erasure]:
-        return [e for e in self._erasures if e.consumer_id == consumer_id]
 
 
 def _sealed(

@@ -53,6 +53,11 @@ def new_secret() -> bytes:
     return os.urandom(SECRET_BYTES)
 
 
+def new_key() -> bytes:
+    """A fresh random AES-256 key: a consumer's data key (docs/privacy.md)."""
+    return AESGCM.generate_key(bit_length=SECRET_BYTES * 8)
+
+
 def encode_key(key: bytes) -> str:
     """A key as it is written in settings: base64."""
     return base64.b64encode(key).decode("ascii")

@@ -47,11 +47,11 @@ from eventsourcing.persistence import Mapper, StoredEvent
 
 from complaint_events.application.personal_data import (
     NONCE_BYTES,
-    ConsumerKeys,
     contact_from_record,
     seal_contact,
     seal_text,
 )
+from complaint_events.application.ports import ConsumerKeys
 from complaint_events.contracts.envelope import event_id_for
 from complaint_events.contracts.events import EVENT_PAYLOADS, SEALED_CONTACT_FORM, is_sealed
 from complaint_events.contracts.translator import UPCAST_FROM, stored_schema_version

@@ -16,7 +16,8 @@ from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 
-from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.audit.verify import ChainVerifier, Problem, VerifyReport
 from complaint_events.contracts.events import EVENT_PAYLOADS
 from complaint_events.contracts.hash_chain import envelope_document

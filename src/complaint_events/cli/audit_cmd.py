@@ -24,7 +24,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from complaint_events import __version__
-from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.audit.dossier import (
     DossierError,
     build_dossier,

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from complaint_events.application.cases import CaseNotFoundError
+from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.cli.audit_cmd import (
     EXIT_BAD_EVENT,
     EXIT_USAGE,

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from complaint_events import __version__
-from complaint_events.application.cases import CaseNotFoundError
+from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.bootstrap import build_cases, build_producer, build_relay
 from complaint_events.cli.adapters_cmd import adapters_app
 from complaint_events.cli.analytics_cmd import analytics_app

@@ -21,12 +21,9 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from complaint_events.adapters.command_results import CommandResults
-from complaint_events.application.cases import (
-    CaseCommand,
-    CommandOutcome,
-    ComplaintCases,
-    rejection_code,
-)
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.command_ledger import CaseCommand, CommandOutcome
+from complaint_events.application.refusals import rejection_code
 from complaint_events.clock import Clock
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandResultV1
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors

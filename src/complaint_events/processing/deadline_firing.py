@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
 
-from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.contracts.commands import (
     CommandEnvelopeV1,
     CommandPayload,

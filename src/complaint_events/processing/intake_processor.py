@@ -17,7 +17,8 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from complaint_events.application.cases import ComplaintCases, FilingOutcome
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.filing import FilingOutcome
 from complaint_events.clock import Clock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
 from complaint_events.contracts.intake import IntakeMessageV1

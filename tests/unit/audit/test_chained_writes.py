@@ -12,9 +12,11 @@ from uuid import UUID
 import pytest
 
 from audit_support import IN_MEMORY, chained_case, documents, handler
-from complaint_events.application.cases import CaseCommand, ComplaintCases
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.command_ledger import CaseCommand
 from complaint_events.application.sku_alerts import record_alert
 from complaint_events.audit.verify import verify_chain
+from complaint_events.bootstrap import open_cases
 from complaint_events.contracts.hash_chain import GENESIS_HASH
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
@@ -25,7 +27,7 @@ from stack_support import T0, complaint
 
 @pytest.fixture
 def cases() -> Iterator[ComplaintCases]:
-    app = ComplaintCases(env=IN_MEMORY)
+    app = open_cases(env=IN_MEMORY)
     yield app
     app.close()
 
@@ -72,9 +74,9 @@ def test_commands_on_many_cases_in_one_transaction_are_chained(cases: ComplaintC
 
 
 def test_another_process_continues_the_chain_from_the_store(tmp_path: Path) -> None:
-    one = ComplaintCases(env=sqlite_env(tmp_path / "events.sqlite"))
+    one = open_cases(sqlite_env(tmp_path / "events.sqlite"))
     case_id = chained_case(one)
-    two = ComplaintCases(env=sqlite_env(tmp_path / "events.sqlite"))
+    two = open_cases(sqlite_env(tmp_path / "events.sqlite"))
     two.act(case_id, lambda c: c.escalate("audit", 1, handler(9)))
     one.act(case_id, lambda c: c.escalate("again", 2, handler(10)))  # its remembered head is stale
     docs = documents(one, case_id)
@@ -85,8 +87,8 @@ def test_another_process_continues_the_chain_from_the_store(tmp_path: Path) -> N
 
 
 def test_a_concurrent_write_retried_keeps_one_chain(tmp_path: Path) -> None:
-    one = ComplaintCases(env=sqlite_env(tmp_path / "events.sqlite"))
-    two = ComplaintCases(env=sqlite_env(tmp_path / "events.sqlite"))
+    one = open_cases(sqlite_env(tmp_path / "events.sqlite"))
+    two = open_cases(sqlite_env(tmp_path / "events.sqlite"))
     case_id = one.file_complaint(complaint(1), Acting("adapter:web", T0)).case_id
     interfered: list[bool] = []
 

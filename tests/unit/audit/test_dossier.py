@@ -10,19 +10,19 @@ from typing import Any
 import pytest
 
 from audit_support import IN_MEMORY, Doc, chained_case, documents
-from complaint_events.application.cases import ComplaintCases
 from complaint_events.audit.dossier import (
     DOSSIER_FORMAT,
     DossierError,
     build_dossier,
     verify_dossier,
 )
+from complaint_events.bootstrap import open_cases
 from complaint_events.contracts.hash_chain import GENESIS_HASH, HASH_ALGORITHM
 
 
 @pytest.fixture
 def chain() -> Iterator[list[Doc]]:
-    app = ComplaintCases(env=IN_MEMORY)
+    app = open_cases(env=IN_MEMORY)
     yield documents(app, chained_case(app))
     app.close()
 

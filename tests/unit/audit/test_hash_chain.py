@@ -12,8 +12,9 @@ import pytest
 
 from audit_support import IN_MEMORY, chained_case, documents
 from complaint_events.adapters import consumer_keys
-from complaint_events.application import personal_data
+from complaint_events.application import in_process_ports, personal_data
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.bootstrap import open_cases
 from complaint_events.contracts.hash_chain import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -26,7 +27,7 @@ from complaint_events.contracts.translator import from_json_bytes, to_envelope, 
 
 @pytest.fixture
 def cases() -> Iterator[ComplaintCases]:
-    app = ComplaintCases(env=IN_MEMORY)
+    app = open_cases(env=IN_MEMORY)
     yield app
     app.close()
 
@@ -77,12 +78,12 @@ def test_the_published_message_carries_the_same_hash_as_the_stored_event(
 
 def test_the_same_case_recorded_twice_hashes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     # Sealing the contact draws a fresh key and nonce; fixed, recording is deterministic.
-    monkeypatch.setattr(personal_data, "new_key", lambda: bytes(32))
+    monkeypatch.setattr(in_process_ports, "new_key", lambda: bytes(32))
     monkeypatch.setattr(consumer_keys, "new_key", lambda: bytes(32))
     monkeypatch.setattr(personal_data, "os", SimpleNamespace(urandom=bytes))
     hashes = []
     for _ in range(2):
-        app = ComplaintCases(env=IN_MEMORY)
+        app = open_cases(env=IN_MEMORY)
         hashes.append([d["hash"] for d in documents(app, chained_case(app))])
         app.close()
     assert hashes[0] == hashes[1]

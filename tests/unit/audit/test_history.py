@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from audit_support import IN_MEMORY, chained_case, documents
-from complaint_events.application.cases import ComplaintCases
 from complaint_events.audit.history import history_rows, rule_refs, why
+from complaint_events.bootstrap import open_cases
 
 
 def test_each_event_says_who_when_what_and_why() -> None:
-    app = ComplaintCases(env=IN_MEMORY)
+    app = open_cases(env=IN_MEMORY)
     rows = history_rows(documents(app, chained_case(app)))
     app.close()
     assert [r.event_type for r in rows] == [

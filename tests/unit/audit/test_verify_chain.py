@@ -10,11 +10,12 @@ import pytest
 from audit_support import IN_MEMORY, Doc, chained_case, documents, moved, rehashed
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.audit.verify import VerifyReport, cross_check, verify_chain
+from complaint_events.bootstrap import open_cases
 
 
 @pytest.fixture
 def cases() -> Iterator[ComplaintCases]:
-    app = ComplaintCases(env=IN_MEMORY)
+    app = open_cases(env=IN_MEMORY)
     yield app
     app.close()
 

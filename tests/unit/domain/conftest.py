@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.bootstrap import open_cases
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
@@ -247,6 +248,6 @@ def filed_case(steps: Steps) -> Callable[..., ComplaintCase]:
 @pytest.fixture
 def app() -> Iterator[ComplaintCases]:
     """The application on an in-memory SQLite event store."""
-    application = ComplaintCases(env=IN_MEMORY)
+    application = open_cases(env=IN_MEMORY)
     yield application
     application.close()

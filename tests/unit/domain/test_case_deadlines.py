@@ -8,7 +8,7 @@ from functools import reduce
 
 import pytest
 
-from complaint_events.application.cases import ComplaintCases
+from complaint_events.bootstrap import open_cases
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import EvidenceRef
 from complaint_events.domain.deadlines import Deadline, DeadlinePolicy, DeadlineState
@@ -86,12 +86,12 @@ def test_replaying_under_a_changed_policy_keeps_the_stored_due_time(
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "cases.sqlite"),
     }
-    before = ComplaintCases(env=env)
+    before = open_cases(env=env)
     filed = before.file_complaint(details(), by.adapter(0))
     before.close()
 
     shorter = DeadlinePolicy().with_duration(K.ACKNOWLEDGEMENT, timedelta(hours=1))
-    after = ComplaintCases(env=env, policy=shorter)
+    after = open_cases(env=env, policy=shorter)
     case = after.get_case(filed.case_id)
     ack = clock(case, K.ACKNOWLEDGEMENT)
     expired = after.act(

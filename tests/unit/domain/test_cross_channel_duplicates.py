@@ -19,6 +19,7 @@ import pytest
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.erasure import erase_consumer
 from complaint_events.application.secrets import identity_digest
+from complaint_events.bootstrap import open_cases, store_ports
 from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.values import Channel, ProblemCategory
 
@@ -269,10 +270,10 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[RacingCases, ComplaintCases]]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "cases.sqlite"),
     }
-    key = b"p" * 32
+    key, kek = b"p" * 32, b"k" * 32
     first, second = (
-        RacingCases(env=env, pseudonym_key=key),
-        ComplaintCases(env=env, pseudonym_key=key),
+        RacingCases(env=env, pseudonym_key=key, ports=store_ports("sqlite", kek)),
+        open_cases(env=env, pseudonym_key=key, key_encryption_key=kek),
     )
     yield first, second
     first.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.bootstrap import open_cases
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import Channel, ProblemCategory
@@ -78,7 +79,7 @@ def test_a_different_problem_on_the_same_order_opens_its_own_case(app, details, 
 
 
 def test_the_same_problem_after_the_window_opens_a_new_case(details, by) -> None:
-    app = ComplaintCases(
+    app = open_cases(
         env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"},
         duplicate_window=timedelta(days=30),
     )
@@ -138,7 +139,7 @@ def two_apps(tmp_path: Path) -> Iterator[tuple[ComplaintCases, ComplaintCases]]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(tmp_path / "cases.sqlite"),
     }
-    first, second = ComplaintCases(env=env), ComplaintCases(env=env)
+    first, second = open_cases(env=env), open_cases(env=env)
     yield first, second
     first.close()
     second.close()

@@ -24,6 +24,7 @@ from complaint_events.application.secrets import (
     unwrap_key,
     wrap_key,
 )
+from complaint_events.bootstrap import open_cases
 from complaint_events.domain.complaint import Contact
 
 CONTACT = Contact("林小明", "18312342807", "lin@example.com", "杭州市西湖区文三路88号")
@@ -31,7 +32,7 @@ KEK = bytes(range(32))
 
 
 def _sqlite_cases(path: Path, kek: bytes) -> ComplaintCases:
-    return ComplaintCases(
+    return open_cases(
         env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)},
         key_encryption_key=kek,
     )
@@ -91,7 +92,7 @@ def test_a_process_with_another_key_encryption_key_says_which_setting_to_check(
 
 
 def test_the_in_memory_store_needs_no_key_encryption_key() -> None:
-    cases = ComplaintCases(env=IN_MEMORY)
+    cases = open_cases(env=IN_MEMORY)
     assert len(cases.keys.get_or_create("c-1")) == 32
     cases.close()
 

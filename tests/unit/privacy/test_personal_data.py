@@ -12,16 +12,14 @@ from uuid import UUID
 import pytest
 
 from audit_support import IN_MEMORY, handler
-from complaint_events.adapters.consumer_keys import SQLiteConsumerKeys, keys_for
+from complaint_events.adapters.consumer_keys import SQLiteConsumerKeys
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.erasure import ErasureRefusedError, erase_consumer
-from complaint_events.application.personal_data import (
-    ConsumerKeys,
-    InMemoryConsumerKeys,
-    open_contact,
-    seal_contact,
-)
+from complaint_events.application.in_process_ports import InMemoryConsumerKeys
+from complaint_events.application.personal_data import open_contact, seal_contact
+from complaint_events.application.ports import ConsumerKeys
 from complaint_events.audit.sources import store_case_ids, verify_store
+from complaint_events.bootstrap import open_cases
 from complaint_events.cli.case_view import case_state
 from complaint_events.contracts.events import ComplaintFiledV3, is_sealed_contact
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
@@ -39,7 +37,7 @@ RETENTION = timedelta(days=1095)
 
 @pytest.fixture
 def cases() -> Iterator[ComplaintCases]:
-    app = ComplaintCases(env=IN_MEMORY)
+    app = open_cases(env=IN_MEMORY)
     yield app
     app.close()
 
@@ -115,7 +113,7 @@ def test_key_stores_create_once_and_erase(kind: str, tmp_path: Path) -> None:
     if kind == "memory":
         keys = InMemoryConsumerKeys()
     else:
-        app = ComplaintCases(
+        app = open_cases(
             env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "e")}
         )
         assert isinstance(app.keys, SQLiteConsumerKeys)
@@ -137,7 +135,9 @@ def test_key_stores_create_once_and_erase(kind: str, tmp_path: Path) -> None:
 def test_the_in_memory_event_store_gets_in_memory_keys() -> None:
     app = ComplaintCases(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     assert isinstance(app.keys, InMemoryConsumerKeys)
-    assert isinstance(keys_for(object()), InMemoryConsumerKeys)
+    assert isinstance(
+        open_cases(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).keys, InMemoryConsumerKeys
+    )
 
 
 # ------------------------------------------------------------------- filing

@@ -15,7 +15,9 @@ from uuid import UUID
 
 import pytest
 
-from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
+from complaint_events.application.cases import ComplaintCases
+from complaint_events.application.refusals import CaseNotFoundError
+from complaint_events.bootstrap import open_cases
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.values import DeadlineKind
 from complaint_events.processing.deadline_firing import pendings_of
@@ -31,7 +33,7 @@ def cases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ComplaintC
         env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     else:
         env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "db")}
-    app = ComplaintCases(env=env)
+    app = open_cases(env=env)
     yield app
     app.close()
 
