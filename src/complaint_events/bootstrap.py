@@ -15,8 +15,9 @@ from complaint_events.adapters.relay_quarantine import PostgresQuarantine
 from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.adapters.store_reconnects import reconnect_promptly
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.relay import Relay
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 
 
 def store_env(settings: Settings) -> dict[str, str]:

@@ -25,8 +25,6 @@ from pydantic import BaseModel
 from complaint_events.contracts import dead_letters
 from complaint_events.contracts.commands import (
     ALL_COMMAND_MODELS,
-    COMMAND_RESULTS_TOPIC,
-    COMMANDS_TOPIC,
     AcknowledgeV1,
     AssignV1,
     CommandEnvelopeV1,
@@ -42,7 +40,6 @@ from complaint_events.contracts.commands import (
 )
 from complaint_events.contracts.envelope import (
     CONTENT_TYPE,
-    EVENTS_TOPIC,
     HEADER_CONTENT_TYPE,
     HEADER_EVENT_ID,
     HEADER_EVENT_TYPE,
@@ -50,11 +47,21 @@ from complaint_events.contracts.envelope import (
     EventEnvelope,
 )
 from complaint_events.contracts.events import ALL_EVENT_MODELS, PayloadModel
-from complaint_events.contracts.intake import INTAKE_DLQ_TOPIC, INTAKE_TOPIC, IntakeMessageV1
-from complaint_events.contracts.notifications import NOTIFICATIONS_TOPIC, NotificationV1
+from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.contracts.schema_files import REGENERATE, MessageSchema, messages
+from complaint_events.contracts.topology import (
+    BY_SKU_TOPIC,
+    COMMAND_RESULTS_TOPIC,
+    COMMANDS_DLQ_TOPIC,
+    COMMANDS_TOPIC,
+    EVENTS_DLQ_TOPIC,
+    EVENTS_TOPIC,
+    INTAKE_DLQ_TOPIC,
+    INTAKE_TOPIC,
+    NOTIFICATIONS_TOPIC,
+)
 from complaint_events.domain.values import Channel
-from complaint_events.settings import BY_SKU_TOPIC, COMMANDS_DLQ_TOPIC, EVENTS_DLQ_TOPIC
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 DOCUMENT_NAME: Final = "asyncapi.yaml"
