@@ -9,7 +9,8 @@ others are derived from :data:`TOPICS` and :data:`ACTORS`:
 - the topic names every module uses are the constants below;
 - the worker processors (``consumers.topology.PROCESSORS``: what each consumes,
   its consumer group), and through them faust registration (``consumers.app``),
-  ``health`` and the stall watchdog.
+  ``health`` and the stall watchdog;
+- the picture in docs/architecture.md (:mod:`.topology_diagram`).
 
 Pure data: nothing here talks to Kafka. Every topic has
 ``COMPLAINTS_PARTITIONS`` partitions (``topics create``); the only topics of one
