@@ -10,6 +10,7 @@ others are derived from :data:`TOPICS` and :data:`ACTORS`:
 - the worker processors (``consumers.topology.PROCESSORS``: what each consumes,
   its consumer group), and through them faust registration (``consumers.app``),
   ``health`` and the stall watchdog;
+- the AsyncAPI document's channels and operations (:mod:`.asyncapi`);
 - the picture in docs/architecture.md (:mod:`.topology_diagram`).
 
 Pure data: nothing here talks to Kafka. Every topic has

@@ -26,7 +26,6 @@ from complaint_events.contracts.events import ALL_EVENT_MODELS, EVENT_PAYLOADS
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.contracts.schema_files import messages
-from consumers import batch_quality
 
 REPO_SCHEMAS = repo_root(Path(__file__).parent) / "schemas"
 COMPONENT_KEY = re.compile(r"^[\w\d.\-_]+$")  # AsyncAPI 3.0 components' key pattern
@@ -125,10 +124,6 @@ def test_every_topic_is_a_channel(doc: dict[str, Any]) -> None:
     assert by_sku["x-internal"] is True
     assert "internal" in by_sku["description"].lower()
     assert all("x-internal" not in channel_by_address(doc, a) for a in published)
-
-
-def test_the_internal_topic_is_the_one_the_batch_quality_processor_reads() -> None:
-    assert asyncapi.BY_SKU_TOPIC == topology.BY_SKU_TOPIC == batch_quality.BY_SKU_TOPIC
 
 
 def test_every_event_type_and_version_is_a_message_of_the_events_channel(
