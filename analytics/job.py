@@ -47,9 +47,10 @@ from analytics.daily_report import DailyReport, write_chart, write_csv
 from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, clock_from_spec
 from complaint_events.contracts.dead_letters import DeadLetter
+from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC, consumer_group
 from complaint_events.contracts.translator import ContractError, from_json_bytes
 from complaint_events.processing.messages import Incoming, dead_letter
-from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 
 STATE_FILE: Final = "analytics-state.json"
 CHART_FILE: Final = "daily_report.png"
@@ -60,7 +61,7 @@ log = logging.getLogger(__name__)
 
 def group_id(settings: Settings) -> str:
     """The job's consumer group: its own, beside the workers' ``complaint-events-<name>``."""
-    return f"{settings.topic_prefix}complaint-events-analytics"
+    return consumer_group(settings.topic_prefix, "analytics")
 
 
 class AnalyticsJobError(Exception):

@@ -44,10 +44,11 @@ from complaint_events.application.cases import CaseCommand
 from complaint_events.bootstrap import build_cases, build_producer, store_env
 from complaint_events.contracts.envelope import kafka_headers
 from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.acting import Acting
 from complaint_events.relay import NOTIFICATION_HEADER, _is_case_event
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "ceilings.json"
 SAMPLE_CASES = 300  # x 3 events: enough distinct payloads that lz4 sees no repeats in a batch

@@ -75,6 +75,7 @@ from support import (
 from complaint_events.adapters.kafka_topics import TOPIC_CONFIGS, ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.clock import FileClock
+from complaint_events.contracts.topology import COMMANDS_TOPIC, EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
 from complaint_events.domain.values import (
@@ -84,7 +85,7 @@ from complaint_events.domain.values import (
     EvidenceKind,
     ProblemCategory,
 )
-from complaint_events.settings import COMMANDS_TOPIC, EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 from consumers.health import kafka_view
 from consumers.topology import app_id
 

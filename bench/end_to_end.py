@@ -76,7 +76,8 @@ from support import (
 )
 
 from complaint_events.adapters.kafka_topics import ensure_topics
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "end_to_end.json"
 LAYOUTS: dict[str, list[list[str]]] = {

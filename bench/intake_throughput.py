@@ -43,7 +43,8 @@ from support import (
 )
 
 from complaint_events.adapters.kafka_topics import ensure_topics
-from complaint_events.settings import INTAKE_TOPIC, Settings
+from complaint_events.contracts.topology import INTAKE_TOPIC
+from complaint_events.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "intake_throughput.json"
 # eventsourcing's PostgreSQL recorder keeps the "complaints" application's events in

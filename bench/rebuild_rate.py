@@ -28,10 +28,11 @@ from support import Figure, delete_topics, fresh_database, print_figures
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import CaseCommand
 from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
 from complaint_events.domain.values import Channel, Demand, EvidenceKind, ProblemCategory
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 from projections.case_summary import CaseSummary
 from projections.catalog import ALL_PROJECTIONS
 from projections.rebuild import rebuild

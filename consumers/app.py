@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Final
 
 import faust
 from kafka.errors import KafkaError
@@ -47,16 +48,34 @@ _METADATA_MAX_AGE_MS = 5_000
 # (the broker returns the first batch of a partition whatever the limit, KIP-74).
 _FETCH_BYTES_PER_PARTITION = 256 * 1024
 
-REGISTRARS: dict[str, Callable[[Runtime], None]] = {
-    "intake": intake.register,
-    "commands": commands.register,
-    "acknowledgement": acknowledgement.register,
-    "deadlines": deadline_keeper.register,
-    "router": router.register,
-    "batch-quality": batch_quality.register,
-    "projections": projector_service.register,
-    "relay": relay_service.register,
-}
+Registrar = Callable[[Runtime], None]
+"""Registers one processor's agents, timers and threads on a worker's runtime."""
+
+
+def _one_per_processor(registrars: dict[str, Registrar]) -> dict[str, Registrar]:
+    """``registrars`` in the topology table's order; fails at import unless one per processor."""
+    missing = [name for name in PROCESSORS if name not in registrars]
+    unknown = [name for name in registrars if name not in PROCESSORS]
+    if missing or unknown:
+        raise RuntimeError(
+            f"worker registrars do not match the topology table's processors: "
+            f"missing {missing}, not in the table {unknown}"
+        )
+    return {name: registrars[name] for name in PROCESSORS}
+
+
+REGISTRARS: Final = _one_per_processor(
+    {
+        "intake": intake.register,
+        "commands": commands.register,
+        "acknowledgement": acknowledgement.register,
+        "deadlines": deadline_keeper.register,
+        "router": router.register,
+        "batch-quality": batch_quality.register,
+        "projections": projector_service.register,
+        "relay": relay_service.register,
+    }
+)
 
 
 def build_app(settings: Settings, names: Sequence[str], clock: Clock | None = None) -> faust.App:

@@ -24,11 +24,11 @@ from complaint_events.adapters.kept_connection import KeptConnection
 from complaint_events.adapters.sku_windows import Decision, FiledOnSku, SkuWindows
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.contracts.topology import BY_SKU_TOPIC, EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from complaint_events.processing.batch_alerts import alert_commands, passed_on_results
 from complaint_events.processing.batch_window import BatchPolicy, RaiseBatchAlert
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Incoming, Outgoing, Sender
-from complaint_events.settings import BY_SKU_TOPIC, EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from consumers.runtime import Runtime, incoming, letter_for, read_up_to
 
 log = logging.getLogger("complaint_events.worker.batch-quality")

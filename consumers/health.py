@@ -28,7 +28,8 @@ from psycopg.conninfo import conninfo_to_dict
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.settings import Settings
 from consumers import progress_store
 from consumers.progress_store import NOTIFICATIONS
 from consumers.stall_rule import NOTHING_COMMITTED

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 
-from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from consumers.runtime import Runtime, keep_running
 from projections.catalog import ALL_PROJECTIONS
 from projections.positions import Target

@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Outgoing
 from complaint_events.processing.router import route
-from complaint_events.settings import EVENTS_TOPIC
 from consumers.runtime import Runtime
 
 log = logging.getLogger("complaint_events.worker.router")

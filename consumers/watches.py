@@ -25,7 +25,8 @@ from kafka import TopicPartition
 from psycopg import sql
 
 from complaint_events.application.cases import ComplaintCases
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.settings import Settings
 from consumers.health import PROJECTIONS, HealthCheckError, kafka_view, relay_position_name
 from consumers.progress_store import NOTIFICATIONS
 from consumers.stall_rule import Partition

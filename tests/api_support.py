@@ -34,9 +34,10 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from complaint_events.api.auth import TokenRegistry, hash_token
+from complaint_events.contracts.topology import INTAKE_TOPIC
 from complaint_events.processing.intake_processor import IntakeProcessor
 from complaint_events.processing.messages import Incoming
-from complaint_events.settings import INTAKE_TOPIC, Settings
+from complaint_events.settings import Settings
 from stack_support import read_topic
 
 ROLE_PRINCIPALS: Final = {

@@ -16,10 +16,11 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_relay
 from complaint_events.contracts.envelope import event_id_for
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.values import Channel, Demand, ProblemCategory
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 from projections.catalog import ALL_PROJECTIONS
 from projections.rebuild import rebuild
 

@@ -19,7 +19,8 @@ from kafka import KafkaProducer
 
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.clock import FileClock
-from complaint_events.settings import COMMANDS_TOPIC, INTAKE_TOPIC, Settings
+from complaint_events.contracts.topology import COMMANDS_TOPIC, INTAKE_TOPIC
+from complaint_events.settings import Settings
 
 CLI = Path(sys.executable).parent / "complaint-events"
 

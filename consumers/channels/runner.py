@@ -30,11 +30,12 @@ from complaint_events.clock import Clock
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.events import ContractError
 from complaint_events.contracts.notifications import NotificationV1
-from complaint_events.settings import (
+from complaint_events.settings import Settings
+from complaint_events.contracts.topology import (
     INTAKE_DLQ_TOPIC,
     INTAKE_TOPIC,
     NOTIFICATIONS_TOPIC,
-    Settings,
+    consumer_group,
 )
 from consumers.channels.chat import normalise_session
 from consumers.channels.email_channel import normalise_email
@@ -221,7 +222,7 @@ class ChannelAdapter:
         topic = self.settings.topic(NOTIFICATIONS_TOPIC)
         consumer = KafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,
-            group_id=self.settings.topic(f"complaint-events-adapter-{self.folders.name}"),
+            group_id=consumer_group(self.settings.topic_prefix, f"adapter-{self.folders.name}"),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
         )

@@ -60,9 +60,10 @@ from complaint_events.application.in_process_ports import (
     RecorderStoredEvents,
 )
 from complaint_events.application.ports import PortsFor, StorePorts
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.relay import Relay
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 
 StoreKind = Literal["sqlite", "postgres"]
 

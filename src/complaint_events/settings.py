@@ -196,17 +196,5 @@ class Settings(BaseSettings):
         return policy
 
     def topic(self, name: str) -> str:
-        """The full name of one of the project's topics."""
+        """The full name of a topic of the topology table (``contracts/topology.py``)."""
         return f"{self.topic_prefix}{name}"
-
-
-EVENTS_TOPIC = "complaints.events.v1"
-INTAKE_TOPIC = "complaints.intake.v1"
-INTAKE_DLQ_TOPIC = "complaints.intake.dlq.v1"
-COMMANDS_TOPIC = "complaints.commands.v1"
-COMMAND_RESULTS_TOPIC = "complaints.command-results.v1"
-NOTIFICATIONS_TOPIC = "notifications.outbound.v1"
-COMMANDS_DLQ_TOPIC = "complaints.commands.dlq.v1"
-EVENTS_DLQ_TOPIC = "complaints.events.dlq.v1"
-BY_SKU_TOPIC = "complaints.batch-quality.by-sku.v1"
-"""Internal: the batch-quality detector's complaints re-keyed by SKU."""

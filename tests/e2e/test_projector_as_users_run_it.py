@@ -19,7 +19,8 @@ from psycopg import sql
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.settings import Settings
 from projections.catalog import ALL_PROJECTIONS
 from projections.positions import POSITIONS_TABLE
 from projections.rebuild import rebuild

@@ -22,18 +22,18 @@ from complaint_events.contracts.commands import CommandResultV1
 from complaint_events.contracts.dead_letters import read_context
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.notifications import NotificationV1
-from complaint_events.contracts.translator import to_envelope, to_json_bytes
-from complaint_events.domain.acting import Acting
-from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.settings import (
+from complaint_events.contracts.topology import (
     COMMAND_RESULTS_TOPIC,
     EVENTS_DLQ_TOPIC,
     EVENTS_TOPIC,
     INTAKE_DLQ_TOPIC,
     NOTIFICATIONS_TOPIC,
-    Settings,
 )
+from complaint_events.contracts.translator import to_envelope, to_json_bytes
+from complaint_events.domain.acting import Acting
+from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.deadlines import DeadlinePolicy
+from complaint_events.settings import Settings
 from stack_support import read_topic
 from waiting import wait_until
 from worker_support import (

@@ -21,6 +21,7 @@ from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.cli.analytics_cmd import analytics_app
 from complaint_events.clock import SimulatedClock
 from complaint_events.contracts.dead_letters import read_context
+from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
@@ -31,7 +32,7 @@ from complaint_events.domain.values import (
     ProblemCategory,
     ResolutionCode,
 )
-from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 from stack_support import read_topic, topic_size
 
 pytestmark = pytest.mark.integration

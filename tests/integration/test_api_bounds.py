@@ -14,7 +14,8 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.api.app import create_app
 from complaint_events.clock import SimulatedClock
 from complaint_events.contracts.bounds import LONG_TEXT_MAX, SHORT_TEXT_MAX
-from complaint_events.settings import COMMANDS_TOPIC, INTAKE_TOPIC, Settings
+from complaint_events.contracts.topology import COMMANDS_TOPIC, INTAKE_TOPIC
+from complaint_events.settings import Settings
 from stack_support import read_topic
 
 pytestmark = pytest.mark.integration

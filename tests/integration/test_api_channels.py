@@ -19,9 +19,10 @@ from api_support import api_tokens, client_for, filed_complaint
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.api.app import create_app
 from complaint_events.clock import SimulatedClock
+from complaint_events.contracts.topology import INTAKE_TOPIC
 from complaint_events.processing.intake_processor import IntakeBatchReport, IntakeProcessor
 from complaint_events.processing.messages import Incoming
-from complaint_events.settings import INTAKE_TOPIC, Settings
+from complaint_events.settings import Settings
 from stack_support import read_topic
 
 pytestmark = pytest.mark.integration

@@ -18,10 +18,11 @@ from complaint_events.api.app import create_app
 from complaint_events.clock import SimulatedClock
 from complaint_events.contracts.commands import CommandEnvelopeV1
 from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.topology import COMMANDS_TOPIC, INTAKE_TOPIC
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.processing.command_processor import CommandProcessor
 from complaint_events.processing.messages import Incoming
-from complaint_events.settings import COMMANDS_TOPIC, INTAKE_TOPIC, Settings
+from complaint_events.settings import Settings
 from stack_support import read_topic
 
 pytestmark = pytest.mark.integration

@@ -34,7 +34,8 @@ from complaint_events.audit.sources import (
 from complaint_events.audit.verify import Problem, VerifyReport, cross_check
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.cli.audit_cmd import audit_app
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.settings import Settings
 
 pytestmark = pytest.mark.integration
 

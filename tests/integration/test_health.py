@@ -16,7 +16,8 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
-from complaint_events.settings import EVENTS_TOPIC, INTAKE_TOPIC, Settings
+from complaint_events.contracts.topology import EVENTS_TOPIC, INTAKE_TOPIC
+from complaint_events.settings import Settings
 from consumers.health import ProcessorHealth, check
 from consumers.progress_store import record
 from consumers.stall_rule import Partition, StallRule

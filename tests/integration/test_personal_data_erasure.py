@@ -39,6 +39,7 @@ from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.cli.main import app
 from complaint_events.clock import FileClock, SimulatedClock
 from complaint_events.contracts.commands import CommandEnvelopeV1, ScheduleCallbackV1
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails, Contact
@@ -46,7 +47,7 @@ from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.values import Channel, Demand, ProblemCategory, ResolutionCode
 from complaint_events.processing.command_processor import CommandProcessor
 from complaint_events.processing.messages import Incoming
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 from projections.catalog import ALL_PROJECTIONS
 from projections.rebuild import rebuild
 from stack_support import T0, read_topic

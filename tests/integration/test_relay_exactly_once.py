@@ -16,8 +16,9 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases, build_producer, build_relay
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.relay import Relay
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 from stack_support import assert_topic_matches_store, file_cases, stored_event_ids, topic_size
 from waiting import wait_until
 

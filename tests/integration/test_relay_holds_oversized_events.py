@@ -16,8 +16,9 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.relay_quarantine import PostgresQuarantine
 from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 from stack_support import T0, complaint, file_cases, read_topic
 from worker_support import CLI
 

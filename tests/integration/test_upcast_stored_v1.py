@@ -33,9 +33,10 @@ from complaint_events.audit.sources import read_topic
 from complaint_events.bootstrap import build_cases
 from complaint_events.cli.audit_cmd import audit_app
 from complaint_events.contracts.events import ComplaintFiledV3, is_sealed
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.contracts.translator import from_json_bytes
 from complaint_events.domain.acting import Acting
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.settings import Settings
 from projections.case_summary import CaseSummary
 from stack_support import publish_and_project
 from upcast_support import (

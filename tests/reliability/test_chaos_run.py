@@ -37,16 +37,16 @@ import pytest
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases
-from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.deadlines import DeadlineState
-from complaint_events.settings import (
+from complaint_events.contracts.topology import (
     COMMANDS_DLQ_TOPIC,
     COMMANDS_TOPIC,
     EVENTS_DLQ_TOPIC,
     EVENTS_TOPIC,
     INTAKE_DLQ_TOPIC,
-    Settings,
 )
+from complaint_events.domain.case import ComplaintCase
+from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.settings import Settings
 from consumers.health import HealthCheckError, check
 from consumers.watchdog import EXIT_STALLED
 from private_stack import PrivateStack

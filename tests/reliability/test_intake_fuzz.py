@@ -33,6 +33,7 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases
 from complaint_events.contracts.dead_letters import field_errors, read_context
 from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.topology import INTAKE_DLQ_TOPIC, INTAKE_TOPIC
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.errors import ComplaintError
 from complaint_events.domain.values import (
@@ -42,7 +43,7 @@ from complaint_events.domain.values import (
     ProblemCategory,
     SafetyFlag,
 )
-from complaint_events.settings import INTAKE_DLQ_TOPIC, INTAKE_TOPIC, Settings
+from complaint_events.settings import Settings
 from consumers.health import check
 from stack_support import read_topic
 from waiting import wait_until

@@ -1,4 +1,4 @@
-"""Creating the project's topics (docs/architecture.md, Topics)."""
+"""Creating the project's topics (docs/architecture.md, Topics), as the topology table says."""
 
 from __future__ import annotations
 
@@ -8,36 +8,23 @@ from collections.abc import Sequence
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from complaint_events.settings import (
-    BY_SKU_TOPIC,
-    COMMAND_RESULTS_TOPIC,
-    COMMANDS_DLQ_TOPIC,
-    COMMANDS_TOPIC,
-    EVENTS_DLQ_TOPIC,
-    EVENTS_TOPIC,
-    INTAKE_DLQ_TOPIC,
-    INTAKE_TOPIC,
-    NOTIFICATIONS_TOPIC,
-    Settings,
-)
+from complaint_events.contracts.topology import TOPICS, Topic
+from complaint_events.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# The event topic is the replayable history: never deleted by age or size.
-_KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+def _retention(topic: Topic) -> dict[str, str]:
+    if topic.retention is None:
+        # Never deleted by age or size: the event topic is the replayable history.
+        return {"retention.ms": "-1", "retention.bytes": "-1"}
+    return {"retention.ms": str(int(topic.retention.total_seconds() * 1000))}
+
 
 TOPIC_CONFIGS: dict[str, dict[str, str]] = {
-    EVENTS_TOPIC: _KEEP_FOREVER,
-    INTAKE_TOPIC: {"retention.ms": str(7 * 24 * 3600 * 1000)},
-    INTAKE_DLQ_TOPIC: {},  # dead letters: kept for settings.dead_letter_retention
-    COMMANDS_TOPIC: {"retention.ms": str(7 * 24 * 3600 * 1000)},
-    COMMAND_RESULTS_TOPIC: {"retention.ms": str(7 * 24 * 3600 * 1000)},
-    NOTIFICATIONS_TOPIC: {"retention.ms": str(30 * 24 * 3600 * 1000)},
-    COMMANDS_DLQ_TOPIC: {},
-    EVENTS_DLQ_TOPIC: {},
-    # Internal to the batch-quality detector; its windows are in PostgreSQL, so the
-    # topic only needs to hold what the detector has not counted yet.
-    BY_SKU_TOPIC: {"retention.ms": str(7 * 24 * 3600 * 1000)},
+    # Dead letters: kept for settings.dead_letter_retention (topic_config).
+    topic.name: {} if topic.dead_letter else _retention(topic)
+    for topic in TOPICS
 }
 
 
@@ -49,7 +36,7 @@ class TopicMissingError(RuntimeError):
         self.topic = topic
 
 
-DEAD_LETTER_TOPICS = (INTAKE_DLQ_TOPIC, COMMANDS_DLQ_TOPIC, EVENTS_DLQ_TOPIC)
+DEAD_LETTER_TOPICS = tuple(topic.name for topic in TOPICS if topic.dead_letter)
 
 
 def topic_config(settings: Settings, name: str) -> dict[str, str]:

@@ -29,9 +29,10 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.clock import Clock
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandPayload
+from complaint_events.contracts.topology import COMMANDS_TOPIC
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.processing.issuing import to_bytes
-from complaint_events.settings import COMMANDS_TOPIC, Settings
+from complaint_events.settings import Settings
 
 NO_SUCH_CASE: Final = "no such case"
 

@@ -20,7 +20,8 @@ from complaint_events.api.auth import Principal, Role, require
 from complaint_events.api.deps import BusDep
 from complaint_events.api.problems import answers, unprocessable
 from complaint_events.contracts.bounds import SHORT_TEXT_MAX
-from complaint_events.contracts.intake import INTAKE_TOPIC, IntakeMessageV1
+from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.topology import INTAKE_TOPIC
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.values import Channel
 from complaint_events.processing.intake_processor import SUBMITTED_BY_HEADER

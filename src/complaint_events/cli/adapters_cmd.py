@@ -20,8 +20,9 @@ from rich.table import Table
 
 from complaint_events.cli.options import KafkaOpt, settings_given
 from complaint_events.clock import clock_from_spec
+from complaint_events.contracts.topology import INTAKE_TOPIC
 from complaint_events.domain.values import Demand, ProblemCategory
-from complaint_events.settings import INTAKE_TOPIC, Settings
+from complaint_events.settings import Settings
 from consumers.channels.folders import FOLDERS
 from consumers.channels.lead_store import LeadNotFoundError, LeadStatus, LeadStore
 from consumers.channels.outcomes import Rejected

@@ -47,7 +47,8 @@ from complaint_events.audit.verify import ChainVerifier, Problem, VerifyReport, 
 from complaint_events.bootstrap import build_cases
 from complaint_events.cli.options import DsnOpt, JsonOpt, KafkaOpt, StoreOpt, settings_given
 from complaint_events.clock import ClockError, clock_from_spec
-from complaint_events.settings import EVENTS_TOPIC, Settings
+from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.settings import Settings
 
 EXIT_OK = 0
 EXIT_BAD_EVENT = 1

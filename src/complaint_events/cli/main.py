@@ -32,8 +32,8 @@ from complaint_events.cli.render import history_table
 from complaint_events.cli.schemas_cmd import schemas_app
 from complaint_events.cli.worker_cmd import worker
 from complaint_events.clock import SimulatedClock
+from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.demo.scenario import Scenario
-from complaint_events.settings import EVENTS_TOPIC
 
 app = typer.Typer(
     name="complaint-events",

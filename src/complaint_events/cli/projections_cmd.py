@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from complaint_events.cli.options import DsnOpt, KafkaOpt, settings_given
-from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 
 if TYPE_CHECKING:
     from projections.base import Projection

@@ -2,7 +2,8 @@
 
 Every topic is a channel, every message a message (each event and command
 payload at each version has its own, so a reader sees exactly what can arrive),
-and who sends or receives on a topic an operation.  The payloads are not copied:
+and who sends or receives on a topic an operation (both from the topology table,
+:mod:`.topology`).  The payloads are not copied:
 ``components.schemas`` points (relative ``$ref``) at the JSON Schema files that
 :mod:`.schema_files` generates next to the document, so the two cannot disagree.
 Kafka specifics travel as bindings: the message key's schema per message.
@@ -14,8 +15,6 @@ when the committed file differs from what the code generates now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,24 +24,12 @@ from pydantic import BaseModel
 from complaint_events.contracts import dead_letters
 from complaint_events.contracts.commands import (
     ALL_COMMAND_MODELS,
-    COMMAND_RESULTS_TOPIC,
-    COMMANDS_TOPIC,
-    AcknowledgeV1,
-    AssignV1,
     CommandEnvelopeV1,
     CommandPayload,
     CommandResultV1,
-    EscalateV1,
-    ExpireDeadlineV1,
-    LinkBatchAlertV1,
-    OrderSpotCheckV1,
-    RecordSpotCheckResultV1,
-    SendReminderV1,
-    TriageV1,
 )
 from complaint_events.contracts.envelope import (
     CONTENT_TYPE,
-    EVENTS_TOPIC,
     HEADER_CONTENT_TYPE,
     HEADER_EVENT_ID,
     HEADER_EVENT_TYPE,
@@ -50,11 +37,11 @@ from complaint_events.contracts.envelope import (
     EventEnvelope,
 )
 from complaint_events.contracts.events import ALL_EVENT_MODELS, PayloadModel
-from complaint_events.contracts.intake import INTAKE_DLQ_TOPIC, INTAKE_TOPIC, IntakeMessageV1
-from complaint_events.contracts.notifications import NOTIFICATIONS_TOPIC, NotificationV1
+from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.contracts.schema_files import REGENERATE, MessageSchema, messages
+from complaint_events.contracts.topology import TOPICS, Carries, Topic, operations
 from complaint_events.domain.values import Channel
-from complaint_events.settings import BY_SKU_TOPIC, COMMANDS_DLQ_TOPIC, EVENTS_DLQ_TOPIC
 
 ASYNCAPI_VERSION: Final = "3.0.0"
 DOCUMENT_NAME: Final = "asyncapi.yaml"
@@ -326,336 +313,55 @@ def _messages() -> Document:
     return found
 
 
-# ----------------------------------------------------------------- channels
+# ------------------------------------------------- channels and operations
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelSpec:
-    """One topic: its channel id, address, and the message ids it carries."""
-
-    channel_id: str
-    address: str
-    title: str
-    description: str
-    message_ids: tuple[str, ...]
-    internal: bool = False
+_ONE_MESSAGE: Final[dict[Carries, str]] = {
+    Carries.INTAKE: INTAKE_MESSAGE,
+    Carries.DEAD_LETTERS: DEAD_LETTER_MESSAGE,
+    Carries.COMMAND_RESULTS: COMMAND_RESULT_MESSAGE,
+    Carries.NOTIFICATIONS: NOTIFICATION_MESSAGE,
+    Carries.SKU_COMPLAINTS: SKU_MESSAGE,
+}
 
 
-def channels() -> list[ChannelSpec]:
-    """Every topic of the system, in the order of a complaint's path through it."""
-    events = tuple(event_message_id(m) for m in ALL_EVENT_MODELS)
-    commands = tuple(command_message_id(m) for m in ALL_COMMAND_MODELS)
-    return [
-        ChannelSpec(
-            "intake",
-            INTAKE_TOPIC,
-            "Intake",
-            "Complaints as the channels received them, one message each.",
-            (INTAKE_MESSAGE,),
-        ),
-        ChannelSpec(
-            "intakeDeadLetters",
-            INTAKE_DLQ_TOPIC,
-            "Intake dead letters",
-            "Intake messages the intake processor refused (with field errors), and inbox "
-            "files a channel adapter could not read. Kept forever.",
-            (DEAD_LETTER_MESSAGE,),
-        ),
-        ChannelSpec(
-            "commands",
-            COMMANDS_TOPIC,
-            "Commands",
-            "One command for one case, every command type at every version; the command "
-            "id makes a redelivery harmless.",
-            commands,
-        ),
-        ChannelSpec(
-            "commandsDeadLetters",
-            COMMANDS_DLQ_TOPIC,
-            "Command dead letters",
-            "Commands that are not a valid command envelope. Kept forever.",
-            (DEAD_LETTER_MESSAGE,),
-        ),
-        ChannelSpec(
-            "commandResults",
-            COMMAND_RESULTS_TOPIC,
-            "Command results",
-            "What became of every command: accepted (with the events recorded) or rejected.",
-            (COMMAND_RESULT_MESSAGE,),
-        ),
-        ChannelSpec(
-            "events",
-            EVENTS_TOPIC,
-            "Case events",
-            "Every stored case event, exactly once in effect and in per-case order, every "
-            "event type at every version (old versions stay readable). The replayable "
-            "history: kept forever.",
-            events,
-        ),
-        ChannelSpec(
-            "eventsDeadLetters",
-            EVENTS_DLQ_TOPIC,
-            "Event dead letters",
-            "Case events (and by-SKU records) a processor or projection could not handle. "
-            "Kept forever.",
-            (DEAD_LETTER_MESSAGE,),
-        ),
-        ChannelSpec(
-            "notifications",
-            NOTIFICATIONS_TOPIC,
-            "Outbound notifications",
-            "Rendered messages to consumers, delivered by the channel adapters in the "
-            "thread the complaint came from. No personal data.",
-            (NOTIFICATION_MESSAGE,),
-        ),
-        ChannelSpec(
-            "batchQualityBySku",
-            BY_SKU_TOPIC,
-            "Batch quality by SKU (internal)",
-            "Internal to the batch-quality processor: filed complaints repartitioned by "
-            "SKU for its windowed count (a faust internal topic). Not a public contract.",
-            (SKU_MESSAGE,),
-            internal=True,
-        ),
-    ]
+def carried(topic: Topic) -> tuple[str, ...]:
+    """The message ids of what ``topic`` carries."""
+    if topic.carries is Carries.EVENTS:
+        return tuple(event_message_id(m) for m in ALL_EVENT_MODELS)
+    if topic.carries is Carries.COMMANDS:
+        return tuple(command_message_id(m) for m in ALL_COMMAND_MODELS)
+    return (_ONE_MESSAGE[topic.carries],)
 
 
 def _channels() -> Document:
     found: Document = {}
-    for spec in channels():
+    for topic in TOPICS:
         channel: Document = {
-            "address": spec.address,
-            "title": spec.title,
-            "description": spec.description,
-            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in spec.message_ids},
+            "address": topic.name,
+            "title": topic.title,
+            "description": topic.description,
+            "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in carried(topic)},
         }
-        if spec.internal:
+        if topic.internal:
             channel["x-internal"] = True
-        found[spec.channel_id] = channel
+        found[topic.channel_id] = channel
     return found
 
 
-# --------------------------------------------------------------- operations
-
-
-@dataclass(frozen=True, slots=True)
-class OperationSpec:
-    """Who sends or receives what on one channel."""
-
-    operation_id: str
-    action: str  # "send" or "receive"
-    channel_id: str
-    actor: str
-    summary: str
-    only: tuple[str, ...] = ()  # message ids; empty: every message of the channel
-
-
-def _commands(*models: type[CommandPayload]) -> tuple[str, ...]:
-    return tuple(command_message_id(m) for m in models)
-
-
-PROCESSORS_ON_EVENTS: Final = (
-    ("acknowledgement", "Acknowledgement processor: on ComplaintFiled, renders the reply"),
-    ("deadlines", "Deadline keeper: keeps every case's clocks"),
-    ("router", "Router: triage, queue, escalation of safety cases, spot checks"),
-    ("batchQuality", "Batch-quality detector: forwards ComplaintFiled by SKU, passes results on"),
-    ("projections", "Read-model projections (PostgreSQL), rebuildable from offset zero"),
-    ("analytics", "Analytics report: daily SLA and defect report, its own consumer group"),
-    ("auditors", "`audit verify`: checks the hash chain on the topic against the store"),
-)
-
-
-def operations() -> list[OperationSpec]:
-    """Every producer and consumer of every topic."""
-    found = [
-        OperationSpec(
-            "channelAdaptersSendIntake",
-            "send",
-            "intake",
-            "channel-adapters",
-            "Channel adapters (email, hotline, chat; social leads a handler confirmed) "
-            "publish each complaint they received",
-        ),
-        OperationSpec(
-            "apiSendsIntake",
-            "send",
-            "intake",
-            "http-api",
-            "The HTTP API publishes complaints filed through it",
-        ),
-        OperationSpec(
-            "intakeProcessorReceivesIntake",
-            "receive",
-            "intake",
-            "intake-processor",
-            "The intake processor validates and files cases, many per transaction",
-        ),
-        OperationSpec(
-            "intakeProcessorSendsDeadLetters",
-            "send",
-            "intakeDeadLetters",
-            "intake-processor",
-            "Messages that fail validation, with their field errors",
-        ),
-        OperationSpec(
-            "channelAdaptersSendDeadLetters",
-            "send",
-            "intakeDeadLetters",
-            "channel-adapters",
-            "Inbox files an adapter could not turn into an intake message",
-        ),
-        OperationSpec(
-            "operatorsReceiveIntakeDeadLetters",
-            "receive",
-            "intakeDeadLetters",
-            "operators",
-            "Operators inspect, fix and replay intake dead letters",
-        ),
-        OperationSpec(
-            "apiSendsCommands",
-            "send",
-            "commands",
-            "http-api",
-            "The HTTP API issues commands for handlers, merchants and consumers",
-        ),
-        OperationSpec(
-            "acknowledgementSendsCommands",
-            "send",
-            "commands",
-            "acknowledgement-processor",
-            "Records that the acknowledgement was sent",
-            _commands(AcknowledgeV1),
-        ),
-        OperationSpec(
-            "deadlinesSendCommands",
-            "send",
-            "commands",
-            "deadline-keeper",
-            "Reminders and expiries; an expiry names the deadline it expires",
-            _commands(SendReminderV1, ExpireDeadlineV1),
-        ),
-        OperationSpec(
-            "routerSendsCommands",
-            "send",
-            "commands",
-            "router",
-            "Triage, assignment, escalation and spot-check orders",
-            _commands(TriageV1, AssignV1, EscalateV1, OrderSpotCheckV1),
-        ),
-        OperationSpec(
-            "batchQualitySendsCommands",
-            "send",
-            "commands",
-            "batch-quality-detector",
-            "Links cases to a batch alert; passes a failed batch spot check to every case",
-            _commands(LinkBatchAlertV1, RecordSpotCheckResultV1),
-        ),
-        OperationSpec(
-            "commandProcessorReceivesCommands",
-            "receive",
-            "commands",
-            "command-processor",
-            "The command processor applies commands to cases in batches",
-        ),
-        OperationSpec(
-            "commandProcessorSendsDeadLetters",
-            "send",
-            "commandsDeadLetters",
-            "command-processor",
-            "Malformed commands",
-        ),
-        OperationSpec(
-            "operatorsReceiveCommandDeadLetters",
-            "receive",
-            "commandsDeadLetters",
-            "operators",
-            "Operators inspect, fix and replay command dead letters",
-        ),
-        OperationSpec(
-            "commandProcessorSendsResults",
-            "send",
-            "commandResults",
-            "command-processor",
-            "Answers every command (also kept in PostgreSQL for the HTTP API)",
-        ),
-        OperationSpec(
-            "callersReceiveResults",
-            "receive",
-            "commandResults",
-            "callers",
-            "Whoever issued a command learns what became of it",
-        ),
-        OperationSpec(
-            "relaySendsEvents",
-            "send",
-            "events",
-            "relay",
-            "The relay alone publishes the event store's case events (idempotent producer)",
-        ),
-    ]
-    found.extend(
-        OperationSpec(f"{name}ReceivesEvents", "receive", "events", name, summary)
-        for name, summary in PROCESSORS_ON_EVENTS
-    )
-    found.extend(
-        [
-            OperationSpec(
-                "processorsSendEventDeadLetters",
-                "send",
-                "eventsDeadLetters",
-                "stream-processors",
-                "Processors and projections dead-letter events they cannot handle",
-            ),
-            OperationSpec(
-                "operatorsReceiveEventDeadLetters",
-                "receive",
-                "eventsDeadLetters",
-                "operators",
-                "Operators inspect, fix and replay event dead letters",
-            ),
-            OperationSpec(
-                "acknowledgementSendsNotifications",
-                "send",
-                "notifications",
-                "acknowledgement-processor",
-                "The acknowledgement, rendered per channel and language",
-            ),
-            OperationSpec(
-                "channelAdaptersReceiveNotifications",
-                "receive",
-                "notifications",
-                "channel-adapters",
-                "Each adapter delivers its channel's notifications",
-            ),
-            OperationSpec(
-                "batchQualitySendsBySku",
-                "send",
-                "batchQualityBySku",
-                "batch-quality-detector",
-                "Forwards each ComplaintFiled keyed by SKU",
-            ),
-            OperationSpec(
-                "batchQualityReceivesBySku",
-                "receive",
-                "batchQualityBySku",
-                "batch-quality-detector",
-                "Counts complaints per SKU in a window; raises one alert and links the cases",
-            ),
-        ]
-    )
-    return found
-
-
-def _operations(specs: Iterable[OperationSpec], carried: Mapping[str, Sequence[str]]) -> Document:
+def _operations() -> Document:
     found: Document = {}
-    for spec in specs:
-        ids = spec.only or tuple(carried[spec.channel_id])
-        found[spec.operation_id] = {
-            "action": spec.action,
-            "channel": {"$ref": f"#/channels/{spec.channel_id}"},
-            "summary": spec.summary,
-            "tags": [{"name": spec.actor}],
-            "messages": [{"$ref": f"#/channels/{spec.channel_id}/messages/{m}"} for m in ids],
+    for op in operations():
+        channel_id = op.topic.channel_id
+        only = tuple(command_message_id(m) for m in op.access.only)
+        found[op.access.operation_id] = {
+            "action": op.action,
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "summary": op.access.summary,
+            "tags": [{"name": op.tag}],
+            "messages": [
+                {"$ref": f"#/channels/{channel_id}/messages/{m}"} for m in only or carried(op.topic)
+            ],
         }
     return found
 
@@ -665,7 +371,6 @@ def _operations(specs: Iterable[OperationSpec], carried: Mapping[str, Sequence[s
 
 def build_document() -> Document:
     """The whole AsyncAPI document, in a fixed order (the same on every run)."""
-    carried = {spec.channel_id: spec.message_ids for spec in channels()}
     return {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {
@@ -686,7 +391,7 @@ def build_document() -> Document:
             }
         },
         "channels": _channels(),
-        "operations": _operations(operations(), carried),
+        "operations": _operations(),
         "components": {"schemas": _schemas(), "messages": _messages()},
     }
 

@@ -69,9 +69,6 @@ from complaint_events.domain.values import (
     SpotCheckOutcome,
 )
 
-COMMANDS_TOPIC: Final = "complaints.commands.v1"
-COMMAND_RESULTS_TOPIC: Final = "complaints.command-results.v1"
-
 Text = ShortText
 """Text that must say something (not blank after trimming), at most 200 characters."""
 

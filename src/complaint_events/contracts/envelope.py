@@ -23,7 +23,6 @@ from pydantic import (
 from complaint_events.contracts.bounds import CanonicalUuid, Timestamp, WholeNumber
 from complaint_events.contracts.events import ContractError, PayloadModel, payload_model
 
-EVENTS_TOPIC: Final = "complaints.events.v1"
 CONTENT_TYPE: Final = "application/json"
 
 HEADER_EVENT_ID: Final = "event_id"

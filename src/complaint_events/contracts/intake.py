@@ -34,8 +34,6 @@ from complaint_events.domain.values import (
     SafetyFlag,
 )
 
-INTAKE_TOPIC: Final = "complaints.intake.v1"
-INTAKE_DLQ_TOPIC: Final = "complaints.intake.dlq.v1"
 MAX_DESCRIPTION_LENGTH: Final = LONG_TEXT_MAX
 
 Text = ShortText

@@ -9,15 +9,13 @@ the recipient, so the topic can be read without seeing who complained.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final, Literal, Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from complaint_events.contracts.bounds import CanonicalUuid, Flag, Timestamp
 from complaint_events.contracts.events import ContractError
 from complaint_events.domain.values import Channel
-
-NOTIFICATIONS_TOPIC: Final = "notifications.outbound.v1"
 
 Language = Literal["zh", "en"]
 """The languages notifications are written in."""

@@ -1,11 +1,9 @@
 """The picture of the system's topology in ``docs/architecture.md``, drawn from the code.
 
-The Kafka part comes from the AsyncAPI document's own tables
-(:func:`~complaint_events.contracts.asyncapi.channels` and
-:func:`~complaint_events.contracts.asyncapi.operations`): one node per topic, one
-arrow per operation (a sender points at the topic, the topic at a receiver).
-What the AsyncAPI document does not describe, the event store and the read
-models, is the short list :data:`STORE_ARROWS` below.
+The Kafka part comes from the topology table (:mod:`.topology`): one node per
+actor and per topic, one arrow per operation (a sender points at the topic, the
+topic at a receiver). What the table does not describe, the event store and the
+read models, is the short list :data:`STORE_ARROWS` below.
 
 ``tests/unit/test_docs_topology_diagram.py`` fails when the picture in the docs
 differs from :func:`mermaid`; print the new one with
@@ -18,31 +16,7 @@ import re
 import sys
 from typing import Final
 
-from complaint_events.contracts.asyncapi import channels, operations
-
-ACTORS: Final[dict[str, tuple[str, str]]] = {
-    # AsyncAPI actor tag: (node id, label). Several tags name one process: the
-    # document tags its operations by role ("deadlines" receives, "deadline-keeper" sends).
-    "channel-adapters": ("adapters", "channel adapters"),
-    "http-api": ("api", "HTTP API"),
-    "intake-processor": ("intake", "intake processor"),
-    "command-processor": ("commands", "command processor"),
-    "acknowledgement": ("acknowledgement", "acknowledgement"),
-    "acknowledgement-processor": ("acknowledgement", "acknowledgement"),
-    "deadlines": ("deadlines", "deadline keeper"),
-    "deadline-keeper": ("deadlines", "deadline keeper"),
-    "router": ("router", "router"),
-    "batchQuality": ("batch_quality", "batch-quality detector"),
-    "batch-quality-detector": ("batch_quality", "batch-quality detector"),
-    "projections": ("projections", "projector"),
-    "analytics": ("analytics", "analytics report"),
-    "auditors": ("auditors", "audit verify"),
-    "relay": ("relay", "relay"),
-    "stream-processors": ("processors", "processors and projector"),
-    "operators": ("operators", "operators"),
-    "callers": ("callers", "callers"),
-}
-"""Every actor of :func:`operations`, as a node of the picture."""
+from complaint_events.contracts.topology import ACTORS, TOPICS, Actor, operations
 
 STORES: Final[dict[str, str]] = {
     "event_store": "event store: PostgreSQL, or SQLite embedded",
@@ -56,7 +30,7 @@ STORE_ARROWS: Final[tuple[tuple[str, str, str], ...]] = (
     ("batch_quality", "event_store", "records the SKU's alert"),
     ("event_store", "relay", "notification log"),
     ("projections", "read_models", "rows + positions"),
-    ("read_models", "api", "queries"),
+    ("read_models", "http_api", "queries"),
 )
 
 
@@ -64,19 +38,20 @@ def _topic_node(channel_id: str) -> str:
     return "topic_" + re.sub(r"(?<!^)(?=[A-Z])", "_", channel_id).lower()
 
 
+def _node(actor: Actor) -> str:
+    return actor.name.replace("-", "_")
+
+
 def mermaid() -> str:
     """The topology as a mermaid flowchart: processes, topics, stores and who uses which."""
     lines = ["flowchart LR"]
-    nodes: dict[str, str] = {}
-    for node, label in ACTORS.values():
-        nodes.setdefault(node, f'    {node}["{label}"]')
-    lines.extend(nodes.values())
+    lines.extend(f'    {_node(actor)}["{actor.label}"]' for actor in ACTORS)
     lines.extend(f'    {node}[("{label}")]' for node, label in STORES.items())
-    lines.extend(f'    {_topic_node(s.channel_id)}[["{s.address}"]]' for s in channels())
+    lines.extend(f'    {_topic_node(t.channel_id)}[["{t.name}"]]' for t in TOPICS)
     arrows: dict[tuple[str, str], None] = {}
     for op in operations():
-        actor = ACTORS[op.actor][0]
-        topic = _topic_node(op.channel_id)
+        actor = _node(op.actor)
+        topic = _topic_node(op.topic.channel_id)
         arrows.setdefault((actor, topic) if op.action == "send" else (topic, actor))
     lines.extend(f"    {a} --> {b}" for a, b in arrows)
     lines.extend(f'    {a} -- "{label}" --> {b}' for a, b, label in STORE_ARROWS)

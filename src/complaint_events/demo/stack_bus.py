@@ -32,18 +32,18 @@ from complaint_events.clock import FileClock, SimulatedClock
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandResultV1
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.contracts.topology import (
+    COMMAND_RESULTS_TOPIC,
+    COMMANDS_TOPIC,
+    EVENTS_TOPIC,
+    INTAKE_TOPIC,
+)
 from complaint_events.demo.embedded_bus import BusLog, Outage
 from complaint_events.demo.stack_workers import ACKNOWLEDGEMENT, StackWorkers
 from complaint_events.processing.deadline_firing import fire, pendings_of
 from complaint_events.processing.deadline_schedule import DeadlineSchedule
 from complaint_events.processing.issuing import to_bytes
-from complaint_events.settings import (
-    COMMAND_RESULTS_TOPIC,
-    COMMANDS_TOPIC,
-    EVENTS_TOPIC,
-    INTAKE_TOPIC,
-    Settings,
-)
+from complaint_events.settings import Settings
 from consumers.health import KafkaView, kafka_view, relay_position_name
 
 _POLL_MS = 10

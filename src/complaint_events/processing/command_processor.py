@@ -28,13 +28,13 @@ from complaint_events.clock import Clock
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandResultV1
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
 from complaint_events.contracts.envelope import event_id_for
+from complaint_events.contracts.topology import COMMAND_RESULTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.processing.command_handlers import Applying, Redactor, Sealer, apply
 from complaint_events.processing.issuing import to_bytes
 from complaint_events.processing.messages import Incoming, Outgoing, dead_letter
-from complaint_events.settings import COMMAND_RESULTS_TOPIC
 
 log = logging.getLogger(__name__)
 

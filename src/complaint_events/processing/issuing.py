@@ -8,8 +8,8 @@ from uuid import UUID, uuid5
 from pydantic import BaseModel
 
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandPayload
+from complaint_events.contracts.topology import COMMANDS_TOPIC
 from complaint_events.processing.messages import Outgoing
-from complaint_events.settings import COMMANDS_TOPIC
 
 
 def command_id_for(case_id: UUID, purpose: str) -> UUID:

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from complaint_events import relay, settings
+from complaint_events import relay
 from complaint_events.adapters.kafka_topics import TOPIC_CONFIGS
 from complaint_events.cli.schemas_cmd import repo_root, schemas_app
-from complaint_events.contracts import asyncapi
+from complaint_events.contracts import asyncapi, topology
 from complaint_events.contracts.commands import (
     ALL_COMMAND_MODELS,
     COMMAND_PAYLOADS,
@@ -26,7 +26,6 @@ from complaint_events.contracts.events import ALL_EVENT_MODELS, EVENT_PAYLOADS
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.contracts.schema_files import messages
-from consumers import batch_quality
 
 REPO_SCHEMAS = repo_root(Path(__file__).parent) / "schemas"
 COMPONENT_KEY = re.compile(r"^[\w\d.\-_]+$")  # AsyncAPI 3.0 components' key pattern
@@ -108,33 +107,29 @@ def test_the_document_is_deterministic_and_round_trips_through_yaml(
 
 def test_every_topic_is_a_channel(doc: dict[str, Any]) -> None:
     published = {
-        settings.INTAKE_TOPIC,
-        settings.INTAKE_DLQ_TOPIC,
-        settings.EVENTS_TOPIC,
-        settings.EVENTS_DLQ_TOPIC,
-        settings.COMMANDS_TOPIC,
-        settings.COMMANDS_DLQ_TOPIC,
-        settings.COMMAND_RESULTS_TOPIC,
-        settings.NOTIFICATIONS_TOPIC,
+        topology.INTAKE_TOPIC,
+        topology.INTAKE_DLQ_TOPIC,
+        topology.EVENTS_TOPIC,
+        topology.EVENTS_DLQ_TOPIC,
+        topology.COMMANDS_TOPIC,
+        topology.COMMANDS_DLQ_TOPIC,
+        topology.COMMAND_RESULTS_TOPIC,
+        topology.NOTIFICATIONS_TOPIC,
     }
     # The topics `topics create` makes: every one the workers use, the internal one too.
-    assert {*published, settings.BY_SKU_TOPIC} == set(TOPIC_CONFIGS)
+    assert {*published, topology.BY_SKU_TOPIC} == set(TOPIC_CONFIGS)
     addresses = [c["address"] for c in doc["channels"].values()]
-    assert sorted(addresses) == sorted({*published, asyncapi.BY_SKU_TOPIC})
-    by_sku = channel_by_address(doc, asyncapi.BY_SKU_TOPIC)
+    assert sorted(addresses) == sorted({*published, topology.BY_SKU_TOPIC})
+    by_sku = channel_by_address(doc, topology.BY_SKU_TOPIC)
     assert by_sku["x-internal"] is True
     assert "internal" in by_sku["description"].lower()
     assert all("x-internal" not in channel_by_address(doc, a) for a in published)
 
 
-def test_the_internal_topic_is_the_one_the_batch_quality_processor_reads() -> None:
-    assert asyncapi.BY_SKU_TOPIC == settings.BY_SKU_TOPIC == batch_quality.BY_SKU_TOPIC
-
-
 def test_every_event_type_and_version_is_a_message_of_the_events_channel(
     doc: dict[str, Any],
 ) -> None:
-    carried = channel_messages(doc, settings.EVENTS_TOPIC)
+    carried = channel_messages(doc, topology.EVENTS_TOPIC)
     seen = {
         (m["name"], m["payload"]["allOf"][1]["properties"]["schema_version"]["const"])
         for m in carried
@@ -174,7 +169,7 @@ def test_event_headers_are_what_the_relay_writes(doc: dict[str, Any]) -> None:
         }
     )
     written = {name for name, _ in kafka_headers(envelope)} | {relay.NOTIFICATION_HEADER}
-    for message in channel_messages(doc, settings.EVENTS_TOPIC):
+    for message in channel_messages(doc, topology.EVENTS_TOPIC):
         assert set(message["headers"]["properties"]) == written
         assert set(message["headers"]["required"]) == written
 
@@ -182,7 +177,7 @@ def test_event_headers_are_what_the_relay_writes(doc: dict[str, Any]) -> None:
 def test_every_command_type_and_version_is_a_message_of_the_commands_channel(
     doc: dict[str, Any],
 ) -> None:
-    carried = channel_messages(doc, settings.COMMANDS_TOPIC)
+    carried = channel_messages(doc, topology.COMMANDS_TOPIC)
     assert {m["name"] for m in carried} == set(COMMAND_PAYLOADS)
     assert len(carried) == len(ALL_COMMAND_MODELS)
     files = {m.model: m.relative_path for m in messages()}
@@ -198,9 +193,9 @@ def test_every_command_type_and_version_is_a_message_of_the_commands_channel(
 @pytest.mark.parametrize(
     ("topic", "model", "key"),
     [
-        (settings.INTAKE_TOPIC, IntakeMessageV1, "channel_ref"),
-        (settings.COMMAND_RESULTS_TOPIC, CommandResultV1, "command id"),
-        (settings.NOTIFICATIONS_TOPIC, NotificationV1, "case id"),
+        (topology.INTAKE_TOPIC, IntakeMessageV1, "channel_ref"),
+        (topology.COMMAND_RESULTS_TOPIC, CommandResultV1, "command id"),
+        (topology.NOTIFICATIONS_TOPIC, NotificationV1, "case id"),
     ],
 )
 def test_single_message_topics(doc: dict[str, Any], topic: str, model: type, key: str) -> None:
@@ -211,7 +206,7 @@ def test_single_message_topics(doc: dict[str, Any], topic: str, model: type, key
 
 
 def test_the_intake_key_pattern_matches_the_contracts_key(doc: dict[str, Any]) -> None:
-    (message,) = channel_messages(doc, settings.INTAKE_TOPIC)
+    (message,) = channel_messages(doc, topology.INTAKE_TOPIC)
     pattern = re.compile(message["bindings"]["kafka"]["key"]["pattern"])
     assert pattern.match("email:msg-42")
     assert not pattern.match("fax:1")
@@ -221,9 +216,9 @@ def test_dead_letter_topics_carry_the_original_bytes_and_the_dlq_headers(
     doc: dict[str, Any],
 ) -> None:
     for topic in (
-        settings.INTAKE_DLQ_TOPIC,
-        settings.COMMANDS_DLQ_TOPIC,
-        settings.EVENTS_DLQ_TOPIC,
+        topology.INTAKE_DLQ_TOPIC,
+        topology.COMMANDS_DLQ_TOPIC,
+        topology.EVENTS_DLQ_TOPIC,
     ):
         (message,) = channel_messages(doc, topic)
         assert message["contentType"] == "application/octet-stream"
