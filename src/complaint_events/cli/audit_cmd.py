@@ -24,6 +24,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from complaint_events import __version__
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.application.cases import CaseNotFoundError, ComplaintCases
 from complaint_events.audit.dossier import (
     DossierError,
@@ -174,7 +175,7 @@ def _verify_topic(settings: Settings, ident: UUID | None, tick: Callable[[], Non
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
     try:
-        return verify_topic(read_topic(settings.kafka_bootstrap, topic, ident), tick)
+        return verify_topic(read_topic(KafkaClients(settings), topic, ident), tick)
     except (KafkaError, TopicNotFoundError, TimeoutError) as error:
         fail(
             f"cannot read the events topic {topic} at {settings.kafka_bootstrap} ({error}); "

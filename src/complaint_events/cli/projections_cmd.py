@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.cli.options import DsnOpt, KafkaOpt, settings_given
 from complaint_events.settings import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 
@@ -72,7 +73,7 @@ def run(
     settings = settings_given(kafka=kafka, postgres=postgres)
     projector = Projector(
         settings.postgres_dsn,
-        settings.kafka_bootstrap,
+        KafkaClients(settings),
         settings.topic(EVENTS_TOPIC),
         [Target.live(p) for p in chosen(names)],
         dead_letter_topic=settings.topic(EVENTS_DLQ_TOPIC),
@@ -131,7 +132,7 @@ def rebuild_command(
 
         report = rebuild(
             settings.postgres_dsn,
-            settings.kafka_bootstrap,
+            KafkaClients(settings),
             settings.topic(EVENTS_TOPIC),
             selected,
             batch_size=batch_size,
@@ -163,7 +164,7 @@ def status(
             stored = positions(conn, topic, [p.name for p in selected])
     except psycopg.errors.UndefinedTable:
         stored = {p.name: {} for p in selected}
-    source = EventSource(settings.kafka_bootstrap, topic)
+    source = EventSource(KafkaClients(settings), topic)
     try:
         ends = source.end_offsets()
     finally:
