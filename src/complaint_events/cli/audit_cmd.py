@@ -45,7 +45,14 @@ from complaint_events.audit.sources import (
 )
 from complaint_events.audit.verify import ChainVerifier, Problem, VerifyReport, cross_check
 from complaint_events.bootstrap import build_cases
-from complaint_events.cli.options import DsnOpt, JsonOpt, KafkaOpt, StoreOpt, settings_given
+from complaint_events.cli.options import (
+    KAFKA,
+    POSTGRES,
+    STORE,
+    JsonOpt,
+    setting_options,
+    settings_of,
+)
 from complaint_events.clock import ClockError, clock_from_spec
 from complaint_events.settings import EVENTS_TOPIC, Settings
 
@@ -72,12 +79,11 @@ CaseArg = Annotated[
 
 
 @audit_app.command("history")
-def history(
-    case_id: CaseArg, as_json: JsonOpt = False, store: StoreOpt = None, postgres: DsnOpt = None
-) -> None:
+@setting_options(STORE, POSTGRES)
+def history(ctx: typer.Context, case_id: CaseArg, as_json: JsonOpt = False) -> None:
     """Every event of a case: who, when, what, why (reason, rule references) and its hash."""
     ident = parse_case_id(case_id)
-    cases = open_cases(store, postgres)
+    cases = open_cases(ctx)
     try:
         events = store_events(cases, ident)
     except CaseNotFoundError as error:
@@ -113,7 +119,9 @@ def history(
 
 
 @audit_app.command("verify")
+@setting_options(STORE, POSTGRES, KAFKA)
 def verify(
+    ctx: typer.Context,
     case_id: Annotated[
         str | None, typer.Argument(help="The case id (UUID).", show_default=False, metavar="CASE")
     ] = None,
@@ -132,9 +140,6 @@ def verify(
         ),
     ] = None,
     as_json: JsonOpt = False,
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
-    kafka: KafkaOpt = None,
 ) -> None:
     """Check that no event was altered, removed, reordered or inserted; name the first bad one.
 
@@ -149,7 +154,7 @@ def verify(
         _verify_file(dossier, as_json)
         return
     ident = parse_case_id(case_id) if case_id is not None else None
-    settings = settings_given(store=store, postgres=postgres, kafka=kafka)
+    settings = settings_of(ctx)
     check_topic = topic if topic is not None else settings.store == "postgres"
     cases = build_cases(settings)
     reports: dict[str, VerifyReport] = {}
@@ -288,7 +293,9 @@ def _verify_event_log(path: Path, text: str, as_json: bool) -> NoReturn:
 
 
 @audit_app.command("export")
+@setting_options(STORE, POSTGRES)
 def export(
+    ctx: typer.Context,
     case_id: CaseArg,
     out_file: Annotated[
         Path | None,
@@ -296,15 +303,13 @@ def export(
             "--out", help="Write the dossier here (default: standard output).", dir_okay=False
         ),
     ] = None,
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
 ) -> None:
     """Write a case's dossier: its events as published (with hashes), the chain head, how to verify.
 
     Refuses (exit 1) when the stored chain is already broken, naming the first bad event.
     """
     ident = parse_case_id(case_id)
-    settings = settings_given(store=store, postgres=postgres)
+    settings = settings_of(ctx)
     cases = build_cases(settings)
     try:
         events = store_events(cases, ident)
@@ -338,8 +343,8 @@ def export(
 # ------------------------------------------------------------------- helpers
 
 
-def open_cases(store: str | None, postgres: str | None) -> ComplaintCases:
-    return build_cases(settings_given(store=store, postgres=postgres))
+def open_cases(ctx: typer.Context) -> ComplaintCases:
+    return build_cases(settings_of(ctx))
 
 
 def parse_case_id(text: str) -> UUID:
