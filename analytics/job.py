@@ -44,6 +44,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from analytics.daily_report import DailyReport, write_chart, write_csv
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, clock_from_spec
 from complaint_events.contracts.dead_letters import DeadLetter
@@ -235,9 +236,7 @@ class AnalyticsJob:
         if not letters:
             return
         if self._dead_letters is None:
-            self._dead_letters = KafkaProducer(
-                bootstrap_servers=self.settings.kafka_bootstrap, acks="all"
-            )
+            self._dead_letters = KafkaClients(self.settings).producer()
         topic = self.settings.topic(EVENTS_DLQ_TOPIC)
         for letter in letters:
             log.warning(
@@ -317,11 +316,9 @@ class AnalyticsJob:
         session_ms = int(
             (self.options.session_timeout or self.settings.kafka_session_timeout) * 1000
         )
-        return KafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
+        return KafkaClients(self.settings).consumer(
+            self.group,
             group_id=self.group,
-            client_id=self.group,
-            enable_auto_commit=False,
             auto_offset_reset="earliest",
             allow_auto_create_topics=False,
             session_timeout_ms=session_ms,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from support import Figure, delete_topics, fresh_database, print_figures
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import CaseCommand
 from complaint_events.bootstrap import build_cases, build_relay
@@ -123,10 +124,10 @@ def measure(
                 print(f"\rrebuild: {done:,} / {total:,} events", end="", file=sys.stderr)
 
             topic = settings.topic(EVENTS_TOPIC)
-            everything = rebuild(dsn, kafka_bootstrap, topic, list(ALL_PROJECTIONS),
+            everything = rebuild(dsn, KafkaClients(settings), topic, list(ALL_PROJECTIONS),
                                  batch_size=batch_size, progress=progress)  # fmt: skip
             print(file=sys.stderr)
-            summary_only = rebuild(dsn, kafka_bootstrap, topic, [CaseSummary()],
+            summary_only = rebuild(dsn, KafkaClients(settings), topic, [CaseSummary()],
                                    batch_size=batch_size, progress=progress)  # fmt: skip
             print(file=sys.stderr)
         finally:

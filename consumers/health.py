@@ -21,10 +21,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
 import psycopg
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from kafka.errors import KafkaError
 from psycopg.conninfo import conninfo_to_dict
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
@@ -213,30 +214,20 @@ def _asking_again(ask: Callable[[], T]) -> T:
 def kafka_view(
     settings: Settings, client_id: str = "complaint-events-health"
 ) -> Iterator[KafkaView]:
-    bootstrap = settings.kafka_bootstrap
+    kafka = KafkaClients(settings)
     clients: list[Any] = []
     try:
         clients.append(
-            KafkaAdminClient(
-                bootstrap_servers=bootstrap,
-                client_id=client_id,
-                request_timeout_ms=_TIMEOUT_MS,
-                bootstrap_timeout_ms=_TIMEOUT_MS,
-            )
+            kafka.admin(client_id, request_timeout_ms=_TIMEOUT_MS, bootstrap_timeout_ms=_TIMEOUT_MS)
         )
         clients.append(
-            KafkaConsumer(
-                bootstrap_servers=bootstrap,
-                client_id=client_id,
-                group_id=None,
-                enable_auto_commit=False,
-                request_timeout_ms=_TIMEOUT_MS,
-                bootstrap_timeout_ms=_TIMEOUT_MS,
+            kafka.consumer(
+                client_id, request_timeout_ms=_TIMEOUT_MS, bootstrap_timeout_ms=_TIMEOUT_MS
             )
         )
         yield KafkaView(clients[0], clients[1])
     except KafkaError as error:
-        raise HealthCheckError(f"cannot reach Kafka at {bootstrap} ({error})") from error
+        raise HealthCheckError(f"cannot reach Kafka at {kafka.bootstrap} ({error})") from error
     finally:
         for client in clients:
             client.close()

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from consumers.runtime import Runtime, keep_running
 from projections.catalog import ALL_PROJECTIONS
@@ -36,7 +37,7 @@ def register(rt: Runtime) -> None:
             stop,
             lambda: Projector(
                 settings.postgres_dsn,
-                settings.kafka_bootstrap,
+                KafkaClients(settings),
                 settings.topic(EVENTS_TOPIC),
                 [Target.live(p) for p in ALL_PROJECTIONS],
                 dead_letter_topic=settings.topic(EVENTS_DLQ_TOPIC),

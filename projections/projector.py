@@ -25,9 +25,10 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer, TopicPartition
 from pydantic import ValidationError
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, SystemClock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
@@ -60,15 +61,9 @@ class ProjectorStats:
 class EventSource:
     """The events topic, read partition by partition from given offsets."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, kafka: KafkaClients, topic: str) -> None:
         self.topic = topic
-        self.consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            client_id="complaint-events-projector",
-        )
+        self.consumer = kafka.consumer("complaint-events-projector", auto_offset_reset="earliest")
         found = self.consumer.partitions_for_topic(topic)
         if not found:
             self.consumer.close()
@@ -100,7 +95,7 @@ class Projector:
     def __init__(
         self,
         dsn: str,
-        bootstrap: str,
+        kafka: KafkaClients,
         topic: str,
         targets: Sequence[Target],
         *,
@@ -110,7 +105,7 @@ class Projector:
     ) -> None:
         self.clock = clock or SystemClock()
         self.dsn = dsn
-        self.bootstrap = bootstrap
+        self.kafka = kafka
         self.topic = topic
         self.targets = list(targets)
         self.dead_letter_topic = dead_letter_topic
@@ -124,7 +119,7 @@ class Projector:
         """Create missing tables, then position the reader at the stored positions."""
         self._conn = psycopg.connect(self.dsn, autocommit=True)
         create_tables(self._conn, self.targets)
-        self._source = EventSource(self.bootstrap, self.topic)
+        self._source = EventSource(self.kafka, self.topic)
         names = [t.position for t in self.targets]
         ensure_position_rows(self._conn, self.topic, names, self._source.partitions)
         stored = positions(self._conn, self.topic, names)
@@ -245,7 +240,7 @@ class Projector:
         if self.dead_letter_topic is None:
             return
         if self._producer is None:
-            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+            self._producer = self.kafka.producer()
         for letter in letters:
             self._producer.send(
                 self.dead_letter_topic, key=letter.key, value=letter.value, headers=letter.headers()

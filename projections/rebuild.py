@@ -19,6 +19,7 @@ import psycopg
 from psycopg import Connection, sql
 from pydantic import ValidationError
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.contracts.envelope import EventEnvelope
 from projections.base import Projection, shadow_name
 from projections.positions import (
@@ -53,7 +54,7 @@ class RebuildReport:
 
 def rebuild(
     dsn: str,
-    bootstrap: str,
+    kafka: KafkaClients,
     topic: str,
     projections: Sequence[Projection],
     *,
@@ -68,7 +69,7 @@ def rebuild(
         create_tables(conn, lives)
         _drop(conn, topic, shadows)
         create_tables(conn, shadows)
-        source = EventSource(bootstrap, topic)
+        source = EventSource(kafka, topic)
         try:
             names = [t.position for t in shadows]
             ensure_position_rows(conn, topic, names, source.partitions)

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_relay
@@ -155,7 +156,7 @@ def publish_and_project(settings: Settings, cases: ComplaintCases) -> None:
     relay.close()
     rebuild(
         settings.postgres_dsn,
-        settings.kafka_bootstrap,
+        KafkaClients(settings),
         settings.topic(EVENTS_TOPIC),
         ALL_PROJECTIONS,
     )

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.clock import Clock
 from complaint_events.contracts.dead_letters import DeadLetter
@@ -82,13 +83,7 @@ class RunStats:
 
 def build_producer(settings: Settings, name: str) -> KafkaProducer:
     """An idempotent producer for the adapter's intake and dead-letter messages."""
-    return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        client_id=f"complaint-events-adapter-{name}",
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
-    )
+    return KafkaClients(settings).producer(f"complaint-events-adapter-{name}", linger_ms=5)
 
 
 def dead_letter(rejected: Rejected, processor: str, source: str, now: datetime) -> DeadLetter:
@@ -220,10 +215,8 @@ class ChannelAdapter:
     def notifications_consumer(self) -> KafkaConsumer:
         """A consumer of the notifications topic from this adapter's committed position."""
         topic = self.settings.topic(NOTIFICATIONS_TOPIC)
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
+        consumer = KafkaClients(self.settings).consumer(
             group_id=consumer_group(self.settings.topic_prefix, f"adapter-{self.folders.name}"),
-            enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
         partitions = consumer.partitions_for_topic(topic)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import psycopg
 from eventsourcing.persistence import ApplicationRecorder
@@ -34,6 +34,7 @@ from complaint_events.adapters.command_results import (
     PostgresCommandResults,
 )
 from complaint_events.adapters.consumer_keys import PostgresConsumerKeys, SQLiteConsumerKeys
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.rejection_ledger import (
     PostgresRejectionLedger,
     SQLiteRejectionLedger,
@@ -210,19 +211,19 @@ def build_cases(settings: Settings) -> ComplaintCases:
 
 
 def build_producer(
-    settings: Settings, client_id: str = "complaint-events-relay", **options: Any
+    settings: Settings,
+    client_id: str = "complaint-events-relay",
+    *,
+    max_request_size: int | None = None,
 ) -> KafkaProducer:
-    """An idempotent, lz4-compressing producer: retries never duplicate or reorder."""
-    return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        client_id=client_id,
-        enable_idempotence=True,
-        acks="all",
+    """An lz4-compressing producer that keeps per-key order through retries (the relay's)."""
+    return KafkaClients(settings).producer(
+        client_id,
         compression_type="lz4",
         linger_ms=5,
         batch_size=256 * 1024,
         max_in_flight_requests_per_connection=5,
-        **options,
+        max_request_size=max_request_size,
     )
 
 
@@ -240,7 +241,7 @@ def build_relay(settings: Settings, cases: ComplaintCases, identity: str | None 
         producer=build_producer(settings),
         positions=LeasedPositions(leadership),
         topic=topic,
-        bootstrap_servers=settings.kafka_bootstrap,
+        kafka=KafkaClients(settings),
         batch_size=settings.relay_batch_size,
         leadership=leadership,
         producer_factory=lambda: build_producer(settings),

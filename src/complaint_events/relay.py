@@ -57,6 +57,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaTimeoutError
 from kafka.partitioner.default import murmur2
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.adapters.relay_leadership import LeadershipLostError
 from complaint_events.contracts.envelope import EventEnvelope, kafka_headers
@@ -155,7 +156,7 @@ class Relay:
         producer: KafkaProducer,
         positions: PositionStore,
         topic: str,
-        bootstrap_servers: str,
+        kafka: KafkaClients,
         batch_size: int = 500,
         name: str = "relay",
         leadership: Leadership | None = None,
@@ -170,7 +171,7 @@ class Relay:
         self.producer = producer
         self.positions = positions
         self.topic = topic
-        self.bootstrap_servers = bootstrap_servers
+        self.kafka = kafka
         self.batch_size = batch_size
         self.name = f"{name}:{topic}"
         self.stats = RelayStats()
@@ -204,7 +205,7 @@ class Relay:
         if not partitions:
             raise TopicMissingError(self.topic)
         self._partitions = len(partitions)
-        self._on_topic = last_published(self.bootstrap_servers, self.topic, self._partitions)
+        self._on_topic = last_published(self.kafka, self.topic, self._partitions)
         log.info(
             "relay %s starting after notification %d; on topic: %s",
             self.name,
@@ -403,15 +404,13 @@ def _is_case_event(notification: Notification) -> bool:
     return notification.topic.startswith(_CASE_TOPIC_PREFIX)
 
 
-def last_published(bootstrap_servers: str, topic: str, partitions: int) -> dict[int, int]:
+def last_published(kafka: KafkaClients, topic: str, partitions: int) -> dict[int, int]:
     """The notification id of the last relayed message in each partition of ``topic``.
 
     Only the relay should write to the topic; if something else did, its messages
     (without a ``notification_id`` header) are stepped over, looking further back.
     """
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
-    )
+    consumer = kafka.consumer()
     try:
         tps = [TopicPartition(topic, p) for p in range(partitions)]
         ends = consumer.end_offsets(tps)

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.contracts.topology import EVENTS_TOPIC
@@ -115,7 +116,7 @@ def test_a_projector_killed_mid_stream_ends_with_the_rows_of_a_clean_rebuild(
 
     rebuild(
         dsn,
-        stack_settings.kafka_bootstrap,
+        KafkaClients(stack_settings),
         stack_settings.topic(EVENTS_TOPIC),
         list(ALL_PROJECTIONS),
     )
@@ -129,15 +130,13 @@ def test_queries_keep_answering_with_the_whole_data_during_a_rebuild(
 ) -> None:
     dsn = stack_settings.postgres_dsn
     topic = stack_settings.topic(EVENTS_TOPIC)
-    rebuild(dsn, stack_settings.kafka_bootstrap, topic, list(ALL_PROJECTIONS))
+    rebuild(dsn, KafkaClients(stack_settings), topic, list(ALL_PROJECTIONS))
     answers: list[int] = []
     failures: list[BaseException] = []
 
     def rebuild_again() -> None:
         try:
-            rebuild(
-                dsn, stack_settings.kafka_bootstrap, topic, list(ALL_PROJECTIONS), batch_size=100
-            )
+            rebuild(dsn, KafkaClients(stack_settings), topic, list(ALL_PROJECTIONS), batch_size=100)
         except BaseException as error:  # noqa: BLE001 - reported by the test below
             failures.append(error)
 

@@ -21,6 +21,7 @@ from kafka import KafkaProducer
 from typer.testing import CliRunner
 
 from audit_support import chained_case, handler
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.hash_chaining import seal_events
@@ -58,7 +59,7 @@ class Stack:
         return verify_store(self.cases, store_case_ids(self.cases))
 
     def messages(self, case_id: UUID | None = None) -> list[TopicMessage]:
-        return list(read_topic(self.settings.kafka_bootstrap, self.topic, case_id))
+        return list(read_topic(KafkaClients(self.settings), self.topic, case_id))
 
     def relay(self) -> None:
         relay = build_relay(self.settings, self.cases)

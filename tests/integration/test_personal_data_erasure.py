@@ -28,6 +28,7 @@ from typer.testing import CliRunner, Result
 from analytics.job import AnalyticsJob, JobOptions
 from api_support import api_tokens, client_for
 from audit_support import assess_and_decide, handler
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.api.app import create_app
 from complaint_events.application.cases import ComplaintCases
@@ -119,7 +120,7 @@ class World:
             pass
         relay.close()
         rebuild(
-            self.settings.postgres_dsn, self.settings.kafka_bootstrap, self.topic, ALL_PROJECTIONS
+            self.settings.postgres_dsn, KafkaClients(self.settings), self.topic, ALL_PROJECTIONS
         )
 
     def store_rows(self) -> list[bytes]:

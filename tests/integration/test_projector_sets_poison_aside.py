@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from kafka import KafkaProducer
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.contracts.dead_letters import read_context
@@ -69,7 +70,7 @@ def test_an_event_a_projection_cannot_apply_is_dead_lettered_and_the_rest_projec
 
     projector = Projector(
         stack_settings.postgres_dsn,
-        stack_settings.kafka_bootstrap,
+        KafkaClients(stack_settings),
         events_topic,
         [Target.live(p) for p in ALL_PROJECTIONS],
         dead_letter_topic=stack_settings.topic(EVENTS_DLQ_TOPIC),

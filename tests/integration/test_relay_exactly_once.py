@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.application.cases import ComplaintCases
@@ -133,7 +134,7 @@ def test_relay_restarted_after_publishing_but_before_saving_position_publishes_n
         producer=build_producer(stack_settings),
         positions=CrashOnSave(stack_settings.postgres_dsn),
         topic=stack_settings.topic(EVENTS_TOPIC),
-        bootstrap_servers=stack_settings.kafka_bootstrap,
+        kafka=KafkaClients(stack_settings),
         batch_size=1000,
     )
     crashing.start()

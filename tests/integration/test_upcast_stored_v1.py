@@ -26,6 +26,7 @@ from psycopg.rows import dict_row
 from typer.testing import CliRunner
 
 from api_support import api_tokens, client_for
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.api.app import create_app
 from complaint_events.application.cases import ComplaintCases
@@ -63,7 +64,7 @@ class World:
 
     def messages(self) -> list[bytes]:
         topic = self.settings.topic(EVENTS_TOPIC)
-        found = read_topic(self.settings.kafka_bootstrap, topic, self.case_id)
+        found = read_topic(KafkaClients(self.settings), topic, self.case_id)
         return [m.value for m in found if m.value is not None]
 
 

@@ -35,6 +35,7 @@ from uuid import UUID
 
 import pytest
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases
 from complaint_events.contracts.topology import (
@@ -647,7 +648,7 @@ def check_projections_equal_rebuild(settings: Settings) -> None:
     live = projection_rows(settings.postgres_dsn)
     rebuild(
         settings.postgres_dsn,
-        settings.kafka_bootstrap,
+        KafkaClients(settings),
         settings.topic(EVENTS_TOPIC),
         ALL_PROJECTIONS,
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.contracts.topology import TOPICS, Topic
 from complaint_events.settings import Settings
 
@@ -60,10 +61,8 @@ def ensure_topics(
     ``single_partition``: full names of further topics of one partition that a
     worker needs (faust's leader-election topic of a worker without agents).
     """
-    admin = KafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap,
-        client_id="complaint-events-admin",
-        bootstrap_timeout_ms=bootstrap_timeout_ms,
+    admin = KafkaClients(settings).admin(
+        "complaint-events-admin", bootstrap_timeout_ms=bootstrap_timeout_ms
     )
     try:
         existing = set(admin.list_topics())

@@ -11,9 +11,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.settings import Settings
 
 SEND_TIMEOUT_SECONDS = 15.0
@@ -46,12 +46,8 @@ class KafkaBus:
     def _open(self) -> Any:
         with self._lock:
             if self._producer is None:
-                self._producer = KafkaProducer(
-                    bootstrap_servers=self._settings.kafka_bootstrap,
-                    client_id="complaint-events-api",
-                    enable_idempotence=True,
-                    acks="all",
-                    linger_ms=2,
+                self._producer = KafkaClients(self._settings).producer(
+                    "complaint-events-api", linger_ms=2
                 )
             return self._producer
 

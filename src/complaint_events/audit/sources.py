@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.audit.verify import ChainVerifier, Problem, VerifyReport
@@ -140,7 +141,7 @@ def check_stored(verifier: ChainVerifier, case_id: UUID, events: Iterable[Stored
 
 
 def read_topic(
-    bootstrap: str,
+    kafka: KafkaClients,
     topic: str,
     case_id: UUID | None = None,
     idle_timeout: float = 30.0,
@@ -150,12 +151,7 @@ def read_topic(
     With ``case_id``, only that case's partition is read and only its messages
     are returned.
     """
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        group_id=None,
-        client_id="complaint-events-audit",
-    )
+    consumer = kafka.consumer("complaint-events-audit")
     try:
         partitions = consumer.partitions_for_topic(topic)
         if not partitions:

@@ -18,11 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from complaint_events.cli.options import KafkaOpt, settings_given
+from complaint_events.cli.options import KAFKA, setting_options, settings_of
 from complaint_events.clock import clock_from_spec
 from complaint_events.contracts.topology import INTAKE_TOPIC
 from complaint_events.domain.values import Demand, ProblemCategory
-from complaint_events.settings import Settings
 from consumers.channels.folders import FOLDERS
 from consumers.channels.lead_store import LeadNotFoundError, LeadStatus, LeadStore
 from consumers.channels.outcomes import Rejected
@@ -63,7 +62,9 @@ _DEFAULT_LEADS = Path("social-leads.json")
 
 
 @adapters_app.command("run")
+@setting_options(KAFKA)
 def run(
+    ctx: typer.Context,
     channel: Annotated[ChannelName, typer.Argument(help="Which adapter to run.")],
     inbox: Annotated[Path, typer.Option(help="Folder to read (email: a Maildir).")],
     outbox: Annotated[Path, typer.Option(help="Folder replies are written to.")],
@@ -74,11 +75,10 @@ def run(
     once: Annotated[bool, typer.Option("--once", help="Handle what is there, then exit.")] = False,
     poll: Annotated[float, typer.Option(help="Seconds between inbox polls.", min=0.1)] = 2.0,
     leads: LeadsOpt = _DEFAULT_LEADS,
-    kafka: KafkaOpt = None,
 ) -> None:
     """Inbox files -> complaints.intake.v1 (rejects -> complaints.intake.dlq.v1); the channel's
     notifications from notifications.outbound.v1 -> outbox files."""
-    settings = settings_given(kafka=kafka)
+    settings = settings_of(ctx)
     adapter = ChannelAdapter(
         FOLDERS[channel.value],
         settings,
@@ -145,7 +145,9 @@ def leads_list(
 
 
 @leads_app.command("confirm")
+@setting_options(KAFKA)
 def leads_confirm(
+    ctx: typer.Context,
     lead_id: Annotated[str, typer.Argument(help="The lead to confirm.")],
     order: Annotated[str | None, typer.Option("--order", help="Order id.")] = None,
     merchant: Annotated[str | None, typer.Option("--merchant", help="Merchant id.")] = None,
@@ -158,7 +160,6 @@ def leads_confirm(
     ] = None,
     by: Annotated[str, typer.Option("--by", help="Who confirms (handler id).")] = "handler",
     leads: LeadsOpt = _DEFAULT_LEADS,
-    kafka: KafkaOpt = None,
 ) -> None:
     """Turn a lead into an intake message on complaints.intake.v1 (a case opens from it)."""
     store = LeadStore(leads)
@@ -183,7 +184,7 @@ def leads_confirm(
         for problem in outcome.errors:
             err.print(f"  {problem['field']}: {problem['message']}")
         raise typer.Exit(1)
-    settings = settings_given(kafka=kafka)
+    settings = settings_of(ctx)
     producer = build_producer(settings, "social")
     try:
         message = outcome.message
@@ -208,6 +209,7 @@ def leads_confirm(
 
 @leads_app.command("dismiss")
 def leads_dismiss(
+    ctx: typer.Context,
     lead_id: Annotated[str, typer.Argument(help="The lead to dismiss.")],
     by: Annotated[str, typer.Option("--by", help="Who dismisses (handler id).")] = "handler",
     leads: LeadsOpt = _DEFAULT_LEADS,
@@ -215,7 +217,7 @@ def leads_dismiss(
     """Record that a lead is not a complaint to open a case for."""
     try:
         lead = LeadStore(leads).decide(
-            lead_id, "dismissed", by, clock_from_spec(Settings().clock).now()
+            lead_id, "dismissed", by, clock_from_spec(settings_of(ctx).clock).now()
         )
     except LeadNotFoundError:
         err.print(f"[red]no lead {lead_id!r}[/]")

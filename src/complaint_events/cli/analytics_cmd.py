@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from complaint_events.cli.options import settings_given
+from complaint_events.cli.options import KAFKA, setting_options, settings_of
 
 if TYPE_CHECKING:  # the job imports matplotlib: only when the command runs
     from analytics.daily_report import SlaRow
@@ -31,7 +31,9 @@ _SUMMARY_DAYS: Final = 14
 
 
 @analytics_app.command("report")
+@setting_options(KAFKA)
 def report(
+    ctx: typer.Context,
     out: Annotated[
         Path, typer.Option("--out", help="Directory of the report files (created if missing).")
     ] = Path("analytics-report"),
@@ -57,10 +59,6 @@ def report(
             "\\[env COMPLAINTS_KAFKA_SESSION_TIMEOUT].",
         ),
     ] = None,
-    kafka: Annotated[
-        str | None,
-        typer.Option("--kafka", help="Kafka bootstrap servers \\[env COMPLAINTS_KAFKA_BOOTSTRAP]."),
-    ] = None,
 ) -> None:
     """Write the daily SLA and defect report (two CSV files and a PNG chart).
 
@@ -78,7 +76,7 @@ def report(
 
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         logging.getLogger("kafka").setLevel(logging.WARNING)
-    settings = settings_given(kafka=kafka)
+    settings = settings_of(ctx)
     options = JobOptions(
         out_dir=out,
         once=once,

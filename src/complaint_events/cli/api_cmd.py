@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt, settings_given
+from complaint_events.cli.options import KAFKA, POSTGRES, STORE, setting_options, settings_of
 
 api_app = typer.Typer(
     help="The HTTP API: run it, or make a bearer token.",
@@ -19,6 +19,7 @@ err = Console(stderr=True)
 
 
 @api_app.callback()
+@setting_options(STORE, POSTGRES, KAFKA)
 def api(
     ctx: typer.Context,
     host: Annotated[
@@ -27,9 +28,6 @@ def api(
     port: Annotated[
         int | None, typer.Option("--port", help="Port to listen on \\[env COMPLAINTS_API_PORT].")
     ] = None,
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
-    kafka: KafkaOpt = None,
 ) -> None:
     """Run the HTTP API (uvicorn) until Ctrl-C; tokens come from COMPLAINTS_API_TOKENS(_FILE)."""
     if ctx.invoked_subcommand is not None:
@@ -38,9 +36,7 @@ def api(
 
     from complaint_events.api.app import create_app  # noqa: PLC0415
 
-    settings = settings_given(
-        store=store, postgres=postgres, kafka=kafka, api_host=host, api_port=port
-    )
+    settings = settings_of(ctx, api_host=host, api_port=port)
     app = create_app(settings)
     if len(app.state.tokens) == 0:
         err.print(

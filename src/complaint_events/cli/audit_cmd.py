@@ -24,6 +24,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from complaint_events import __version__
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.refusals import CaseNotFoundError
 from complaint_events.audit.dossier import (
@@ -45,7 +46,14 @@ from complaint_events.audit.sources import (
 )
 from complaint_events.audit.verify import ChainVerifier, Problem, VerifyReport, cross_check
 from complaint_events.bootstrap import build_cases
-from complaint_events.cli.options import DsnOpt, JsonOpt, KafkaOpt, StoreOpt, settings_given
+from complaint_events.cli.options import (
+    KAFKA,
+    POSTGRES,
+    STORE,
+    JsonOpt,
+    setting_options,
+    settings_of,
+)
 from complaint_events.clock import ClockError, clock_from_spec
 from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.settings import Settings
@@ -74,12 +82,11 @@ CaseArg = Annotated[
 
 
 @audit_app.command("history")
-def history(
-    case_id: CaseArg, as_json: JsonOpt = False, store: StoreOpt = None, postgres: DsnOpt = None
-) -> None:
+@setting_options(STORE, POSTGRES)
+def history(ctx: typer.Context, case_id: CaseArg, as_json: JsonOpt = False) -> None:
     """Every event of a case: who, when, what, why (reason, rule references) and its hash."""
     ident = parse_case_id(case_id)
-    cases = open_cases(store, postgres)
+    cases = open_cases(ctx)
     try:
         events = store_events(cases, ident)
     except CaseNotFoundError as error:
@@ -115,7 +122,9 @@ def history(
 
 
 @audit_app.command("verify")
+@setting_options(STORE, POSTGRES, KAFKA)
 def verify(
+    ctx: typer.Context,
     case_id: Annotated[
         str | None, typer.Argument(help="The case id (UUID).", show_default=False, metavar="CASE")
     ] = None,
@@ -134,9 +143,6 @@ def verify(
         ),
     ] = None,
     as_json: JsonOpt = False,
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
-    kafka: KafkaOpt = None,
 ) -> None:
     """Check that no event was altered, removed, reordered or inserted; name the first bad one.
 
@@ -151,7 +157,7 @@ def verify(
         _verify_file(dossier, as_json)
         return
     ident = parse_case_id(case_id) if case_id is not None else None
-    settings = settings_given(store=store, postgres=postgres, kafka=kafka)
+    settings = settings_of(ctx)
     check_topic = topic if topic is not None else settings.store == "postgres"
     cases = build_cases(settings)
     reports: dict[str, VerifyReport] = {}
@@ -177,7 +183,7 @@ def _verify_topic(settings: Settings, ident: UUID | None, tick: Callable[[], Non
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
     try:
-        return verify_topic(read_topic(settings.kafka_bootstrap, topic, ident), tick)
+        return verify_topic(read_topic(KafkaClients(settings), topic, ident), tick)
     except (KafkaError, TopicNotFoundError, TimeoutError) as error:
         fail(
             f"cannot read the events topic {topic} at {settings.kafka_bootstrap} ({error}); "
@@ -290,7 +296,9 @@ def _verify_event_log(path: Path, text: str, as_json: bool) -> NoReturn:
 
 
 @audit_app.command("export")
+@setting_options(STORE, POSTGRES)
 def export(
+    ctx: typer.Context,
     case_id: CaseArg,
     out_file: Annotated[
         Path | None,
@@ -298,15 +306,13 @@ def export(
             "--out", help="Write the dossier here (default: standard output).", dir_okay=False
         ),
     ] = None,
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
 ) -> None:
     """Write a case's dossier: its events as published (with hashes), the chain head, how to verify.
 
     Refuses (exit 1) when the stored chain is already broken, naming the first bad event.
     """
     ident = parse_case_id(case_id)
-    settings = settings_given(store=store, postgres=postgres)
+    settings = settings_of(ctx)
     cases = build_cases(settings)
     try:
         events = store_events(cases, ident)
@@ -340,8 +346,8 @@ def export(
 # ------------------------------------------------------------------- helpers
 
 
-def open_cases(store: str | None, postgres: str | None) -> ComplaintCases:
-    return build_cases(settings_given(store=store, postgres=postgres))
+def open_cases(ctx: typer.Context) -> ComplaintCases:
+    return build_cases(settings_of(ctx))
 
 
 def parse_case_id(text: str) -> UUID:

@@ -24,10 +24,12 @@ from complaint_events.cli.audit_cmd import (
     parse_case_id,
 )
 from complaint_events.cli.case_view import case_state, case_tables
-from complaint_events.cli.options import DsnOpt, JsonOpt, StoreOpt
+from complaint_events.cli.options import POSTGRES, STORE, JsonOpt, setting_options
 
 
+@setting_options(STORE, POSTGRES)
 def case_show(
+    ctx: typer.Context,
     case_id: CaseArg,
     as_of: Annotated[
         str | None,
@@ -39,13 +41,11 @@ def case_show(
         ),
     ] = None,
     as_json: JsonOpt = False,
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
 ) -> None:
     """Show a case exactly as it stood at an instant (status, deadlines, liability, remedy, ...)."""
     ident = parse_case_id(case_id)
     at = _instant(as_of) if as_of is not None else None
-    cases = open_cases(store, postgres)
+    cases = open_cases(ctx)
     try:
         case = cases.get_case(ident) if at is None else cases.case_as_of(ident, at)
     except CaseNotFoundError as error:

@@ -13,7 +13,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt, settings_given
+from complaint_events.cli.options import (
+    KAFKA,
+    POSTGRES,
+    STORE,
+    command_line,
+    setting_options,
+    settings_of,
+)
 from complaint_events.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,15 +33,14 @@ EXIT_UNUSABLE = 2
 EXIT_STACK_FAILED = 1
 
 
+@setting_options(STORE, POSTGRES, KAFKA)
 def demo(
+    ctx: typer.Context,
     cases: Annotated[int, typer.Option("--cases", min=1, help="Complaints in the stream.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the stream.")] = 42,
     out: Annotated[
         Path, typer.Option("--out", help="Where report.html and events.jsonl go.", file_okay=False)
     ] = Path("demo-output"),
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
-    kafka: KafkaOpt = None,
     stack: Annotated[
         bool,
         typer.Option(
@@ -65,10 +71,16 @@ def demo(
     from complaint_events.demo.report import summary_table, write_report  # noqa: PLC0415
     from complaint_events.demo.summary import summarise  # noqa: PLC0415
 
-    on_stack = stack or kafka is not None or postgres is not None or store == "postgres"
+    given = command_line(ctx)
+    on_stack = (
+        stack
+        or given.gave(KAFKA) is not None
+        or given.gave(POSTGRES) is not None
+        or given.gave(STORE) == "postgres"
+    )
     began = time.monotonic()
     if on_stack:
-        run = _play_on_stack(cases, seed, out, settings_given(postgres=postgres, kafka=kafka))
+        run = _play_on_stack(cases, seed, out, settings_of(ctx))
     else:
         path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
         console.print(

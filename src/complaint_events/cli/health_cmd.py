@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from complaint_events.cli.options import settings_given
+from complaint_events.cli.options import KAFKA, POSTGRES, setting_options, settings_of
 from consumers.health import HealthCheckError, ProcessorHealth, check
 from consumers.topology import ALL, PROCESSORS
 
@@ -26,7 +26,9 @@ _PG_HINT = (
 )
 
 
+@setting_options(KAFKA, POSTGRES)
 def health(
+    ctx: typer.Context,
     names: Annotated[
         list[str] | None,
         typer.Argument(
@@ -50,14 +52,6 @@ def health(
             help=f"Check the consumer group of 'worker {ALL}' instead of each processor's own.",
         ),
     ] = False,
-    kafka: Annotated[
-        str | None,
-        typer.Option("--kafka", help="Kafka bootstrap servers \\[env COMPLAINTS_KAFKA_BOOTSTRAP]."),
-    ] = None,
-    postgres: Annotated[
-        str | None,
-        typer.Option("--postgres", help="PostgreSQL DSN \\[env COMPLAINTS_POSTGRES_DSN]."),
-    ] = None,
 ) -> None:
     """Say whether each stream processor is caught up (its consumer lag).
 
@@ -80,7 +74,7 @@ def health(
         # The Kafka client logs every connection attempt; the table (or the one-line
         # error below) says all that matters unless --verbose asks for more.
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    settings = settings_given(kafka=kafka, postgres=postgres)
+    settings = settings_of(ctx)
     err = Console(stderr=True)
     try:
         results = check(settings, names or [], max_lag=max_lag, group_all=group_all)

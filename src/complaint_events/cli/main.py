@@ -25,7 +25,7 @@ from complaint_events.cli.audit_cmd import audit_app
 from complaint_events.cli.case_show_cmd import case_show
 from complaint_events.cli.demo_cmd import demo
 from complaint_events.cli.health_cmd import health
-from complaint_events.cli.options import DsnOpt, KafkaOpt, StoreOpt, settings_given
+from complaint_events.cli.options import KAFKA, POSTGRES, STORE, setting_options, settings_of
 from complaint_events.cli.privacy_cmd import privacy_app
 from complaint_events.cli.projections_cmd import projections_app
 from complaint_events.cli.render import history_table
@@ -64,7 +64,9 @@ err = Console(stderr=True)
 
 
 @app.callback()
+@setting_options(STORE, POSTGRES, KAFKA)
 def _main(
+    ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug output.")] = False,
 ) -> None:
     logging.basicConfig(
@@ -85,9 +87,9 @@ def version() -> None:
 
 
 @app.command("demo-samples")
+@setting_options(STORE, POSTGRES)
 def demo_samples(
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
+    ctx: typer.Context,
     sqlite_path: Annotated[
         Path | None,
         typer.Option("--sqlite-path", help="SQLite file (default: a fresh temporary file)."),
@@ -95,7 +97,7 @@ def demo_samples(
 ) -> None:
     """Play three hand-written sample cases (embedded); print their histories."""
     path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
-    settings = settings_given(store=store, postgres=postgres, sqlite_path=path)
+    settings = settings_of(ctx, sqlite_path=path)
     cases = build_cases(settings)
     clock = SimulatedClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
     where = settings.sqlite_path if settings.store == "sqlite" else "PostgreSQL"
@@ -113,13 +115,12 @@ def demo_samples(
 
 
 @case_app.command("history")
+@setting_options(STORE, POSTGRES)
 def case_history(
-    case_id: Annotated[str, typer.Argument(help="The case id (UUID).")],
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
+    ctx: typer.Context, case_id: Annotated[str, typer.Argument(help="The case id (UUID).")]
 ) -> None:
     """Print every stored event of a case."""
-    cases = build_cases(settings_given(store=store, postgres=postgres))
+    cases = build_cases(settings_of(ctx))
     try:
         ident = UUID(case_id)
         console.print(history_table(ident, cases.history(ident)))
@@ -132,27 +133,26 @@ def case_history(
 
 
 @topics_app.command("create")
-def topics_create(kafka: KafkaOpt = None) -> None:
+@setting_options(KAFKA)
+def topics_create(ctx: typer.Context) -> None:
     """Create every missing topic (docs/architecture.md, Topics)."""
     from complaint_events.adapters.kafka_topics import ensure_topics  # noqa: PLC0415
 
-    created = ensure_topics(settings_given(kafka=kafka), bootstrap_timeout_ms=8_000)
+    created = ensure_topics(settings_of(ctx), bootstrap_timeout_ms=8_000)
     console.print(f"created: {', '.join(created)}" if created else "all topics exist")
 
 
 @app.command()
+@setting_options(POSTGRES, KAFKA)
 def relay(
-    postgres: DsnOpt = None,
-    kafka: KafkaOpt = None,
+    ctx: typer.Context,
     batch_size: Annotated[int, typer.Option(help="Notifications per batch.")] = 500,
 ) -> None:
     """Publish stored case events to complaints.events.v1, in order, exactly once in effect.
 
     Runs until SIGTERM or Ctrl-C; its position is kept in PostgreSQL.
     """
-    settings = settings_given(
-        store="postgres", postgres=postgres, kafka=kafka, relay_batch_size=batch_size
-    )
+    settings = settings_of(ctx, store="postgres", relay_batch_size=batch_size)
     cases = build_cases(settings)
     the_relay = build_relay(settings, cases)
     stop = threading.Event()
@@ -180,9 +180,9 @@ def relay(
 
 
 @app.command("relay-held")
+@setting_options(POSTGRES, KAFKA)
 def relay_held(
-    postgres: DsnOpt = None,
-    kafka: KafkaOpt = None,
+    ctx: typer.Context,
     release: Annotated[
         int | None,
         typer.Option(
@@ -198,7 +198,7 @@ def relay_held(
     """List the events the relay held back because they are too large for a Kafka record."""
     from complaint_events.adapters.relay_quarantine import PostgresQuarantine  # noqa: PLC0415
 
-    settings = settings_given(store="postgres", postgres=postgres, kafka=kafka)
+    settings = settings_of(ctx, store="postgres")
     quarantine = PostgresQuarantine(settings.postgres_dsn)
     topic = settings.topic(EVENTS_TOPIC)
     if release is None:

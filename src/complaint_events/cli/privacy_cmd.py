@@ -17,7 +17,7 @@ import typer
 from complaint_events.application.erasure import ErasureRefusedError, erase_consumer
 from complaint_events.bootstrap import build_cases
 from complaint_events.cli.audit_cmd import EXIT_BAD_EVENT, EXIT_USAGE, err, fail, out
-from complaint_events.cli.options import DsnOpt, JsonOpt, StoreOpt, settings_given
+from complaint_events.cli.options import POSTGRES, STORE, JsonOpt, setting_options, settings_of
 from complaint_events.clock import clock_from_spec
 from complaint_events.domain.masking import ERASED
 
@@ -30,14 +30,10 @@ ConsumerArg = Annotated[str, typer.Argument(help="The consumer id, as filed.")]
 
 
 @privacy_app.command("show")
-def show(
-    consumer_id: ConsumerArg,
-    as_json: JsonOpt = False,
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
-) -> None:
+@setting_options(STORE, POSTGRES)
+def show(ctx: typer.Context, consumer_id: ConsumerArg, as_json: JsonOpt = False) -> None:
     """Print the consumer's contact in clear (or [erased]) and their cases."""
-    cases = build_cases(settings_given(store=store, postgres=postgres))
+    cases = build_cases(settings_of(ctx))
     case_ids = cases.case_ids_of_consumer(consumer_id)
     if not case_ids:
         fail(f"no complaint case of consumer {consumer_id!r}", EXIT_USAGE)
@@ -73,7 +69,9 @@ def show(
 
 
 @privacy_app.command("erase")
+@setting_options(STORE, POSTGRES)
 def erase(
+    ctx: typer.Context,
     consumer_id: ConsumerArg,
     force: Annotated[
         bool,
@@ -84,8 +82,6 @@ def erase(
         ),
     ] = False,
     actor: Annotated[str, typer.Option("--actor", help="Who asks (recorded).")] = "handler",
-    store: StoreOpt = None,
-    postgres: DsnOpt = None,
 ) -> None:
     """Destroy the consumer's key: their personal data becomes unreadable everywhere.
 
@@ -93,7 +89,7 @@ def erase(
     COMPLAINTS_PERSONAL_DATA_RETENTION (default P1095D, about 3 years). Case
     histories, analytics and audit verification are not affected.
     """
-    settings = settings_given(store=store, postgres=postgres)
+    settings = settings_of(ctx)
     cases = build_cases(settings)
     if not cases.case_ids_of_consumer(consumer_id) and cases.keys.get(consumer_id) is None:
         fail(f"no complaint case or key of consumer {consumer_id!r}", EXIT_USAGE)

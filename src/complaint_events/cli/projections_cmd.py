@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from complaint_events.cli.options import DsnOpt, KafkaOpt, settings_given
+from complaint_events.adapters.kafka_clients import KafkaClients
+from complaint_events.cli.options import KAFKA, POSTGRES, setting_options, settings_of
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 
 if TYPE_CHECKING:
@@ -54,10 +55,10 @@ def list_projections() -> None:
 
 
 @projections_app.command("run")
+@setting_options(KAFKA, POSTGRES)
 def run(
+    ctx: typer.Context,
     names: Names = None,
-    kafka: KafkaOpt = None,
-    postgres: DsnOpt = None,
     batch_size: Annotated[int, typer.Option(help="Events per transaction.")] = 1000,
 ) -> None:
     """Follow the events topic into the read-model tables until SIGTERM or Ctrl-C.
@@ -69,10 +70,10 @@ def run(
     from projections.positions import Target  # noqa: PLC0415
     from projections.projector import Projector  # noqa: PLC0415
 
-    settings = settings_given(kafka=kafka, postgres=postgres)
+    settings = settings_of(ctx)
     projector = Projector(
         settings.postgres_dsn,
-        settings.kafka_bootstrap,
+        KafkaClients(settings),
         settings.topic(EVENTS_TOPIC),
         [Target.live(p) for p in chosen(names)],
         dead_letter_topic=settings.topic(EVENTS_DLQ_TOPIC),
@@ -101,10 +102,10 @@ def run(
 
 
 @projections_app.command("rebuild")
+@setting_options(KAFKA, POSTGRES)
 def rebuild_command(
+    ctx: typer.Context,
     names: Names = None,
-    kafka: KafkaOpt = None,
-    postgres: DsnOpt = None,
     batch_size: Annotated[int, typer.Option(help="Events per transaction.")] = 2000,
 ) -> None:
     """Rebuild projections from offset zero into shadow tables, then swap them in atomically.
@@ -114,7 +115,7 @@ def rebuild_command(
     """
     from projections.rebuild import rebuild  # noqa: PLC0415
 
-    settings = settings_given(kafka=kafka, postgres=postgres)
+    settings = settings_of(ctx)
     selected = chosen(names)
     with Progress(
         TextColumn("rebuilding {task.description}"),
@@ -131,7 +132,7 @@ def rebuild_command(
 
         report = rebuild(
             settings.postgres_dsn,
-            settings.kafka_bootstrap,
+            KafkaClients(settings),
             settings.topic(EVENTS_TOPIC),
             selected,
             batch_size=batch_size,
@@ -144,18 +145,15 @@ def rebuild_command(
 
 
 @projections_app.command("status")
-def status(
-    names: Names = None,
-    kafka: KafkaOpt = None,
-    postgres: DsnOpt = None,
-) -> None:
+@setting_options(KAFKA, POSTGRES)
+def status(ctx: typer.Context, names: Names = None) -> None:
     """How far each projection is behind the events topic; exit 1 if any is behind."""
     import psycopg  # noqa: PLC0415
 
     from projections.positions import positions  # noqa: PLC0415
     from projections.projector import EventSource  # noqa: PLC0415
 
-    settings = settings_given(kafka=kafka, postgres=postgres)
+    settings = settings_of(ctx)
     topic = settings.topic(EVENTS_TOPIC)
     selected = chosen(names)
     try:
@@ -163,7 +161,7 @@ def status(
             stored = positions(conn, topic, [p.name for p in selected])
     except psycopg.errors.UndefinedTable:
         stored = {p.name: {} for p in selected}
-    source = EventSource(settings.kafka_bootstrap, topic)
+    source = EventSource(KafkaClients(settings), topic)
     try:
         ends = source.end_offsets()
     finally:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from complaint_events.cli.options import settings_given
+from complaint_events.cli.options import KAFKA, POSTGRES, setting_options, settings_of
 from complaint_events.clock import ClockError, clock_from_spec
 
 err = Console(stderr=True)
@@ -20,19 +20,13 @@ def _processor_list() -> str:
     return "\n\n".join(f"{spec.name}: {spec.summary}" for spec in PROCESSORS.values())
 
 
+@setting_options(KAFKA, POSTGRES)
 def worker(
+    ctx: typer.Context,
     names: Annotated[
         list[str],
         typer.Argument(help="Processors to run (or 'all'); see the list above.", metavar="NAME..."),
     ],
-    kafka: Annotated[
-        str | None,
-        typer.Option("--kafka", help="Kafka bootstrap \\[env COMPLAINTS_KAFKA_BOOTSTRAP]."),
-    ] = None,
-    postgres: Annotated[
-        str | None,
-        typer.Option("--postgres", help="PostgreSQL DSN \\[env COMPLAINTS_POSTGRES_DSN]."),
-    ] = None,
     clock: Annotated[
         str | None,
         typer.Option("--clock", help="'system' or 'file:PATH' \\[env COMPLAINTS_CLOCK]."),
@@ -54,7 +48,7 @@ def worker(
     from consumers.app import run_worker  # noqa: PLC0415
     from consumers.topology import resolve  # noqa: PLC0415
 
-    settings = settings_given(store="postgres", postgres=postgres, kafka=kafka, clock=clock)
+    settings = settings_of(ctx, store="postgres", clock=clock)
     try:
         resolve(names)
         clock_from_spec(settings.clock).now()  # a clock that cannot tell the time stops here

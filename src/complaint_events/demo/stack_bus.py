@@ -23,9 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import TopicPartition
 from kafka.errors import KafkaError
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.clock import FileClock, SimulatedClock
@@ -79,20 +80,14 @@ class StackBus:
         self.schedule = DeadlineSchedule()  # what the deadline keeper will fire, and when
         self._answered: set[UUID] = set()
         self._closing = ExitStack()
-        self._producer = KafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap, acks="all", linger_ms=0
-        )
+        kafka = KafkaClients(settings)
+        self._producer = kafka.producer(linger_ms=0)
         self._closing.callback(self._producer.close)
         self._view: KafkaView = self._closing.enter_context(kafka_view(settings))
         self._positions = PostgresPositionStore(settings.postgres_dsn)
         self._closing.callback(self._positions.close)
         self._events = settings.topic(EVENTS_TOPIC)
-        self._follower = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            client_id="complaint-events-demo",
-        )
+        self._follower = kafka.consumer("complaint-events-demo")
         self._closing.callback(self._follower.close)
         self._followed = [
             TopicPartition(topic, p)
