@@ -11,7 +11,9 @@ others are derived from :data:`TOPICS` and :data:`ACTORS`:
   its consumer group), and through them faust registration (``consumers.app``),
   ``health`` and the stall watchdog;
 - the AsyncAPI document's channels and operations (:mod:`.asyncapi`);
-- the picture in docs/architecture.md (:mod:`.topology_diagram`).
+- the picture in docs/architecture.md (:mod:`.topology_diagram`);
+- which processors the embedded demo's in-process bus runs for each case event,
+  and in which order (``complaint_events.demo.embedded_bus``).
 
 Pure data: nothing here talks to Kafka. Every topic has
 ``COMPLAINTS_PARTITIONS`` partitions (``topics create``); the only topics of one
@@ -552,6 +554,11 @@ def operations() -> list[Operation]:
             if access.topic == topic.name
         )
     return found
+
+
+def readers(topic: str) -> list[Actor]:
+    """The actors that read ``topic``, in table order."""
+    return [actor for actor in ACTORS if any(a.topic == topic for a in actor.reads)]
 
 
 def _check() -> None:

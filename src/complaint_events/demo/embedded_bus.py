@@ -1,12 +1,12 @@
 """The in-process bus of embedded mode: the Kafka deployment's processors, without Kafka.
 
 It follows the event store's notification log as the relay does, turns each
-stored case event into the envelope the relay would publish, and hands it, in
-order, to the same processor logic the workers run: the router, the
-acknowledgement, the deadline keeper's schedule and the batch-quality
-detector. The commands they issue go through the command processor, like the
-commands the API sends; :meth:`EmbeddedBus.settle` repeats until nothing new
-happens. Time is the simulated clock's: :meth:`EmbeddedBus.advance_to` moves it
+stored case event into the envelope the relay would publish, and hands it to
+the same processor logic the workers run, in the topology table's order: the
+acknowledgement, the deadline keeper's schedule, the router and the
+batch-quality detector. The commands they issue go through the command
+processor, like the commands the API sends; :meth:`EmbeddedBus.settle` repeats
+until nothing new happens. Time is the simulated clock's: :meth:`EmbeddedBus.advance_to` moves it
 forward, firing each deadline reminder and expiry at the moment it falls due.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from uuid import UUID
 
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.clock import SimulatedClock
@@ -26,6 +25,7 @@ from complaint_events.contracts.commands import (
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.notifications import NotificationV1
+from complaint_events.contracts.topology import EVENTS_TOPIC, readers
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.processing import router
@@ -98,6 +98,10 @@ class EmbeddedBus:
         self._position = 0
         self._queue: list[CommandEnvelopeV1] = []
         self._held: list[CommandEnvelopeV1] = []  # acknowledgements waiting out an outage
+        forms = self._embedded_forms()
+        # The processors of the events topic that have an in-process form, in the
+        # topology table's order (the projector has none).
+        self._processors = [forms[a.name] for a in readers(EVENTS_TOPIC) if a.name in forms]
 
     def now(self) -> datetime:
         """The simulated time."""
@@ -173,8 +177,25 @@ class EmbeddedBus:
         # Through the wire form, as a consumer of the events topic would see it.
         envelope = EventEnvelope.model_validate_json(to_json_bytes(envelope))
         self.log.envelopes.append(envelope)
+        for processor in self._processors:
+            processor(envelope)
+        for listener in self.listeners:
+            listener(envelope)
+
+    def _embedded_forms(self) -> dict[str, Callable[[EventEnvelope], None]]:
+        """The in-process form of each processor of the events topic, by its table name."""
+        return {
+            "acknowledgement": self._acknowledge,
+            "deadlines": self._track_deadlines,
+            "router": self._route,
+            "batch-quality": self._batch_quality,
+        }
+
+    def _route(self, envelope: EventEnvelope) -> None:
+        self._queue.extend(router.route(envelope, self.clock.now()))
+
+    def _acknowledge(self, envelope: EventEnvelope) -> None:
         now = self.clock.now()
-        self._queue.extend(router.route(envelope, now))
         decided = acknowledge(envelope, self.cases.policy, now)
         if decided is not None:
             note, command = decided
@@ -183,14 +204,11 @@ class EmbeddedBus:
             else:
                 self.log.notifications.append(note)
                 self._queue.append(command)
-        self._track_deadlines(envelope.case_id)
-        self._batch_quality(envelope)
-        for listener in self.listeners:
-            listener(envelope)
 
     # ---------------------------------------------------------- deadline keeper
 
-    def _track_deadlines(self, case_id: UUID) -> None:
+    def _track_deadlines(self, envelope: EventEnvelope) -> None:
+        case_id = envelope.case_id
         self.schedule.replace(case_id, pendings_of(self.cases, [case_id])[case_id])
 
     def _tick(self) -> None:
