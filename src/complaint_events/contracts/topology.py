@@ -34,7 +34,7 @@ from complaint_events.contracts.commands import (
     CommandPayload,
     EscalateV1,
     ExpireDeadlineV1,
-    LinkBatchAlertV1,
+    LinkBatchAlertV2,
     OrderSpotCheckV1,
     RecordSpotCheckResultV1,
     SendReminderV1,
@@ -101,7 +101,8 @@ TOPICS: Final[tuple[Topic, ...]] = (
         "intakeDeadLetters",
         "Intake dead letters",
         "Intake messages the intake processor refused (with field errors), and inbox "
-        "files a channel adapter could not read. Kept forever.",
+        "files a channel adapter could not read. Kept for "
+        "COMPLAINTS_DEAD_LETTER_RETENTION (30 days by default).",
         Carries.DEAD_LETTERS,
     ),
     Topic(
@@ -117,7 +118,8 @@ TOPICS: Final[tuple[Topic, ...]] = (
         COMMANDS_DLQ_TOPIC,
         "commandsDeadLetters",
         "Command dead letters",
-        "Commands that are not a valid command envelope. Kept forever.",
+        "Commands that are not a valid command envelope. Kept for "
+        "COMPLAINTS_DEAD_LETTER_RETENTION (30 days by default).",
         Carries.DEAD_LETTERS,
     ),
     Topic(
@@ -142,7 +144,7 @@ TOPICS: Final[tuple[Topic, ...]] = (
         "eventsDeadLetters",
         "Event dead letters",
         "Case events (and by-SKU records) a processor or projection could not handle. "
-        "Kept forever.",
+        "Kept for COMPLAINTS_DEAD_LETTER_RETENTION (30 days by default).",
         Carries.DEAD_LETTERS,
     ),
     Topic(
@@ -300,6 +302,28 @@ _PROCESSORS: Final = (
         ),
     ),
     Actor(
+        "router",
+        "router",
+        "triages new cases, assigns a queue, escalates safety cases, orders spot checks",
+        "router",
+        processor=True,
+        reads=(
+            Access(
+                EVENTS_TOPIC,
+                "routerReceivesEvents",
+                "Router: triage, queue, escalation of safety cases, spot checks",
+            ),
+        ),
+        writes=(
+            Access(
+                COMMANDS_TOPIC,
+                "routerSendsCommands",
+                "Triage, assignment, escalation and spot-check orders",
+                only=(TriageV1, AssignV1, EscalateV1, OrderSpotCheckV1),
+            ),
+        ),
+    ),
+    Actor(
         "acknowledgement",
         "acknowledgement",
         "on ComplaintFiled renders the acknowledgement (zh/en, per channel) and records it",
@@ -310,7 +334,6 @@ _PROCESSORS: Final = (
                 EVENTS_TOPIC,
                 "acknowledgementReceivesEvents",
                 "Acknowledgement processor: on ComplaintFiled, renders the reply",
-                tag="acknowledgement",
             ),
         ),
         writes=(
@@ -338,7 +361,6 @@ _PROCESSORS: Final = (
                 EVENTS_TOPIC,
                 "deadlinesReceivesEvents",
                 "Deadline keeper: keeps every case's clocks",
-                tag="deadlines",
             ),
         ),
         writes=(
@@ -347,28 +369,6 @@ _PROCESSORS: Final = (
                 "deadlinesSendCommands",
                 "Reminders and expiries; an expiry names the deadline it expires",
                 only=(SendReminderV1, ExpireDeadlineV1),
-            ),
-        ),
-    ),
-    Actor(
-        "router",
-        "router",
-        "triages new cases, assigns a queue, escalates safety cases, orders spot checks",
-        "router",
-        processor=True,
-        reads=(
-            Access(
-                EVENTS_TOPIC,
-                "routerReceivesEvents",
-                "Router: triage, queue, escalation of safety cases, spot checks",
-            ),
-        ),
-        writes=(
-            Access(
-                COMMANDS_TOPIC,
-                "routerSendsCommands",
-                "Triage, assignment, escalation and spot-check orders",
-                only=(TriageV1, AssignV1, EscalateV1, OrderSpotCheckV1),
             ),
         ),
     ),
@@ -385,7 +385,6 @@ _PROCESSORS: Final = (
                 EVENTS_TOPIC,
                 "batchQualityReceivesEvents",
                 "Batch-quality detector: forwards ComplaintFiled by SKU, passes results on",
-                tag="batchQuality",
             ),
             # Read by its consumer group too: its lag is work still to count.
             Access(
@@ -399,7 +398,7 @@ _PROCESSORS: Final = (
                 COMMANDS_TOPIC,
                 "batchQualitySendsCommands",
                 "Links cases to a batch alert; passes a failed batch spot check to every case",
-                only=(LinkBatchAlertV1, RecordSpotCheckResultV1),
+                only=(LinkBatchAlertV2, RecordSpotCheckResultV1),
             ),
             Access(
                 BY_SKU_TOPIC, "batchQualitySendsBySku", "Forwards each ComplaintFiled keyed by SKU"

@@ -3,7 +3,7 @@
 It follows the event store's notification log as the relay does, turns each
 stored case event into the envelope the relay would publish, and hands it to
 the same processor logic the workers run, in the topology table's order: the
-acknowledgement, the deadline keeper's schedule, the router and the
+router, the acknowledgement, the deadline keeper's schedule and the
 batch-quality detector. The commands they issue go through the command
 processor, like the commands the API sends; :meth:`EmbeddedBus.settle` repeats
 until nothing new happens. Time is the simulated clock's: :meth:`EmbeddedBus.advance_to` moves it
