@@ -43,9 +43,9 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, Topic
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from analytics.daily_report import DailyReport, write_chart, write_csv
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import TopicMissingError
+from complaint_events.analytics.daily_report import DailyReport, write_chart, write_csv
 from complaint_events.clock import Clock, clock_from_spec
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC, consumer_group

@@ -75,6 +75,8 @@ from support import (
 from complaint_events.adapters.kafka_topics import TOPIC_CONFIGS, ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.clock import FileClock
+from complaint_events.consumers.health import kafka_view
+from complaint_events.consumers.topology import app_id
 from complaint_events.contracts.topology import COMMANDS_TOPIC, EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
@@ -86,8 +88,6 @@ from complaint_events.domain.values import (
     ProblemCategory,
 )
 from complaint_events.settings import Settings
-from consumers.health import kafka_view
-from consumers.topology import app_id
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deadline_lag.json"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -33,10 +33,10 @@ from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
 from complaint_events.domain.values import Channel, Demand, EvidenceKind, ProblemCategory
+from complaint_events.projections.case_summary import CaseSummary
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.rebuild import rebuild
 from complaint_events.settings import Settings
-from projections.case_summary import CaseSummary
-from projections.catalog import ALL_PROJECTIONS
-from projections.rebuild import rebuild
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 CHANNELS = list(Channel)

@@ -19,8 +19,7 @@ from kafka.errors import KafkaError
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.clock import Clock, clock_from_spec
-from complaint_events.settings import Settings
-from consumers import (
+from complaint_events.consumers import (
     acknowledgement,
     batch_quality,
     commands,
@@ -30,12 +29,13 @@ from consumers import (
     relay_service,
     router,
 )
-from consumers.health import PROJECTIONS, RELAY
-from consumers.runtime import Runtime
-from consumers.stall_rule import Partition
-from consumers.topology import PROCESSORS, app_id, app_name, resolve
-from consumers.watchdog import Watchdog
-from consumers.watches import GroupWatch, ProjectionsWatch, RelayWatch, Watch
+from complaint_events.consumers.health import PROJECTIONS, RELAY
+from complaint_events.consumers.runtime import Runtime
+from complaint_events.consumers.stall_rule import Partition
+from complaint_events.consumers.topology import PROCESSORS, app_id, app_name, resolve
+from complaint_events.consumers.watchdog import Watchdog
+from complaint_events.consumers.watches import GroupWatch, ProjectionsWatch, RelayWatch, Watch
+from complaint_events.settings import Settings
 
 log = logging.getLogger("complaint_events.worker")
 _MAX_WAIT = 10.0  # seconds between attempts to reach Kafka at start-up

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from complaint_events.adapters.kept_connection import KeptConnection
 from complaint_events.adapters.sku_windows import Decision, FiledOnSku, SkuWindows
+from complaint_events.consumers.runtime import Runtime, incoming, letter_for, read_up_to
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.topology import BY_SKU_TOPIC, EVENTS_DLQ_TOPIC, EVENTS_TOPIC
@@ -29,7 +30,6 @@ from complaint_events.processing.batch_alerts import alert_commands, passed_on_r
 from complaint_events.processing.batch_window import BatchPolicy, RaiseBatchAlert
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Incoming, Outgoing, Sender
-from consumers.runtime import Runtime, incoming, letter_for, read_up_to
 
 log = logging.getLogger("complaint_events.worker.batch-quality")
 # The only events it acts on: others are stepped over by their header, undecoded.

@@ -12,9 +12,9 @@ import time
 from typing import Any
 
 from complaint_events.adapters.command_results import command_results
+from complaint_events.consumers.runtime import Runtime, incoming
 from complaint_events.contracts.topology import COMMANDS_DLQ_TOPIC, COMMANDS_TOPIC
 from complaint_events.processing.command_processor import CommandProcessor
-from consumers.runtime import Runtime, incoming
 
 log = logging.getLogger("complaint_events.worker.commands")
 

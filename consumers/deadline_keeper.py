@@ -28,13 +28,13 @@ from kafka import KafkaProducer
 from complaint_events.adapters.kept_connection import KeptConnection
 from complaint_events.adapters.pending_deadlines import PendingDeadlines
 from complaint_events.bootstrap import build_producer
+from complaint_events.consumers.runtime import Runtime, decode_events, incoming, read_up_to
 from complaint_events.contracts.commands import CommandEnvelopeV1
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.topology import COMMANDS_TOPIC, EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from complaint_events.processing.deadline_schedule import Action
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Incoming
-from consumers.runtime import Runtime, decode_events, incoming, read_up_to
 
 log = logging.getLogger("complaint_events.worker.deadlines")
 

@@ -7,7 +7,7 @@ a consumer group; its lag is how many notifications of the event store lie
 beyond its saved position.
 
 A processor that is behind is also *stalled* when its worker's watchdog
-(:mod:`consumers.watchdog`) saw a lagging partition's committed offset stand
+(:mod:`complaint_events.consumers.watchdog`) saw a lagging partition's committed offset stand
 still for the stall timeout, and that offset has not moved since: behind is
 "busy catching up", stalled is "not consuming at all".
 """
@@ -29,14 +29,14 @@ from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
+from complaint_events.consumers import progress_store
+from complaint_events.consumers.progress_store import NOTIFICATIONS
+from complaint_events.consumers.stall_rule import NOTHING_COMMITTED
+from complaint_events.consumers.topology import ALL, PROCESSORS, app_id, resolve
 from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.positions import positions as projection_positions
 from complaint_events.settings import Settings
-from consumers import progress_store
-from consumers.progress_store import NOTIFICATIONS
-from consumers.stall_rule import NOTHING_COMMITTED
-from consumers.topology import ALL, PROCESSORS, app_id, resolve
-from projections.catalog import ALL_PROJECTIONS
-from projections.positions import positions as projection_positions
 
 RELAY: Final = "relay"
 PROJECTIONS: Final = "projections"

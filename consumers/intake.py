@@ -11,9 +11,9 @@ import logging
 import time
 from typing import Any
 
+from complaint_events.consumers.runtime import Runtime, incoming
 from complaint_events.contracts.topology import INTAKE_DLQ_TOPIC, INTAKE_TOPIC
 from complaint_events.processing.intake_processor import IntakeProcessor
-from consumers.runtime import Runtime, incoming
 
 log = logging.getLogger("complaint_events.worker.intake")
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import psycopg
 
-from consumers.stall_rule import Observation, Partition
+from complaint_events.consumers.stall_rule import Observation, Partition
 
 # The event store's notification log, as a partition (it has one) for the stall rule:
 # how the relay's progress is recorded.

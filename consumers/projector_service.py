@@ -1,8 +1,9 @@
 """The projector as part of a worker: feeds the read models beside the stream processors.
 
-The projector (:mod:`projections.projector`) is a blocking kafka-python loop; here it
-runs in a thread that starts and stops with the worker, and starts again after a
-failure (its positions are in PostgreSQL, so it resumes where it stopped).
+The projector (:mod:`complaint_events.projections.projector`) is a blocking
+kafka-python loop; here it runs in a thread that starts and stops with the worker,
+and starts again after a failure (its positions are in PostgreSQL, so it resumes
+where it stopped).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import logging
 import threading
 
 from complaint_events.adapters.kafka_clients import KafkaClients
+from complaint_events.consumers.runtime import Runtime, keep_running
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
-from consumers.runtime import Runtime, keep_running
-from projections.catalog import ALL_PROJECTIONS
-from projections.positions import Target
-from projections.projector import Projector, ProjectorStats
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.positions import Target
+from complaint_events.projections.projector import Projector, ProjectorStats
 
 log = logging.getLogger("complaint_events.worker.projections")
 

@@ -11,8 +11,8 @@ import logging
 import threading
 
 from complaint_events.bootstrap import build_relay
+from complaint_events.consumers.runtime import Runtime, keep_running
 from complaint_events.relay import RelayStats
-from consumers.runtime import Runtime, keep_running
 
 log = logging.getLogger("complaint_events.worker.relay")
 

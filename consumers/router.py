@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from complaint_events.consumers.runtime import Runtime
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Outgoing
 from complaint_events.processing.router import route
-from consumers.runtime import Runtime
 
 log = logging.getLogger("complaint_events.worker.router")
 # The only events it acts on: others are stepped over by their header, undecoded.

@@ -31,8 +31,8 @@ from complaint_events.contracts.dead_letters import DeadLetter, field_errors
 from complaint_events.contracts.envelope import HEADER_EVENT_TYPE, EventEnvelope
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC
 from complaint_events.processing.messages import Incoming, Outgoing, Sender, dead_letter
+from complaint_events.projections.positions import SourceEvent
 from complaint_events.settings import Settings
-from projections.positions import SourceEvent
 
 log = logging.getLogger(__name__)
 

@@ -4,14 +4,14 @@ faust workers have been seen to stay alive, log nothing and stop consuming after
 a broker or database restart. The watchdog is a thread of its own (a stuck event
 loop must not silence it) with its own Kafka and PostgreSQL clients. Every few
 seconds it reads how far each part of the worker has got and how far it could
-(:mod:`consumers.watches`: the consumer group on the partitions assigned to the
+(:mod:`complaint_events.consumers.watches`: the consumer group on the partitions assigned to the
 worker, the projector, the relay); when a partition has work waiting and its
 committed offset (or stored position) has not moved for ``stall_timeout``
-seconds (:mod:`consumers.stall_rule`), it logs one error naming the topic and
+seconds (:mod:`complaint_events.consumers.stall_rule`), it logs one error naming the topic and
 partitions and ends the process with :data:`EXIT_STALLED`, for its supervisor (compose
 ``restart: unless-stopped``, systemd ``Restart=on-failure``, Kubernetes) to
-restart it. Each round is also recorded in PostgreSQL (:mod:`consumers.progress_store`)
-for ``complaint-events health``.
+restart it. Each round is also recorded in PostgreSQL
+(:mod:`complaint_events.consumers.progress_store`) for ``complaint-events health``.
 
 Not a stall: Kafka or PostgreSQL out of reach. The worker waits those out itself,
 so the watchdog skips the round and starts counting afresh once both answer.
@@ -31,10 +31,10 @@ from typing import Final
 
 import psycopg
 
+from complaint_events.consumers import progress_store
+from complaint_events.consumers.stall_rule import Observation, StallRule
+from complaint_events.consumers.watches import CannotSeeError, Watch
 from complaint_events.settings import Settings
-from consumers import progress_store
-from consumers.stall_rule import Observation, StallRule
-from consumers.watches import CannotSeeError, Watch
 
 log = logging.getLogger("complaint_events.worker.watchdog")
 
@@ -43,7 +43,7 @@ _MIN_INTERVAL: Final = 1.0  # seconds between checks, at least
 
 
 class Watchdog(threading.Thread):
-    """Judges the progress of a worker's parts (:mod:`consumers.watches`) every few seconds."""
+    """Judges the progress of a worker's parts (:mod:`.watches`) every few seconds."""
 
     def __init__(self, settings: Settings, worker: str, watches: Sequence[Watch]) -> None:
         super().__init__(name=f"stall-watchdog-{worker}", daemon=True)

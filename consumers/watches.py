@@ -25,13 +25,18 @@ from kafka import TopicPartition
 from psycopg import sql
 
 from complaint_events.application.cases import ComplaintCases
+from complaint_events.consumers.health import (
+    PROJECTIONS,
+    HealthCheckError,
+    kafka_view,
+    relay_position_name,
+)
+from complaint_events.consumers.progress_store import NOTIFICATIONS
+from complaint_events.consumers.stall_rule import Partition
 from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.positions import positions as projection_positions
 from complaint_events.settings import Settings
-from consumers.health import PROJECTIONS, HealthCheckError, kafka_view, relay_position_name
-from consumers.progress_store import NOTIFICATIONS
-from consumers.stall_rule import Partition
-from projections.catalog import ALL_PROJECTIONS
-from projections.positions import positions as projection_positions
 
 CLIENT_ID: Final = "complaint-events-watchdog"
 # A watch must never hang on a lock the stalled worker (or anyone) holds.

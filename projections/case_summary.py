@@ -28,8 +28,8 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.status import CaseStatus
 from complaint_events.processing.deadline_fold import fold_deadlines
 from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
-from projections.base import Projection, Tables, TableSpec
-from projections.table_io import Row, fold_batch, load_rows, upsert_rows
+from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.table_io import Row, fold_batch, load_rows, upsert_rows
 
 S = CaseStatus
 

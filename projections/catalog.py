@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from projections.base import Projection
-from projections.case_summary import CaseSummary
-from projections.merchant_scorecard import MerchantScorecard
-from projections.sku_quality import SkuQualityProjection
-from projections.sla import SlaCompliance
-from projections.timeline import CaseTimeline
+from complaint_events.projections.base import Projection
+from complaint_events.projections.case_summary import CaseSummary
+from complaint_events.projections.merchant_scorecard import MerchantScorecard
+from complaint_events.projections.sku_quality import SkuQualityProjection
+from complaint_events.projections.sla import SlaCompliance
+from complaint_events.projections.timeline import CaseTimeline
 
 ALL_PROJECTIONS: Final[tuple[Projection, ...]] = (
     CaseSummary(),

@@ -17,8 +17,8 @@ from psycopg import Cursor
 
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.values import LiabilityGround, Party
-from projections.base import Projection, Tables, TableSpec
-from projections.table_io import (
+from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.table_io import (
     Count,
     Number,
     Row,

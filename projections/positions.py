@@ -16,7 +16,7 @@ from typing import Any
 from psycopg import Connection, errors, sql
 
 from complaint_events.contracts.envelope import EventEnvelope
-from projections.base import Projection, Tables, create_statements
+from complaint_events.projections.base import Projection, Tables, create_statements
 
 POSITIONS_TABLE = "projection_positions"
 

@@ -3,7 +3,7 @@
 It reads every partition itself (no consumer group: the positions that count
 are the ones stored with the rows), starting each partition at the lowest
 position of the projections it feeds. A batch is applied to all projections in
-one transaction (:func:`projections.positions.apply_batch`). A message that is
+one transaction (:func:`complaint_events.projections.positions.apply_batch`). A message that is
 not a case event is dead-lettered with the reason and stepped over.
 
 A case event that a projection cannot apply (PostgreSQL refuses a value, or
@@ -33,7 +33,7 @@ from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, SystemClock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
 from complaint_events.contracts.envelope import EventEnvelope
-from projections.positions import (
+from complaint_events.projections.positions import (
     SourceEvent,
     Target,
     apply_batch,

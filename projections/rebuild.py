@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.contracts.envelope import EventEnvelope
-from projections.base import Projection, shadow_name
-from projections.positions import (
+from complaint_events.projections.base import Projection, shadow_name
+from complaint_events.projections.positions import (
     POSITIONS_TABLE,
     SourceEvent,
     Target,
@@ -31,7 +31,7 @@ from projections.positions import (
     ensure_position_rows,
     positions,
 )
-from projections.projector import EventSource
+from complaint_events.projections.projector import EventSource
 
 log = logging.getLogger(__name__)
 

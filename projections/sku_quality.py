@@ -20,8 +20,8 @@ from psycopg import Cursor, sql
 
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.values import SpotCheckOutcome
-from projections.base import Projection, Tables, TableSpec
-from projections.table_io import (
+from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.table_io import (
     Count,
     CounterDeltas,
     Row,

@@ -32,8 +32,8 @@ from complaint_events.domain.status import CaseStatus
 from complaint_events.domain.values import DeadlineKind
 from complaint_events.processing.deadline_fold import fold_deadlines, running_deadline
 from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
-from projections.base import Projection, Tables, TableSpec
-from projections.table_io import (
+from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.table_io import (
     Count,
     Number,
     Row,

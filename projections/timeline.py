@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.events import is_sealed
-from projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.base import Projection, Tables, TableSpec
 
 TIMELINE = TableSpec(
     "case_timeline",

@@ -21,9 +21,9 @@ from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.complaint import ComplaintDetails, Contact
 from complaint_events.domain.values import Channel, Demand, ProblemCategory
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.rebuild import rebuild
 from complaint_events.settings import Settings
-from projections.catalog import ALL_PROJECTIONS
-from projections.rebuild import rebuild
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -29,7 +29,7 @@ from typing import Any, Final
 from complaint_events.contracts.intake import MAX_DESCRIPTION_LENGTH
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel, EvidenceKind
-from consumers.channels.facts import (
+from complaint_events.consumers.channels.facts import (
     REQUIRED_FACTS,
     infer_category,
     infer_demand,
@@ -38,7 +38,7 @@ from consumers.channels.facts import (
     language_of,
     parse_price,
 )
-from consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, json_object
+from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, json_object
 
 CHANNEL: Final = Channel.CHAT
 _KIND_OF_ATTACHMENT: Final = {"image": EvidenceKind.PHOTO, "video": EvidenceKind.VIDEO}

@@ -3,7 +3,7 @@
 The sender (``From``) is the consumer: their address is their contact, and a
 pseudonymous consumer id is derived from it.  Subject and body are the
 description; order id, merchant, SKU, product, price and demand are read from
-labelled lines (:mod:`consumers.channels.facts`).  Attachments become evidence:
+labelled lines (:mod:`complaint_events.consumers.channels.facts`).  Attachments become evidence:
 their bytes are stored under the evidence folder, named by content hash, and
 referenced as ``file://`` URIs (images are photos, videos videos, documents a
 test report or receipt when their name says so, else "other").  The
@@ -28,7 +28,7 @@ from complaint_events.contracts.intake import MAX_DESCRIPTION_LENGTH
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel, EvidenceKind
 from complaint_events.application.secrets import pseudonymous_id
-from consumers.channels.facts import (
+from complaint_events.consumers.channels.facts import (
     REQUIRED_FACTS,
     infer_category,
     infer_demand,
@@ -39,7 +39,7 @@ from consumers.channels.facts import (
     parse_price,
     parse_quantity,
 )
-from consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake
+from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake
 
 CHANNEL: Final = Channel.EMAIL
 DEFAULT_SENDER: Final = "Customer Care 客服中心 <care@platform.example>"

@@ -23,12 +23,12 @@ from typing import Final
 
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel
-from consumers.channels.chat import render_chat_reply
-from consumers.channels.email_channel import render_email_reply
-from consumers.channels.hotline import render_sms
-from consumers.channels.outcomes import Thread
-from consumers.channels.social import CHANNELS as SOCIAL_CHANNELS
-from consumers.channels.social import render_public_reply
+from complaint_events.consumers.channels.chat import render_chat_reply
+from complaint_events.consumers.channels.email_channel import render_email_reply
+from complaint_events.consumers.channels.hotline import render_sms
+from complaint_events.consumers.channels.outcomes import Thread
+from complaint_events.consumers.channels.social import CHANNELS as SOCIAL_CHANNELS
+from complaint_events.consumers.channels.social import render_public_reply
 
 PUBLIC_REPLIES: Final = "public-replies.jsonl"
 

@@ -32,7 +32,7 @@ from complaint_events.contracts.intake import MAX_DESCRIPTION_LENGTH
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel, EvidenceKind, ProblemCategory, SafetyFlag
 from complaint_events.application.secrets import pseudonymous_id
-from consumers.channels.facts import (
+from complaint_events.consumers.channels.facts import (
     REQUIRED_FACTS,
     infer_category,
     infer_demand,
@@ -41,7 +41,7 @@ from consumers.channels.facts import (
     language_of,
     parse_price,
 )
-from consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, json_object
+from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, json_object
 
 CHANNEL: Final = Channel.HOTLINE
 _CATEGORIES: Final = {c.value for c in ProblemCategory}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from complaint_events.domain.values import ProblemCategory, SafetyFlag
-from consumers.channels.facts import infer_category, infer_safety_flags
+from complaint_events.consumers.channels.facts import infer_category, infer_safety_flags
 
 _CUES: Final = re.compile(
     r"投诉|质量问题|质量太差|质量差|坏了|漏水|漏电|假货|假的|退款|退货|差评|避雷|踩雷|垃圾"

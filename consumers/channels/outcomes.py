@@ -1,7 +1,7 @@
 """What normalising one channel input comes to, and the step that builds the intake message.
 
 The normalisers are pure: they take the input's bytes and return outcomes; the
-I/O loop (:mod:`consumers.channels.runner`) publishes them, writes evidence
+I/O loop (:mod:`complaint_events.consumers.channels.runner`) publishes them, writes evidence
 files, and moves the input to ``cur/``/``processed/`` or ``failed/``.
 """
 
@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from complaint_events.contracts.dead_letters import field_errors
 from complaint_events.contracts.intake import IntakeMessageV1
-from consumers.channels.facts import missing
-from consumers.channels.lead_store import SocialLead
+from complaint_events.consumers.channels.facts import missing
+from complaint_events.consumers.channels.lead_store import SocialLead
 
 Thread = dict[str, str]
 """Where replies to one submission go (address, phone, session...): kept by the adapter, never

@@ -38,14 +38,14 @@ from complaint_events.contracts.topology import (
     NOTIFICATIONS_TOPIC,
     consumer_group,
 )
-from consumers.channels.chat import normalise_session
-from consumers.channels.email_channel import normalise_email
-from consumers.channels.folders import ChannelFolders
-from consumers.channels.hotline import normalise_call
-from consumers.channels.lead_store import LeadStore
-from consumers.channels.outcomes import Accepted, Ignored, LeadFound, Outcome, Rejected
-from consumers.channels.social import normalise_feed
-from consumers.channels.threads import ThreadBook
+from complaint_events.consumers.channels.chat import normalise_session
+from complaint_events.consumers.channels.email_channel import normalise_email
+from complaint_events.consumers.channels.folders import ChannelFolders
+from complaint_events.consumers.channels.hotline import normalise_call
+from complaint_events.consumers.channels.lead_store import LeadStore
+from complaint_events.consumers.channels.outcomes import Accepted, Ignored, LeadFound, Outcome, Rejected
+from complaint_events.consumers.channels.social import normalise_feed
+from complaint_events.consumers.channels.threads import ThreadBook
 
 log = logging.getLogger("complaint_events.adapters")
 

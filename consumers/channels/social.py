@@ -10,7 +10,7 @@ Feed format: one post a line (``samples/channels/social/`` has examples)::
      "price": "...",                                # review sites know the order; posts rarely
      "media": [{"type": "image" | "video", "url": "https://..."}]}
 
-A complaint-like post (:func:`consumers.channels.lead_rules.classify_post`)
+A complaint-like post (:func:`complaint_events.consumers.channels.lead_rules.classify_post`)
 becomes a lead; a handler confirms it with the order, merchant and SKU, and
 only then is an intake message published (channel ``social`` for posts,
 ``review`` for reviews; the lead id is the channel reference).  Replies are
@@ -30,10 +30,10 @@ from complaint_events.contracts.dead_letters import field_errors
 from complaint_events.contracts.intake import MAX_DESCRIPTION_LENGTH
 from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel, Demand, EvidenceKind, ProblemCategory
-from consumers.channels.facts import REQUIRED_FACTS, infer_demand, language_of, parse_price
-from consumers.channels.lead_rules import classify_post
-from consumers.channels.lead_store import SocialLead
-from consumers.channels.outcomes import (
+from complaint_events.consumers.channels.facts import REQUIRED_FACTS, infer_demand, language_of, parse_price
+from complaint_events.consumers.channels.lead_rules import classify_post
+from complaint_events.consumers.channels.lead_store import SocialLead
+from complaint_events.consumers.channels.outcomes import (
     Accepted,
     Ignored,
     LeadFound,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from consumers.channels.outcomes import Thread
+from complaint_events.consumers.channels.outcomes import Thread
 
 
 class ThreadBook:

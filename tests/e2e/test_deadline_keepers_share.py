@@ -22,13 +22,13 @@ import pytest
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
+from complaint_events.consumers.health import HealthCheckError, kafka_view
+from complaint_events.consumers.topology import app_id
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.topology import COMMANDS_TOPIC, EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.values import DeadlineKind
 from complaint_events.settings import Settings
-from consumers.health import HealthCheckError, kafka_view
-from consumers.topology import app_id
 from stack_support import read_topic
 from waiting import wait_until
 from worker_support import Worker, intake_message, set_clock, worker_env

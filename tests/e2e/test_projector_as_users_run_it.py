@@ -21,10 +21,10 @@ from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.positions import POSITIONS_TABLE
+from complaint_events.projections.rebuild import rebuild
 from complaint_events.settings import Settings
-from projections.catalog import ALL_PROJECTIONS
-from projections.positions import POSITIONS_TABLE
-from projections.rebuild import rebuild
 from stack_support import file_cases, topic_size
 from waiting import wait_until
 from worker_support import CLI

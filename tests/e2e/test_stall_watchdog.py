@@ -24,11 +24,11 @@ import psycopg
 import pytest
 
 from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.consumers.health import check
+from complaint_events.consumers.watchdog import EXIT_STALLED
 from complaint_events.contracts.topology import EVENTS_TOPIC, INTAKE_TOPIC
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.settings import Settings
-from consumers.health import check
-from consumers.watchdog import EXIT_STALLED
 from waiting import wait_until
 from worker_support import CLI, Worker, intake_message, send_intake, set_clock, worker_env
 

@@ -14,8 +14,8 @@ import typer
 from kafka import KafkaAdminClient, KafkaProducer
 from typer.testing import CliRunner, Result
 
-from analytics.job import STATE_FILE, AnalyticsJob, JobOptions, JobResult, group_id
 from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.analytics.job import STATE_FILE, AnalyticsJob, JobOptions, JobResult, group_id
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.cli.analytics_cmd import analytics_app

@@ -17,13 +17,13 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.application.secrets import pseudonymous_id
 from complaint_events.cli.main import app
+from complaint_events.consumers.channels.email_channel import sender_scoped_ref
 from complaint_events.contracts.dead_letters import read_context
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.notifications import NotificationKind, NotificationV1
 from complaint_events.contracts.topology import INTAKE_DLQ_TOPIC, INTAKE_TOPIC, NOTIFICATIONS_TOPIC
 from complaint_events.domain.values import Channel
 from complaint_events.settings import Settings
-from consumers.channels.email_channel import sender_scoped_ref
 from stack_support import read_topic
 
 pytestmark = pytest.mark.integration

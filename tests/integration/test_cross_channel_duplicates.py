@@ -23,13 +23,13 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.erasure import erase_consumer
 from complaint_events.bootstrap import build_cases
 from complaint_events.clock import SimulatedClock
+from complaint_events.consumers.channels.email_channel import normalise_email
+from complaint_events.consumers.channels.hotline import normalise_call
+from complaint_events.consumers.channels.outcomes import Accepted
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.processing.intake_processor import IntakeBatchReport, IntakeProcessor
 from complaint_events.processing.messages import Incoming
 from complaint_events.settings import Settings
-from consumers.channels.email_channel import normalise_email
-from consumers.channels.hotline import normalise_call
-from consumers.channels.outcomes import Accepted
 
 pytestmark = pytest.mark.integration
 

@@ -16,12 +16,12 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.adapters.relay_leadership import RelayLeadership
 from complaint_events.bootstrap import build_cases
+from complaint_events.consumers.health import ProcessorHealth, check
+from complaint_events.consumers.progress_store import record
+from complaint_events.consumers.stall_rule import Partition, StallRule
+from complaint_events.consumers.topology import PROCESSORS, app_id
 from complaint_events.contracts.topology import EVENTS_TOPIC, INTAKE_TOPIC
 from complaint_events.settings import Settings
-from consumers.health import ProcessorHealth, check
-from consumers.progress_store import record
-from consumers.stall_rule import Partition, StallRule
-from consumers.topology import PROCESSORS, app_id
 from stack_support import file_cases
 
 pytestmark = pytest.mark.integration

@@ -28,7 +28,7 @@ from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.deadlines import DeadlinePolicy, DeadlineState
 from complaint_events.processing.deadline_schedule import Action
-from projections.positions import SourceEvent, positions
+from complaint_events.projections.positions import SourceEvent, positions
 from unit.projections.test_case_summary_matches_domain import _details, check_history
 
 pytestmark = pytest.mark.integration

@@ -25,11 +25,11 @@ from kafka import KafkaAdminClient
 from psycopg import sql
 from typer.testing import CliRunner, Result
 
-from analytics.job import AnalyticsJob, JobOptions
 from api_support import api_tokens, client_for
 from audit_support import assess_and_decide, handler
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.analytics.job import AnalyticsJob, JobOptions
 from complaint_events.api.app import create_app
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.application.erasure import ErasureRefusedError, erase_consumer
@@ -48,9 +48,9 @@ from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.values import Channel, Demand, ProblemCategory, ResolutionCode
 from complaint_events.processing.command_processor import CommandProcessor
 from complaint_events.processing.messages import Incoming
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.rebuild import rebuild
 from complaint_events.settings import Settings
-from projections.catalog import ALL_PROJECTIONS
-from projections.rebuild import rebuild
 from stack_support import T0, read_topic
 
 pytestmark = pytest.mark.integration

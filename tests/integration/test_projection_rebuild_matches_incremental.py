@@ -21,16 +21,16 @@ from psycopg import sql
 
 from case_stories import story
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.relay import partition_for
-from projections.base import Projection, Tables
-from projections.catalog import ALL_PROJECTIONS
-from projections.positions import (
+from complaint_events.projections.base import Projection, Tables
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.positions import (
     SourceEvent,
     Target,
     apply_batch,
     create_tables,
     ensure_position_rows,
 )
+from complaint_events.relay import partition_for
 
 pytestmark = pytest.mark.integration
 

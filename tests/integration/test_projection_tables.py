@@ -39,13 +39,13 @@ from complaint_events.domain.values import (
     RemedyKind,
     ResolutionCode,
 )
-from projections.base import Projection, Tables, create_statements
-from projections.case_summary import COLUMNS, SUMMARY, CaseSummary
-from projections.catalog import ALL_PROJECTIONS
-from projections.merchant_scorecard import MerchantScorecard
-from projections.sku_quality import SkuQualityProjection
-from projections.sla import SlaCompliance
-from projections.timeline import CaseTimeline
+from complaint_events.projections.base import Projection, Tables, create_statements
+from complaint_events.projections.case_summary import COLUMNS, SUMMARY, CaseSummary
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.merchant_scorecard import MerchantScorecard
+from complaint_events.projections.sku_quality import SkuQualityProjection
+from complaint_events.projections.sla import SlaCompliance
+from complaint_events.projections.timeline import CaseTimeline
 
 pytestmark = pytest.mark.integration
 

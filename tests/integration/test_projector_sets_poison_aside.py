@@ -19,10 +19,10 @@ from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.contracts.dead_letters import read_context
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.positions import Target
+from complaint_events.projections.projector import Projector
 from complaint_events.settings import Settings
-from projections.catalog import ALL_PROJECTIONS
-from projections.positions import Target
-from projections.projector import Projector
 from stack_support import file_cases, read_topic
 from waiting import wait_until
 

@@ -17,7 +17,7 @@ import pytest
 
 from complaint_events.adapters.sku_windows import POSITION, Decision, FiledOnSku, SkuWindows
 from complaint_events.processing.batch_window import BatchPolicy, LinkToBatchAlert, RaiseBatchAlert
-from projections.positions import positions
+from complaint_events.projections.positions import positions
 
 pytestmark = pytest.mark.integration
 

@@ -37,8 +37,8 @@ from complaint_events.contracts.events import ComplaintFiledV3, is_sealed
 from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.contracts.translator import from_json_bytes
 from complaint_events.domain.acting import Acting
+from complaint_events.projections.case_summary import CaseSummary
 from complaint_events.settings import Settings
-from projections.case_summary import CaseSummary
 from stack_support import publish_and_project
 from upcast_support import (
     ADDRESS,

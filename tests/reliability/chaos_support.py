@@ -20,8 +20,8 @@ from psycopg import sql
 
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.domain.deadlines import Deadline, DeadlineState
-from projections.catalog import ALL_PROJECTIONS
-from projections.positions import Target
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.positions import Target
 from stack_support import read_topic
 
 

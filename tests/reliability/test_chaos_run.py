@@ -38,6 +38,8 @@ import pytest
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases
+from complaint_events.consumers.health import HealthCheckError, check
+from complaint_events.consumers.watchdog import EXIT_STALLED
 from complaint_events.contracts.topology import (
     COMMANDS_DLQ_TOPIC,
     COMMANDS_TOPIC,
@@ -47,12 +49,10 @@ from complaint_events.contracts.topology import (
 )
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.deadlines import DeadlineState
+from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.rebuild import rebuild
 from complaint_events.settings import Settings
-from consumers.health import HealthCheckError, check
-from consumers.watchdog import EXIT_STALLED
 from private_stack import PrivateStack
-from projections.catalog import ALL_PROJECTIONS
-from projections.rebuild import rebuild
 from reliability.chaos_support import (
     CaseReport,
     case_ids_in_store,

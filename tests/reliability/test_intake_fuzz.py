@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases
+from complaint_events.consumers.health import check
 from complaint_events.contracts.dead_letters import field_errors, read_context
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.topology import INTAKE_DLQ_TOPIC, INTAKE_TOPIC
@@ -44,7 +45,6 @@ from complaint_events.domain.values import (
     SafetyFlag,
 )
 from complaint_events.settings import Settings
-from consumers.health import check
 from stack_support import read_topic
 from waiting import wait_until
 from worker_support import Worker, set_clock, worker_env

@@ -10,8 +10,8 @@ import typer.main
 import yaml
 
 from complaint_events.cli.main import app
+from complaint_events.consumers.topology import resolve
 from complaint_events.settings import Settings
-from consumers.topology import resolve
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ deadline of every case, folded from the events topic with
 :func:`complaint_events.processing.deadline_fold.fold_deadlines` (the times
 are in the events: no case is replayed). The rows and the keeper's position
 on each partition are written in one transaction
-(:func:`projections.positions.apply_batch`), so a keeper killed anywhere and
+(:func:`complaint_events.projections.positions.apply_batch`), so a keeper killed anywhere and
 started again resumes with exactly the state its position says; a finished
 deadline's row is deleted.
 
@@ -38,8 +38,8 @@ from complaint_events.domain.values import DeadlineKind
 from complaint_events.processing.deadline_firing import deadline_command
 from complaint_events.processing.deadline_fold import Deadlines, fold_deadlines
 from complaint_events.processing.deadline_schedule import Action, DueAction
-from projections.base import Projection, Tables, TableSpec
-from projections.positions import (
+from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.positions import (
     SourceEvent,
     Target,
     apply_batch,

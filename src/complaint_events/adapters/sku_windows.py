@@ -30,8 +30,8 @@ from complaint_events.processing.batch_window import (
     SkuWindow,
     record,
 )
-from projections.base import TableSpec, create_statements
-from projections.positions import (
+from complaint_events.projections.base import TableSpec, create_statements
+from complaint_events.projections.positions import (
     create_tables,
     created_once,
     ensure_position_rows,

@@ -39,7 +39,7 @@ from complaint_events.api.visibility import (
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.deadlines import Deadline
 from complaint_events.domain.masking import ERASED
-from projections.case_summary import stage_of
+from complaint_events.projections.case_summary import stage_of
 
 Row = dict[str, Any]
 

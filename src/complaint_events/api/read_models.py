@@ -1,7 +1,7 @@
 """Queries over the read models: the PostgreSQL tables that ``projections/`` writes.
 
 Plain parameterised SQL over one connection with dict rows; table names come
-from the projections' own :class:`~projections.base.TableSpec` constants, so a
+from the projections' own :class:`~complaint_events.projections.base.TableSpec` constants, so a
 renamed table cannot drift. Who may see which rows is not decided here but in
 :mod:`complaint_events.api.visibility`; these functions only answer what they
 are asked.
@@ -32,11 +32,11 @@ from uuid import UUID
 from psycopg import Connection, errors, sql
 
 from complaint_events.processing.deadline_json import deadlines_from_json
-from projections.case_summary import SUMMARY
-from projections.merchant_scorecard import SCORECARD
-from projections.sku_quality import ALERTS, QUALITY
-from projections.sla import DAILY
-from projections.timeline import TIMELINE
+from complaint_events.projections.case_summary import SUMMARY
+from complaint_events.projections.merchant_scorecard import SCORECARD
+from complaint_events.projections.sku_quality import ALERTS, QUALITY
+from complaint_events.projections.sla import DAILY
+from complaint_events.projections.timeline import TIMELINE
 
 Row = dict[str, Any]
 Conn = Connection[Row]

@@ -68,7 +68,7 @@ MAX_SLA_DAYS: Final = 366
 Stage = Literal[
     "intake", "acknowledgement", "verification", "liability", "remedy", "closed", "appeal"
 ]
-"""The stages of the case summary (:func:`projections.case_summary.stage_of`)."""
+"""The stages of the case summary (:func:`complaint_events.projections.case_summary.stage_of`)."""
 
 NOT_FOUND: Final = answers(404)
 

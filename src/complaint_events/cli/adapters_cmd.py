@@ -20,13 +20,13 @@ from rich.table import Table
 
 from complaint_events.cli.options import KAFKA, setting_options, settings_of
 from complaint_events.clock import clock_from_spec
+from complaint_events.consumers.channels.folders import FOLDERS
+from complaint_events.consumers.channels.lead_store import LeadNotFoundError, LeadStatus, LeadStore
+from complaint_events.consumers.channels.outcomes import Rejected
+from complaint_events.consumers.channels.runner import ChannelAdapter, build_producer
+from complaint_events.consumers.channels.social import intake_from_lead
 from complaint_events.contracts.topology import INTAKE_TOPIC
 from complaint_events.domain.values import Demand, ProblemCategory
-from consumers.channels.folders import FOLDERS
-from consumers.channels.lead_store import LeadNotFoundError, LeadStatus, LeadStore
-from consumers.channels.outcomes import Rejected
-from consumers.channels.runner import ChannelAdapter, build_producer
-from consumers.channels.social import intake_from_lead
 
 adapters_app = typer.Typer(
     help="Channel adapters: email, hotline, chat, social (the web form is the HTTP API).",

@@ -17,8 +17,8 @@ from rich.table import Table
 from complaint_events.cli.options import KAFKA, setting_options, settings_of
 
 if TYPE_CHECKING:  # the job imports matplotlib: only when the command runs
-    from analytics.daily_report import SlaRow
-    from analytics.job import JobProgress, JobResult
+    from complaint_events.analytics.daily_report import SlaRow
+    from complaint_events.analytics.job import JobProgress, JobResult
 
 analytics_app = typer.Typer(
     help="Analytics jobs that read complaints.events.v1 as their own consumer group.",
@@ -71,8 +71,8 @@ def report(
     """
     from kafka.errors import KafkaError  # noqa: PLC0415
 
-    from analytics.job import AnalyticsJob, AnalyticsJobError, JobOptions  # noqa: PLC0415
     from complaint_events.adapters.kafka_topics import TopicMissingError  # noqa: PLC0415
+    from complaint_events.analytics.job import AnalyticsJob, AnalyticsJobError, JobOptions  # noqa: PLC0415
 
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         logging.getLogger("kafka").setLevel(logging.WARNING)

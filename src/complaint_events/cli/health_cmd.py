@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from complaint_events.cli.options import KAFKA, POSTGRES, setting_options, settings_of
-from consumers.health import HealthCheckError, ProcessorHealth, check
-from consumers.topology import ALL, PROCESSORS
+from complaint_events.consumers.health import HealthCheckError, ProcessorHealth, check
+from complaint_events.consumers.topology import ALL, PROCESSORS
 
 EXIT_CAUGHT_UP = 0
 EXIT_LAGGING = 1

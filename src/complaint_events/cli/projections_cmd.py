@@ -18,7 +18,7 @@ from complaint_events.cli.options import KAFKA, POSTGRES, setting_options, setti
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 
 if TYPE_CHECKING:
-    from projections.base import Projection
+    from complaint_events.projections.base import Projection
 
 projections_app = typer.Typer(
     help="Read models in PostgreSQL, fed from complaints.events.v1: run, rebuild, status.",
@@ -35,7 +35,7 @@ Names = Annotated[
 
 def chosen(names: list[str] | None) -> list[Projection]:
     """The projections named (all when none are), or exit 2 naming the known ones."""
-    from projections.catalog import ALL_PROJECTIONS  # noqa: PLC0415 - keeps other commands fast
+    from complaint_events.projections.catalog import ALL_PROJECTIONS  # noqa: PLC0415 - keeps other commands fast
 
     by_name = {p.name: p for p in ALL_PROJECTIONS}
     unknown = [n for n in names or [] if n not in by_name]
@@ -67,8 +67,8 @@ def run(
     transaction, so a projector killed at any moment resumes without loss or
     double counting.
     """
-    from projections.positions import Target  # noqa: PLC0415
-    from projections.projector import Projector  # noqa: PLC0415
+    from complaint_events.projections.positions import Target  # noqa: PLC0415
+    from complaint_events.projections.projector import Projector  # noqa: PLC0415
 
     settings = settings_of(ctx)
     projector = Projector(
@@ -113,7 +113,7 @@ def rebuild_command(
     Queries keep answering from the old tables until the swap; a running
     projector waits for the swap and then carries on from the rebuilt position.
     """
-    from projections.rebuild import rebuild  # noqa: PLC0415
+    from complaint_events.projections.rebuild import rebuild  # noqa: PLC0415
 
     settings = settings_of(ctx)
     selected = chosen(names)
@@ -150,8 +150,8 @@ def status(ctx: typer.Context, names: Names = None) -> None:
     """How far each projection is behind the events topic; exit 1 if any is behind."""
     import psycopg  # noqa: PLC0415
 
-    from projections.positions import positions  # noqa: PLC0415
-    from projections.projector import EventSource  # noqa: PLC0415
+    from complaint_events.projections.positions import positions  # noqa: PLC0415
+    from complaint_events.projections.projector import EventSource  # noqa: PLC0415
 
     settings = settings_of(ctx)
     topic = settings.topic(EVENTS_TOPIC)

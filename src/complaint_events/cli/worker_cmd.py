@@ -15,7 +15,7 @@ err = Console(stderr=True)
 
 
 def _processor_list() -> str:
-    from consumers.topology import PROCESSORS  # noqa: PLC0415 - keeps --help of other commands fast
+    from complaint_events.consumers.topology import PROCESSORS  # noqa: PLC0415 - keeps --help of other commands fast
 
     return "\n\n".join(f"{spec.name}: {spec.summary}" for spec in PROCESSORS.values())
 
@@ -45,8 +45,8 @@ def worker(
     partitions stalled and exits with code 70: run it under a supervisor
     that restarts it (compose restart policy, systemd, Kubernetes).
     """
-    from consumers.app import run_worker  # noqa: PLC0415
-    from consumers.topology import resolve  # noqa: PLC0415
+    from complaint_events.consumers.app import run_worker  # noqa: PLC0415
+    from complaint_events.consumers.topology import resolve  # noqa: PLC0415
 
     settings = settings_of(ctx, store="postgres", clock=clock)
     try:

@@ -7,8 +7,8 @@ operations and the picture in docs/architecture.md. Here it is said once; the
 others are derived from :data:`TOPICS` and :data:`ACTORS`:
 
 - the topic names every module uses are the constants below;
-- the worker processors (``consumers.topology.PROCESSORS``: what each consumes,
-  its consumer group), and through them faust registration (``consumers.app``),
+- the worker processors (``complaint_events.consumers.topology.PROCESSORS``: what each consumes,
+  its consumer group), and through them faust registration (``complaint_events.consumers.app``),
   ``health`` and the stall watchdog;
 - the AsyncAPI document's channels and operations (:mod:`.asyncapi`);
 - the picture in docs/architecture.md (:mod:`.topology_diagram`);

@@ -20,11 +20,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases
 from complaint_events.clock import SimulatedClock
+from complaint_events.consumers.health import PROJECTIONS, check
 from complaint_events.demo.playing import OUTAGES, START, DemoRun, OnProgress, play, stream
 from complaint_events.demo.stack_bus import StackBus, StackNotSettlingError
 from complaint_events.demo.stack_workers import StackWorkers
 from complaint_events.settings import Settings
-from consumers.health import PROJECTIONS, check
 
 _PROJECTIONS_WAIT = 120.0
 

@@ -30,6 +30,7 @@ from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.postgres_positions import PostgresPositionStore
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.clock import FileClock, SimulatedClock
+from complaint_events.consumers.health import KafkaView, kafka_view, relay_position_name
 from complaint_events.contracts.commands import CommandEnvelopeV1, CommandResultV1
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.intake import IntakeMessageV1
@@ -45,7 +46,6 @@ from complaint_events.processing.deadline_firing import fire, pendings_of
 from complaint_events.processing.deadline_schedule import DeadlineSchedule
 from complaint_events.processing.issuing import to_bytes
 from complaint_events.settings import Settings
-from consumers.health import KafkaView, kafka_view, relay_position_name
 
 _POLL_MS = 10
 _CALM_LOOKS = 2

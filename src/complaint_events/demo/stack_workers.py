@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from complaint_events.consumers.topology import PROCESSORS, app_id, app_name
 from complaint_events.settings import Settings
-from consumers.topology import PROCESSORS, app_id, app_name
 
 ACKNOWLEDGEMENT = "acknowledgement"
 MAIN = [name for name in PROCESSORS if name != ACKNOWLEDGEMENT]

@@ -1,7 +1,7 @@
 """The demo's figures, computed from the published envelopes alone (pure Python, no SQL).
 
 The case stage comes from the case-summary projection's own fold
-(:func:`projections.case_summary.fold_case`), so the demo and the PostgreSQL
+(:func:`complaint_events.projections.case_summary.fold_case`), so the demo and the PostgreSQL
 read model cannot disagree about where a case stands.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from complaint_events.contracts.envelope import EventEnvelope
-from projections.case_summary import fold_case
+from complaint_events.projections.case_summary import fold_case
 
 ACK_PROMISE = timedelta(hours=24)
 

@@ -18,7 +18,7 @@ A clock is the aggregate's own value,
 aggregate's own steps (``finish``, ``pause``, ``resume``); its JSON form, in
 the events and in the read models' jsonb, is
 :mod:`complaint_events.processing.deadline_json`. The analytics report
-(:mod:`analytics.daily_report`) follows its clocks with this fold too.
+(:mod:`complaint_events.analytics.daily_report`) follows its clocks with this fold too.
 
 ``tests/unit/projections/test_case_summary_matches_domain.py`` folds random
 valid histories and checks the result against the aggregate itself.

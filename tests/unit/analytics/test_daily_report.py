@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.daily_report import (
+from complaint_events.analytics.daily_report import (
     SKU_COLUMNS,
     SLA_COLUMNS,
     DailyReport,

@@ -10,7 +10,7 @@ import pytest
 
 from complaint_events.application.secrets import pseudonymous_id
 from complaint_events.domain.values import Demand, ProblemCategory, SafetyFlag
-from consumers.channels.facts import (
+from complaint_events.consumers.channels.facts import (
     infer_category,
     infer_demand,
     infer_safety_flags,
@@ -19,8 +19,8 @@ from consumers.channels.facts import (
     parse_date,
     parse_price,
 )
-from consumers.channels.lead_rules import classify_post
-from consumers.channels.social import public_safe
+from complaint_events.consumers.channels.lead_rules import classify_post
+from complaint_events.consumers.channels.social import public_safe
 
 
 def test_labelled_facts_in_chinese_and_english() -> None:

@@ -15,11 +15,11 @@ from complaint_events.domain.values import (
     ProblemCategory,
     SafetyFlag,
 )
-from consumers.channels.chat import normalise_session
-from consumers.channels.email_channel import evidence_kind, normalise_email
-from consumers.channels.hotline import normalise_call
-from consumers.channels.outcomes import Accepted, Ignored, LeadFound, Rejected
-from consumers.channels.social import intake_from_lead, normalise_feed
+from complaint_events.consumers.channels.chat import normalise_session
+from complaint_events.consumers.channels.email_channel import evidence_kind, normalise_email
+from complaint_events.consumers.channels.hotline import normalise_call
+from complaint_events.consumers.channels.outcomes import Accepted, Ignored, LeadFound, Rejected
+from complaint_events.consumers.channels.social import intake_from_lead, normalise_feed
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "channels"
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)

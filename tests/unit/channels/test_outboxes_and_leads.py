@@ -12,10 +12,10 @@ import pytest
 
 from complaint_events.contracts.notifications import NotificationKind, NotificationV1
 from complaint_events.domain.values import Channel
-from consumers.channels.folders import FOLDERS, PUBLIC_REPLIES
-from consumers.channels.lead_store import LeadNotFoundError, LeadStore
-from consumers.channels.outcomes import LeadFound
-from consumers.channels.social import normalise_feed
+from complaint_events.consumers.channels.folders import FOLDERS, PUBLIC_REPLIES
+from complaint_events.consumers.channels.lead_store import LeadNotFoundError, LeadStore
+from complaint_events.consumers.channels.outcomes import LeadFound
+from complaint_events.consumers.channels.social import normalise_feed
 
 NOW = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 SAMPLES = Path(__file__).resolve().parents[3] / "samples" / "channels"

@@ -9,7 +9,7 @@ from kafka import TopicPartition
 from kafka.errors import CoordinatorNotAvailableError, GroupAuthorizationFailedError
 from kafka.structs import OffsetAndMetadata
 
-from consumers.health import KafkaView
+from complaint_events.consumers.health import KafkaView
 
 
 class Admin:

@@ -9,7 +9,7 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.values import AppealOutcome, DeadlineKind, ResolutionCode
 from complaint_events.processing.deadline_json import deadline_json
-from projections.case_summary import fold_case, stage_of
+from complaint_events.projections.case_summary import fold_case, stage_of
 
 
 def fold_all(events: list[EventEnvelope]) -> dict[str, Any] | None:

@@ -40,7 +40,7 @@ from complaint_events.domain.values import (
     SpotCheckOutcome,
 )
 from complaint_events.processing.deadline_fold import DEADLINE_RULES
-from projections.case_summary import fold_case
+from complaint_events.projections.case_summary import fold_case
 
 T = TypeVar("T")
 Choose = Callable[[Sequence[Any]], Any]  # choose(options) -> one of them

@@ -16,9 +16,9 @@ from complaint_events.domain.values import (
     Party,
     ResolutionCode,
 )
-from projections.merchant_scorecard import fold_merchant
-from projections.sku_quality import fold_sku
-from projections.sla import fold_sla, in_time
+from complaint_events.projections.merchant_scorecard import fold_merchant
+from complaint_events.projections.sku_quality import fold_sku
+from complaint_events.projections.sla import fold_sla, in_time
 
 DAY = date(2024, 6, 3)
 HOUR = Decimal(3600)

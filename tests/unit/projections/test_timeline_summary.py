@@ -5,7 +5,7 @@ from __future__ import annotations
 from complaint_events.contracts.events import EVENT_PAYLOADS
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.values import DeadlineKind
-from projections.timeline import MAX_TEXT, SUMMARIES, summary_of, timeline_row
+from complaint_events.projections.timeline import MAX_TEXT, SUMMARIES, summary_of, timeline_row
 
 
 def test_every_published_event_type_has_a_summary() -> None:

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from consumers import runtime
+from complaint_events.consumers import runtime
 
 
 class Stop(threading.Event):

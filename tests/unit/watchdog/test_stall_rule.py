@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from consumers.stall_rule import NOTHING_COMMITTED, Observation, Partition, StallRule
-from consumers.watchdog import where
+from complaint_events.consumers.stall_rule import (
+    NOTHING_COMMITTED,
+    Observation,
+    Partition,
+    StallRule,
+)
+from complaint_events.consumers.watchdog import where
 
 P0 = Partition("complaints.events.v1", 0)
 P1 = Partition("complaints.events.v1", 1)
