@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -25,17 +25,15 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.translator import to_envelope
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.complaint import EvidenceRef
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.sku_quality import SkuQuality
 from complaint_events.domain.values import (
     Channel,
     DeadlineKind,
-    Demand,
     EvidenceKind,
     LiabilityGround,
     Party,
-    ProblemCategory,
     RemedyKind,
     ResolutionCode,
 )
@@ -46,10 +44,10 @@ from complaint_events.projections.merchant_scorecard import MerchantScorecard
 from complaint_events.projections.sku_quality import SkuQualityProjection
 from complaint_events.projections.sla import SlaCompliance
 from complaint_events.projections.timeline import CaseTimeline
+from complaint_support import T0, kettle_complaint
 
 pytestmark = pytest.mark.integration
 
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 DAY = date(2024, 6, 3)
 POLICY = DeadlinePolicy()
 HOUR = Decimal(3600)
@@ -69,20 +67,12 @@ def system(hours: float) -> Acting:
 
 # ------------------------------------------------------------------ the cases
 
-BASE = ComplaintDetails(
-    channel=Channel.WEB,
+BASE = kettle_complaint(
     channel_ref="web-a",
-    received_at=T0,
     consumer_id="c-a",
-    contact=Contact("林小姐", "18312342807"),
     order_id="o-a",
-    merchant_id="m-1",
     sku="sku-kettle",
-    product_name="electric kettle",
     description="leaks from the base",
-    demand=Demand.RETURN,
-    category=ProblemCategory.QUALITY_DEFECT,
-    price=Decimal("199.00"),
     evidence=(EvidenceRef(EvidenceKind.PHOTO, "s3://leak.jpg"),),
 )
 

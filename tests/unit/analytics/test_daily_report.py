@@ -6,7 +6,6 @@ import csv
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,14 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.translator import to_envelope
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.complaint import EvidenceRef
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.values import (
     Channel,
-    Demand,
     EvidenceKind,
-    ProblemCategory,
     ResolutionCode,
 )
+from complaint_support import kettle_complaint
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAY0 = T0.date()
@@ -65,20 +63,13 @@ class Timeline:
         photo: bool = True,
         hours: float = 0,
     ) -> ComplaintCase:
-        details = ComplaintDetails(
+        details = kettle_complaint(
+            n,
             channel=channel,
             channel_ref=f"{channel.value}-{n}",
             received_at=at(hours),
-            consumer_id=f"c-{n}",
-            contact=Contact(name="林小姐", phone="18312342807"),
-            order_id=f"o-{n}",
-            merchant_id="m-1",
             sku=sku,
-            product_name="electric kettle",
             description="the kettle leaks from the base",
-            demand=Demand.RETURN,
-            category=ProblemCategory.QUALITY_DEFECT,
-            price=Decimal("199.00"),
             evidence=(EvidenceRef(EvidenceKind.PHOTO, "s3://e/leak.jpg"),) if photo else (),
         )
         case = ComplaintCase.file(details, by("adapter:web", hours), POLICY)

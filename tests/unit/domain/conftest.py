@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,20 +17,11 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import open_cases
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.complaint import ComplaintDetails
 from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.domain.values import (
-    Channel,
-    Demand,
-    EvidenceKind,
-    LiabilityGround,
-    Party,
-    ProblemCategory,
-    RemedyKind,
-    ResolutionCode,
-)
+from complaint_events.domain.values import LiabilityGround, Party, RemedyKind, ResolutionCode
+from complaint_support import T0, kettle_complaint
 
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 CONSUMER = "c-1"
 MERCHANT = "m-1"
 IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"}
@@ -41,26 +32,12 @@ def _at(hours: float) -> datetime:
 
 
 def _details(**overrides: Any) -> ComplaintDetails:
-    base = ComplaintDetails(
-        channel=Channel.WEB,
-        channel_ref="web-1",
-        received_at=T0,
-        consumer_id=CONSUMER,
-        contact=Contact(name="林小姐", phone="18312342807"),
-        order_id="o-1",
-        merchant_id=MERCHANT,
-        sku="sku-kettle-1",
-        product_name="electric kettle",
-        description="the kettle leaks from the base after two days",
-        demand=Demand.RETURN,
-        category=ProblemCategory.QUALITY_DEFECT,
-        price=Decimal("199.00"),
+    described = kettle_complaint(
         product_spec="1.7 L",
         purchase_date=date(2024, 5, 30),
         delivered_on=date(2024, 6, 1),
-        evidence=(EvidenceRef(EvidenceKind.PHOTO, "s3://evidence/leak.jpg"),),
     )
-    return replace(base, **overrides)
+    return replace(described, **overrides)
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ Every time is ``T0`` plus some hours, so a test reads as a timeline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,21 +16,16 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.translator import to_envelope
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.values import (
-    Channel,
     DeadlineKind,
-    Demand,
-    EvidenceKind,
     LiabilityGround,
     Party,
-    ProblemCategory,
     RemedyKind,
     ResolutionCode,
 )
+from complaint_support import T0, kettle_complaint
 
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 POLICY = DeadlinePolicy()
 
 
@@ -39,32 +33,12 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def details(n: int = 1, **overrides: Any) -> ComplaintDetails:
-    base = ComplaintDetails(
-        channel=Channel.WEB,
-        channel_ref=f"web-{n}",
-        received_at=T0,
-        consumer_id=f"c-{n}",
-        contact=Contact(name="林小姐", phone="18312342807"),
-        order_id=f"o-{n}",
-        merchant_id="m-1",
-        sku="sku-kettle-1",
-        product_name="electric kettle",
-        description="the kettle leaks from the base after two days",
-        demand=Demand.RETURN,
-        category=ProblemCategory.QUALITY_DEFECT,
-        price=Decimal("199.00"),
-        evidence=(EvidenceRef(EvidenceKind.PHOTO, "s3://evidence/leak.jpg"),),
-    )
-    return replace(base, **overrides)
-
-
 class Story:
     """One case driven by commands, with the envelope of every event it recorded."""
 
     def __init__(self, hours: float = 0, n: int = 1, **overrides: Any) -> None:
         self.case = ComplaintCase.file(
-            details(n, **overrides), Acting("adapter:web", at(hours)), POLICY
+            kettle_complaint(n, **overrides), Acting("adapter:web", at(hours)), POLICY
         )
         self.events: list[EventEnvelope] = []
         self._collect()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.translator import to_envelope
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.complaint import ComplaintDetails, EvidenceRef
 from complaint_events.domain.deadlines import DeadlinePolicy, DeadlineState
 from complaint_events.domain.errors import ComplaintError
 from complaint_events.domain.values import (
@@ -32,7 +32,6 @@ from complaint_events.domain.values import (
     EvidenceKind,
     LiabilityGround,
     Party,
-    ProblemCategory,
     RemedyKind,
     ResolutionCode,
     Route,
@@ -41,11 +40,11 @@ from complaint_events.domain.values import (
 )
 from complaint_events.processing.deadline_fold import DEADLINE_RULES
 from complaint_events.projections.case_summary import fold_case
+from complaint_support import T0, kettle_complaint
 
 T = TypeVar("T")
 Choose = Callable[[Sequence[Any]], Any]  # choose(options) -> one of them
 
-T0 = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 POLICY = DeadlinePolicy()
 ADVANCES = (0, 0, 1, 5, 13, 25, 49, 73, 170)  # hours; long ones let clocks come due
 ALERTS = ("alert-1", "alert-2")
@@ -141,20 +140,13 @@ COMMANDS: dict[str, Command] = {
 
 def _details(choose: Choose) -> ComplaintDetails:
     evidence = choose([(EvidenceRef(EvidenceKind.PHOTO, "s3://leak.jpg"),), ()])
-    return ComplaintDetails(
+    return kettle_complaint(
         channel=choose([Channel.WEB, Channel.APP]),
         channel_ref="ref-1",
-        received_at=T0,
-        consumer_id="c-1",
-        contact=Contact("林小姐", "18312342807"),
-        order_id="o-1",
-        merchant_id="m-1",
         sku="sku-1",
         product_name="kettle",
         description="leaks",
         demand=Demand.REFUND,
-        category=ProblemCategory.QUALITY_DEFECT,
-        price=Decimal("199.00"),
         evidence=evidence,
     )
 
