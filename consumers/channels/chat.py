@@ -38,7 +38,7 @@ from complaint_events.consumers.channels.facts import (
     language_of,
     parse_price,
 )
-from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, json_object
+from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, open_export
 
 CHANNEL: Final = Channel.CHAT
 _KIND_OF_ATTACHMENT: Final = {"image": EvidenceKind.PHOTO, "video": EvidenceKind.VIDEO}
@@ -50,16 +50,10 @@ _ORDER_FACTS: Final = (
 
 def normalise_session(raw: bytes, fallback_ref: str) -> Accepted | Rejected:
     """One session export's bytes -> an intake message, or the reason it cannot be one."""
-    session = json_object(raw)
-    if isinstance(session, str):
-        return Rejected(f"{CHANNEL.value}:{fallback_ref}", session, raw)
-    session_id = str(session.get("session_id") or "").strip()
-    key = f"{CHANNEL.value}:{session_id or fallback_ref}"
-    user = session.get("user")
-    if not session_id:
-        return Rejected(key, "missing required facts: session_id", raw)
-    if not isinstance(user, dict) or not str(user.get("user_id") or "").strip():
-        return Rejected(key, "missing required facts: user.user_id", raw)
+    opened = open_export(raw, fallback_ref, CHANNEL, "session_id", "user", "user_id")
+    if isinstance(opened, Rejected):
+        return opened
+    session, session_id, key, user = opened.body, opened.ref, opened.key, opened.party
     messages = [m for m in session.get("messages") or [] if isinstance(m, dict)]
     from_user = [m for m in messages if m.get("from") == "user" and isinstance(m.get("text"), str)]
     if not from_user:

@@ -41,7 +41,7 @@ from complaint_events.consumers.channels.facts import (
     language_of,
     parse_price,
 )
-from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, json_object
+from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, open_export
 
 CHANNEL: Final = Channel.HOTLINE
 _CATEGORIES: Final = {c.value for c in ProblemCategory}
@@ -57,16 +57,10 @@ def _turns(call: dict[str, Any]) -> list[dict[str, Any]]:
 
 def normalise_call(raw: bytes, fallback_ref: str, pseudonym_key: bytes) -> Accepted | Rejected:
     """One transcript file's bytes -> an intake message, or the reason it cannot be one."""
-    call = json_object(raw)
-    if isinstance(call, str):
-        return Rejected(f"{CHANNEL.value}:{fallback_ref}", call, raw)
-    call_id = str(call.get("call_id") or "").strip()
-    key = f"{CHANNEL.value}:{call_id or fallback_ref}"
-    caller = call.get("caller")
-    if not call_id:
-        return Rejected(key, "missing required facts: call_id", raw)
-    if not isinstance(caller, dict) or not str(caller.get("phone") or "").strip():
-        return Rejected(key, "missing required facts: caller.phone", raw)
+    opened = open_export(raw, fallback_ref, CHANNEL, "call_id", "caller", "phone")
+    if isinstance(opened, Rejected):
+        return opened
+    call, call_id, key, caller = opened.body, opened.ref, opened.key, opened.party
     phone = str(caller["phone"]).strip()
 
     summary = str(call.get("summary") or "")

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from complaint_events.contracts.dead_letters import field_errors
 from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.domain.values import Channel
 from complaint_events.consumers.channels.facts import missing
 from complaint_events.consumers.channels.lead_store import SocialLead
 
@@ -107,3 +108,34 @@ def json_object(raw: bytes) -> dict[str, Any] | str:
     if not isinstance(value, dict):
         return f"expected a JSON object, got {type(value).__name__}"
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A JSON export that names itself (``ref``) and the person it comes from (``party``)."""
+
+    body: dict[str, Any]
+    ref: str
+    key: str
+    party: dict[str, Any]
+
+
+def open_export(
+    raw: bytes, fallback_ref: str, channel: Channel, ref_field: str, party_field: str, party_id: str
+) -> Export | Rejected:
+    """Decode one export and check its reference and its party's identifying fact are there.
+
+    The dead-letter key is ``channel:ref``, or ``channel:fallback_ref`` (the file
+    name) when the export has no reference of its own.
+    """
+    body = json_object(raw)
+    if isinstance(body, str):
+        return Rejected(f"{channel.value}:{fallback_ref}", body, raw)
+    ref = str(body.get(ref_field) or "").strip()
+    key = f"{channel.value}:{ref or fallback_ref}"
+    party = body.get(party_field)
+    if not ref:
+        return Rejected(key, f"missing required facts: {ref_field}", raw)
+    if not isinstance(party, dict) or not str(party.get(party_id) or "").strip():
+        return Rejected(key, f"missing required facts: {party_field}.{party_id}", raw)
+    return Export(body, ref, key, party)
