@@ -16,7 +16,9 @@ merchant of a case filed with :func:`filed_complaint` are ``consumer:c-1`` and
 
     case_id = open_case(app, filed_complaint(3))  # POST as adapter, file it with the
                                                   # intake processor; the case now exists
-    with stack_database(admin_dsn) as dsn: ...    # a fresh database (for module fixtures)
+    with app_with_a_case(admin_dsn, bootstrap) as (app, case_id): ...
+                                                  # an app on a database and topics of its
+                                                  # own, one case filed (module fixtures)
 """
 
 from __future__ import annotations
@@ -24,20 +26,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
-import psycopg
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from complaint_events.adapters.kafka_topics import ensure_topics
+from complaint_events.api.app import create_app
 from complaint_events.api.auth import TokenRegistry, hash_token
+from complaint_events.clock import SimulatedClock
 from complaint_events.contracts.topology import INTAKE_TOPIC
 from complaint_events.processing.intake_processor import IntakeProcessor
 from complaint_events.processing.messages import Incoming
 from complaint_events.settings import Settings
+from database_support import stack_database
 from stack_support import read_topic
 
 ROLE_PRINCIPALS: Final = {
@@ -108,17 +112,20 @@ def open_case(app: FastAPI, body: dict[str, Any]) -> UUID:
 
 
 @contextmanager
-def stack_database(admin_dsn: str) -> Iterator[str]:
-    """A fresh PostgreSQL database on the stack, dropped afterwards; yields its DSN."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info = conninfo_to_dict(admin_dsn)
-    info["dbname"] = name
-    try:
-        yield make_conninfo(**info)  # type: ignore[arg-type]
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+def app_with_a_case(admin_dsn: str, kafka_bootstrap: str) -> Iterator[tuple[FastAPI, UUID]]:
+    """The API on a fresh database and topic prefix of the stack, at 2026-03-01 09:00 UTC,
+    with ``filed_complaint(1)`` filed; closed afterwards."""
+    with stack_database(admin_dsn) as dsn:
+        settings = Settings(
+            store="postgres",
+            postgres_dsn=dsn,
+            kafka_bootstrap=kafka_bootstrap,
+            topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
+        )
+        ensure_topics(settings)
+        app = create_app(
+            settings, clock=SimulatedClock(datetime(2026, 3, 1, 9, tzinfo=UTC)), tokens=api_tokens()
+        )
+        yield app, open_case(app, filed_complaint(1))
+        app.state.bus.close()
+        app.state.db.close()

@@ -12,10 +12,9 @@ import psycopg
 import pytest
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from complaint_events.settings import Settings
+from database_support import stack_database
 
 # Every process a test starts shares one secrets file of the run's own, never the
 # user's (~/.config/complaint-events/secrets.json).
@@ -42,16 +41,8 @@ def postgres_admin_dsn() -> str:
 @pytest.fixture
 def postgres_dsn(postgres_admin_dsn: str) -> Iterator[str]:
     """A fresh, empty database for one test, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    info = conninfo_to_dict(postgres_admin_dsn)
-    info["dbname"] = name
-    yield make_conninfo(**info)  # type: ignore[arg-type]
-    with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with stack_database(postgres_admin_dsn) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")

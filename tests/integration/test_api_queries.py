@@ -20,7 +20,7 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api_support import api_tokens, client_for, stack_database
+from api_support import api_tokens, client_for
 from complaint_events.api.app import create_app
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases
@@ -40,6 +40,7 @@ from complaint_events.domain.values import (
     ResolutionCode,
 )
 from complaint_events.settings import Settings
+from database_support import stack_database
 from stack_support import publish_and_project
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ order, a report range of at most a year, and only cursors the API handed out.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -34,17 +34,10 @@ from schemathesis.config import SchemathesisConfig
 
 from api_support import (
     ROLE_PRINCIPALS,
-    api_tokens,
-    filed_complaint,
-    open_case,
-    stack_database,
+    app_with_a_case,
     token_for,
 )
-from complaint_events.adapters.kafka_topics import ensure_topics
-from complaint_events.api.app import create_app
 from complaint_events.api.routes_queries import MAX_SLA_DAYS
-from complaint_events.clock import SimulatedClock
-from complaint_events.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -74,21 +67,8 @@ expected-statuses = [
 
 @pytest.fixture(scope="module")
 def api_app(postgres_admin_dsn: str, kafka_bootstrap: str) -> Iterator[tuple[FastAPI, UUID]]:
-    with stack_database(postgres_admin_dsn) as dsn:
-        stack = Settings(
-            store="postgres",
-            postgres_dsn=dsn,
-            kafka_bootstrap=kafka_bootstrap,
-            topic_prefix=f"t{uuid4().hex[:8]}.",
-        )
-        ensure_topics(stack)
-        app = create_app(
-            stack, clock=SimulatedClock(datetime(2026, 3, 1, 9, tzinfo=UTC)), tokens=api_tokens()
-        )
-        case_id = open_case(app, filed_complaint(1))
-        yield app, case_id
-        app.state.bus.close()
-        app.state.db.close()
+    with app_with_a_case(postgres_admin_dsn, kafka_bootstrap) as app_and_case:
+        yield app_and_case
 
 
 def _day(value: Any) -> date | None:

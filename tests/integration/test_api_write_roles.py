@@ -9,18 +9,13 @@ may not), 404 (not their case), 401 (no token).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from fastapi import FastAPI
 
-from api_support import api_tokens, client_for, filed_complaint, open_case, stack_database
-from complaint_events.adapters.kafka_topics import ensure_topics
-from complaint_events.api.app import create_app
-from complaint_events.clock import SimulatedClock
-from complaint_events.settings import Settings
+from api_support import app_with_a_case, client_for, filed_complaint
 
 pytestmark = pytest.mark.integration
 
@@ -105,22 +100,8 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def app_and_case(postgres_admin_dsn: str, kafka_bootstrap: str) -> Iterator[tuple[FastAPI, UUID]]:
-    with stack_database(postgres_admin_dsn) as dsn:
-        settings = Settings(
-            store="postgres",
-            postgres_dsn=dsn,
-            kafka_bootstrap=kafka_bootstrap,
-            topic_prefix=f"t{uuid4().hex[:8]}.",
-        )
-        ensure_topics(settings)
-        app = create_app(
-            settings,
-            clock=SimulatedClock(datetime(2026, 3, 1, 9, tzinfo=UTC)),
-            tokens=api_tokens(),
-        )
-        yield app, open_case(app, filed_complaint(1))
-        app.state.bus.close()
-        app.state.db.close()
+    with app_with_a_case(postgres_admin_dsn, kafka_bootstrap) as app_and_case:
+        yield app_and_case
 
 
 @pytest.mark.parametrize(("who", "action", "body", "allowed"), CELLS)
