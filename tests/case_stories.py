@@ -17,10 +17,11 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.translator import to_envelope
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.complaint import ComplaintDetails, EvidenceRef
 from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.errors import ComplaintError
-from complaint_events.domain.values import Channel, Demand, EvidenceKind, ProblemCategory
+from complaint_events.domain.values import Channel, EvidenceKind, ProblemCategory
+from complaint_support import numbered_complaint
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 POLICY = DeadlinePolicy()
@@ -88,20 +89,14 @@ COMMANDS: tuple[tuple[str, Callable[[ComplaintCase, datetime], object]], ...] = 
 
 
 def complaint(n: int, choose: Choose) -> ComplaintDetails:
-    return ComplaintDetails(
+    return numbered_complaint(
+        n,
+        T0,
         channel=CHANNELS[choose(len(CHANNELS))],
         channel_ref=f"story-{n}",
-        received_at=T0,
-        consumer_id=f"c-{n}",
-        contact=Contact(f"Consumer {n}", "18312342807"),
-        order_id=f"o-{n}",
         merchant_id=f"m-{choose(3)}",
         sku=f"sku-{choose(3)}",
-        product_name="kettle",
-        description="leaks",
-        demand=Demand.REFUND,
         category=CATEGORIES[choose(len(CATEGORIES))],
-        price=Decimal("99.00"),
         evidence=(EvidenceRef(EvidenceKind.PHOTO, f"s3://e/{n}.jpg"),),
     )
 

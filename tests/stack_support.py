@@ -7,7 +7,6 @@ import json
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
@@ -19,30 +18,18 @@ from complaint_events.bootstrap import build_relay
 from complaint_events.contracts.envelope import event_id_for
 from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
-from complaint_events.domain.complaint import ComplaintDetails, Contact
-from complaint_events.domain.values import Channel, Demand, ProblemCategory
+from complaint_events.domain.complaint import ComplaintDetails
 from complaint_events.projections.catalog import ALL_PROJECTIONS
 from complaint_events.projections.rebuild import rebuild
 from complaint_events.settings import Settings
+from complaint_support import numbered_complaint
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def complaint(n: int) -> ComplaintDetails:
-    return ComplaintDetails(
-        channel=Channel.WEB,
-        channel_ref=f"web-{n}",
-        received_at=T0,
-        consumer_id=f"c-{n}",
-        contact=Contact(f"Consumer {n}", "18312342807"),
-        order_id=f"O-{n}",
-        merchant_id=f"m-{n % 7}",
-        sku=f"SKU-{n % 11}",
-        product_name="kettle",
-        description="leaks",
-        demand=Demand.REFUND,
-        category=ProblemCategory.QUALITY_DEFECT,
-        price=Decimal("99.00"),
+    return numbered_complaint(
+        n, T0, order_id=f"O-{n}", merchant_id=f"m-{n % 7}", sku=f"SKU-{n % 11}"
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
@@ -24,15 +23,14 @@ from complaint_events.contracts.dead_letters import read_context
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.complaint import ComplaintDetails, EvidenceRef
 from complaint_events.domain.values import (
     Channel,
-    Demand,
     EvidenceKind,
-    ProblemCategory,
     ResolutionCode,
 )
 from complaint_events.settings import Settings
+from complaint_support import numbered_complaint
 from stack_support import read_topic, topic_size
 
 pytestmark = pytest.mark.integration
@@ -47,20 +45,12 @@ def at(hours: float) -> Acting:
 
 
 def details(n: int, channel: Channel, sku: str) -> ComplaintDetails:
-    return ComplaintDetails(
+    return numbered_complaint(
+        n,
+        T0,
         channel=channel,
         channel_ref=f"{channel.value}-{n}",
-        received_at=T0,
-        consumer_id=f"c-{n}",
-        contact=Contact(f"Consumer {n}", "18312342807"),
-        order_id=f"o-{n}",
-        merchant_id="m-1",
         sku=sku,
-        product_name="kettle",
-        description="leaks",
-        demand=Demand.REFUND,
-        category=ProblemCategory.QUALITY_DEFECT,
-        price=Decimal("99.00"),
         evidence=(EvidenceRef(EvidenceKind.PHOTO, "s3://e/1.jpg"),),
     )
 
@@ -134,6 +124,15 @@ def relay_everything(settings: Settings, cases: ComplaintCases) -> None:
     relay.close()
 
 
+def story_on_the_topic(settings: Settings) -> tuple[ComplaintCases, list[UUID]]:
+    """The story filed in a store of the stack and relayed to its events topic; its case ids."""
+    ensure_topics(settings)
+    cases = build_cases(settings)
+    ids = file_story(settings, cases)
+    relay_everything(settings, cases)
+    return cases, ids
+
+
 def run_once(settings: Settings, out: Path) -> JobResult:
     """The job with --once, in process, its clock at AS_OF."""
     return AnalyticsJob(
@@ -171,10 +170,7 @@ def committed(settings: Settings) -> int:
 def test_once_reports_the_stream_and_a_second_run_reads_nothing_new(
     stack_settings: Settings, tmp_path: Path
 ) -> None:
-    ensure_topics(stack_settings)
-    cases = build_cases(stack_settings)
-    ids = file_story(stack_settings, cases)
-    relay_everything(stack_settings, cases)
+    cases, ids = story_on_the_topic(stack_settings)
     topic = stack_settings.topic(EVENTS_TOPIC)
     total = topic_size(stack_settings.kafka_bootstrap, topic)
     out = tmp_path / "report"
@@ -274,10 +270,7 @@ def cli(settings: Settings, out: Path) -> Result:
 def test_the_cli_writes_the_report_and_prints_a_summary(
     stack_settings: Settings, tmp_path: Path
 ) -> None:
-    ensure_topics(stack_settings)
-    cases = build_cases(stack_settings)
-    file_story(stack_settings, cases)
-    relay_everything(stack_settings, cases)
+    story_on_the_topic(stack_settings)
     out = tmp_path / "cli-report"
 
     result = cli(stack_settings, out)
@@ -304,10 +297,7 @@ def test_a_missing_topic_is_a_clear_error(stack_settings: Settings, tmp_path: Pa
 def test_a_message_it_cannot_read_is_dead_lettered_and_the_report_goes_on(
     stack_settings: Settings, tmp_path: Path
 ) -> None:
-    ensure_topics(stack_settings)
-    cases = build_cases(stack_settings)
-    file_story(stack_settings, cases)
-    relay_everything(stack_settings, cases)
+    story_on_the_topic(stack_settings)
     topic = stack_settings.topic(EVENTS_TOPIC)
     producer = KafkaProducer(bootstrap_servers=stack_settings.kafka_bootstrap)
     producer.send(topic, key=b"k", value=b"not an event").get(timeout=30)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -31,15 +31,13 @@ from complaint_events.domain.deadlines import DeadlinePolicy
 from complaint_events.domain.values import (
     Authority,
     Channel,
-    Demand,
     EvidenceKind,
-    LiabilityGround,
     Party,
-    ProblemCategory,
     RemedyKind,
     ResolutionCode,
 )
 from complaint_events.settings import Settings
+from complaint_support import find_liable, numbered_complaint
 from database_support import stack_database
 from stack_support import publish_and_project
 
@@ -74,23 +72,19 @@ def at(hours: float) -> datetime:
 
 
 def details(n: int, **overrides: Any) -> ComplaintDetails:
-    base = ComplaintDetails(
+    numbered = numbered_complaint(
+        n,
+        at(n * 6),
         channel=(Channel.WEB, Channel.APP, Channel.HOTLINE)[n % 3],
         channel_ref=f"q-{n}",
-        received_at=at(n * 6),
-        consumer_id=f"c-{n}",
         contact=Contact(f"顾客{n}号", f"1390000{n:04d}"),
         order_id=f"O-{n}",
         merchant_id=f"m-{n % 3}",
         sku=("SKU-K", "SKU-T")[n % 2],
-        product_name="kettle",
         description="leaks from the base",
-        demand=Demand.REFUND,
-        category=ProblemCategory.QUALITY_DEFECT,
         price=Decimal("199.00"),
     )
-    fields = {name: getattr(base, name) for name in base.__dataclass_fields__}
-    return ComplaintDetails(**{**fields, **overrides})
+    return replace(numbered, **overrides)
 
 
 @dataclass(frozen=True)
@@ -165,14 +159,7 @@ def _work(cases: ComplaintCases, ids: dict[str, UUID]) -> None:
 
 
 def _liable(case: ComplaintCase, by: Acting) -> None:
-    case.determine_liability(
-        party=Party.MERCHANT,
-        grounds=[LiabilityGround.DEFECT],
-        rule_refs=["CPL-24"],
-        reasoning="defect",
-        testing_cost_payer=Party.MERCHANT,
-        by=by,
-    )
+    find_liable(case, by, reasoning="defect")
 
 
 def _file(cases: ComplaintCases) -> dict[str, UUID]:

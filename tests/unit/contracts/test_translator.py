@@ -45,9 +45,7 @@ from complaint_events.domain.values import (
     Channel,
     Demand,
     EvidenceKind,
-    LiabilityGround,
     Party,
-    ProblemCategory,
     RemedyKind,
     ResolutionCode,
     Route,
@@ -55,6 +53,7 @@ from complaint_events.domain.values import (
     SpotCheckMethod,
     SpotCheckOutcome,
 )
+from complaint_support import find_liable, kettle_complaint
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 POLICY = DeadlinePolicy()
@@ -73,19 +72,18 @@ def declared_event_names(aggregate: type[Aggregate] = ComplaintCase) -> set[str]
 
 
 def details() -> ComplaintDetails:
-    return ComplaintDetails(
+    """The kettle complaint by app, with an email, an address, a quantity and a safety flag."""
+    return kettle_complaint(
         channel=Channel.APP,
         channel_ref="app-123",
         received_at=T0 - timedelta(minutes=5),
         consumer_id="c1",
         contact=Contact("林小明", "18312342807", "lin@example.com", "杭州"),
-        order_id="o-1",
         merchant_id="m1",
         sku="sku-1",
         product_name="电热水壶",
         description="壶底漏水",
         demand=Demand.REFUND,
-        category=ProblemCategory.QUALITY_DEFECT,
         price=Decimal("199.90"),
         quantity=2,
         purchase_date=T0.date() - timedelta(days=3),
@@ -151,14 +149,7 @@ def whole_lifecycle() -> ComplaintCase:
         by=at(30),
     )
     case.assess_evidence(authentic=True, relevant=True, lawful=True, notes="ok", by=at(31))
-    case.determine_liability(
-        party=Party.MERCHANT,
-        grounds=[LiabilityGround.DEFECT],
-        rule_refs=["CPL-24"],
-        reasoning="lab confirmed the defect",
-        testing_cost_payer=Party.MERCHANT,
-        by=at(32),
-    )
+    find_liable(case, at(32), reasoning="lab confirmed the defect")
     offer: dict[str, Any] = {
         "kind": RemedyKind.RETURN_AND_REFUND,
         "refund_amount": Decimal("399.80"),

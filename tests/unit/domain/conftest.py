@@ -19,8 +19,8 @@ from complaint_events.domain.acting import Acting
 from complaint_events.domain.case import ComplaintCase
 from complaint_events.domain.complaint import ComplaintDetails
 from complaint_events.domain.deadlines import DeadlinePolicy
-from complaint_events.domain.values import LiabilityGround, Party, RemedyKind, ResolutionCode
-from complaint_support import T0, kettle_complaint
+from complaint_events.domain.values import ResolutionCode
+from complaint_support import T0, find_liable, kettle_complaint, offer_return_and_refund
 
 CONSUMER = "c-1"
 MERCHANT = "m-1"
@@ -142,26 +142,10 @@ class Steps:
         )
 
     def determine_liability(self, case: ComplaintCase, hours: float) -> None:
-        case.determine_liability(
-            party=Party.MERCHANT,
-            grounds=[LiabilityGround.DEFECT],
-            rule_refs=["CPL-24"],
-            reasoning="leak is a manufacturing defect",
-            testing_cost_payer=Party.MERCHANT,
-            by=self.by.handler(hours),
-        )
+        find_liable(case, self.by.handler(hours))
 
     def offer_remedy(self, case: ComplaintCase, hours: float) -> None:
-        case.offer_remedy(
-            kind=RemedyKind.RETURN_AND_REFUND,
-            refund_amount=Decimal("199.00"),
-            compensation_amount=Decimal(0),
-            shipping_paid_by=Party.MERCHANT,
-            rule_refs=["CPL-24"],
-            explanation="return and refund",
-            by=self.by.handler(hours),
-            policy=self.policy,
-        )
+        offer_return_and_refund(case, self.by.handler(hours), self.policy)
 
     def accept(self, case: ComplaintCase, hours: float) -> None:
         case.accept_remedy(by=self.by.consumer(hours))

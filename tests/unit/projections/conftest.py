@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,10 +20,9 @@ from complaint_events.domain.values import (
     DeadlineKind,
     LiabilityGround,
     Party,
-    RemedyKind,
     ResolutionCode,
 )
-from complaint_support import T0, kettle_complaint
+from complaint_support import T0, find_liable, kettle_complaint, offer_return_and_refund
 
 POLICY = DeadlinePolicy()
 
@@ -110,31 +108,11 @@ class Story:
         party: Party = Party.MERCHANT,
         grounds: tuple[LiabilityGround, ...] = (LiabilityGround.DEFECT,),
     ) -> Story:
-        self.do(
-            lambda c: c.determine_liability(
-                party=party,
-                grounds=list(grounds),
-                rule_refs=["CPL-24"],
-                reasoning="leak is a manufacturing defect",
-                testing_cost_payer=party,
-                by=handler(hours),
-            )
-        )
+        self.do(lambda c: find_liable(c, handler(hours), party=party, grounds=grounds))
         return self
 
     def offer_remedy(self, hours: float) -> Story:
-        self.do(
-            lambda c: c.offer_remedy(
-                kind=RemedyKind.RETURN_AND_REFUND,
-                refund_amount=Decimal("199.00"),
-                compensation_amount=Decimal(0),
-                shipping_paid_by=Party.MERCHANT,
-                rule_refs=["CPL-24"],
-                explanation="return and refund",
-                by=handler(hours),
-                policy=POLICY,
-            )
-        )
+        self.do(lambda c: offer_return_and_refund(c, handler(hours), POLICY))
         return self
 
     def close(self, hours: float, resolution: ResolutionCode = ResolutionCode.WITHDRAWN) -> Story:
