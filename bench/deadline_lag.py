@@ -54,7 +54,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -67,6 +66,7 @@ from support import (
     Figure,
     delete_topics,
     fresh_database,
+    kettle_complaint,
     print_figures,
     stop_worker,
     worker_env,
@@ -79,14 +79,8 @@ from complaint_events.consumers.health import kafka_view
 from complaint_events.consumers.topology import app_id
 from complaint_events.contracts.topology import COMMANDS_TOPIC, EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
-from complaint_events.domain.values import (
-    Channel,
-    DeadlineKind,
-    Demand,
-    EvidenceKind,
-    ProblemCategory,
-)
+from complaint_events.domain.complaint import ComplaintDetails, Contact
+from complaint_events.domain.values import DeadlineKind
 from complaint_events.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "deadline_lag.json"
@@ -100,22 +94,13 @@ SPACING = timedelta(milliseconds=10)
 
 def details(n: int) -> ComplaintDetails:
     """The n-th distinct complaint (its own channel ref, order and problem)."""
-    return ComplaintDetails(
-        channel=Channel.APP,
-        channel_ref=f"lag-{n}",
-        received_at=T0 + n * SPACING,
+    return kettle_complaint(
+        n,
+        f"lag-{n}",
+        T0 + n * SPACING,
         # Few consumers: one key each to create, however many cases.
         consumer_id=f"c-{n % 1000}",
         contact=Contact(f"Consumer {n % 1000}", "18312342807"),
-        order_id=f"o-{n}",
-        merchant_id=f"m-{n % 97}",
-        sku=f"sku-{n % 1013}",
-        product_name="电热水壶",
-        description="壶底漏水",
-        demand=Demand.REFUND,
-        category=ProblemCategory.QUALITY_DEFECT,
-        price=Decimal("199.00"),
-        evidence=(EvidenceRef(EvidenceKind.PHOTO, f"s3://e/{n}.jpg"),),
     )
 
 

@@ -20,10 +20,9 @@ import time
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
-from support import Figure, delete_topics, fresh_database, print_figures
+from support import Figure, delete_topics, fresh_database, kettle_complaint, print_figures
 
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
@@ -31,8 +30,8 @@ from complaint_events.application.cases import CaseCommand
 from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.domain.acting import Acting
-from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
-from complaint_events.domain.values import Channel, Demand, EvidenceKind, ProblemCategory
+from complaint_events.domain.complaint import ComplaintDetails
+from complaint_events.domain.values import Channel, ProblemCategory
 from complaint_events.projections.case_summary import CaseSummary
 from complaint_events.projections.catalog import ALL_PROJECTIONS
 from complaint_events.projections.rebuild import rebuild
@@ -46,21 +45,12 @@ RESULTS = Path(__file__).parent / "results" / "rebuild_rate.json"
 
 
 def details(n: int) -> ComplaintDetails:
-    return ComplaintDetails(
+    return kettle_complaint(
+        n,
+        f"bench-{n}",
+        T0 + timedelta(minutes=n % 10_000),
         channel=CHANNELS[n % len(CHANNELS)],
-        channel_ref=f"bench-{n}",
-        received_at=T0 + timedelta(minutes=n % 10_000),
-        consumer_id=f"c-{n}",
-        contact=Contact(f"Consumer {n}", "18312342807"),
-        order_id=f"o-{n}",
-        merchant_id=f"m-{n % 97}",
-        sku=f"sku-{n % 1013}",
-        product_name="电热水壶",
-        description="壶底漏水",
-        demand=Demand.REFUND,
         category=CATEGORIES[n % len(CATEGORIES)],
-        price=Decimal("199.00"),
-        evidence=(EvidenceRef(EvidenceKind.PHOTO, f"s3://e/{n}.jpg"),),
     )
 
 

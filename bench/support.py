@@ -17,8 +17,9 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from complaint_events.contracts.intake import IntakeMessageV1
+from complaint_events.domain.complaint import ComplaintDetails, Contact, EvidenceRef
+from complaint_events.domain.values import Channel, Demand, EvidenceKind, ProblemCategory
 from complaint_events.settings import Settings
 
 CLI = Path(sys.executable).parent / "complaint-events"
@@ -82,6 +85,29 @@ def intake_message(n: int) -> dict[str, Any]:
     if n % 50 == 0:
         message["safety_flags"] = ["injury"]
     return message
+
+
+def kettle_complaint(
+    n: int, channel_ref: str, received_at: datetime, **overrides: Any
+) -> ComplaintDetails:
+    """The n-th distinct complaint, filed straight into the store: its own order, a photo."""
+    base = ComplaintDetails(
+        channel=Channel.APP,
+        channel_ref=channel_ref,
+        received_at=received_at,
+        consumer_id=f"c-{n}",
+        contact=Contact(f"Consumer {n}", "18312342807"),
+        order_id=f"o-{n}",
+        merchant_id=f"m-{n % 97}",
+        sku=f"sku-{n % 1013}",
+        product_name="电热水壶",
+        description="壶底漏水",
+        demand=Demand.REFUND,
+        category=ProblemCategory.QUALITY_DEFECT,
+        price=Decimal("199.00"),
+        evidence=(EvidenceRef(EvidenceKind.PHOTO, f"s3://e/{n}.jpg"),),
+    )
+    return replace(base, **overrides)
 
 
 def encoded_messages(count: int) -> list[tuple[bytes, bytes]]:
