@@ -17,6 +17,7 @@ from uuid import UUID
 
 from kafka import KafkaProducer
 
+from api_support import filed_complaint
 from complaint_events.application.cases import ComplaintCases
 from complaint_events.clock import FileClock
 from complaint_events.contracts.topology import COMMANDS_TOPIC, INTAKE_TOPIC
@@ -128,25 +129,14 @@ class Worker:
 
 
 def intake_message(n: int, **changes: Any) -> dict[str, Any]:
-    """A valid intake message, as a channel adapter sends it."""
-    base: dict[str, Any] = {
+    """A valid intake message, as a channel adapter sends it: consumer c-n's app complaint."""
+    by_app = {
         "channel": "app",
         "channel_ref": f"app-{n}",
-        "received_at": "2026-03-01T08:00:00+00:00",
         "consumer": {"consumer_id": f"c-{n}", "name": "林小明", "phone": "18312342807"},
-        "order_id": f"o-{n}",
         "merchant_id": f"m-{n % 5}",
-        "sku": f"sku-{n}",
-        "product_name": "电热水壶",
-        "purchase_date": "2026-02-20",
-        "delivered_on": "2026-02-22",
-        "price": "199.90",
-        "description": "壶底漏水",
-        "evidence": [{"kind": "photo", "uri": f"s3://evidence/{n}.jpg"}],
-        "demand": "refund",
-        "category": "quality_defect",
     }
-    return {**base, **changes}
+    return filed_complaint(n, **(by_app | changes))
 
 
 def send_intake(

@@ -114,14 +114,19 @@ def caught_up(settings: Settings, cases: ComplaintCases) -> None:
         positions.close()
 
 
+def leader_and_standby(settings: Settings) -> tuple[RunningRelay, RunningRelay, NeverTwoLeaders]:
+    """relay-a once it leads, relay-b started after it, and a watch that they never both lead."""
+    first = RunningRelay(settings, "relay-a")
+    wait_until(lambda: first.leading, timeout=30, what="the first relay to lead")
+    second = RunningRelay(settings, "relay-b")
+    return first, second, NeverTwoLeaders([first, second])
+
+
 def test_two_relays_one_publishes_every_event_once(
     settings: Settings, cases: ComplaintCases
 ) -> None:
     case_ids = file_cases(cases, 0, 100)
-    first = RunningRelay(settings, "relay-a")
-    wait_until(lambda: first.leading, timeout=30, what="the first relay to lead")
-    second = RunningRelay(settings, "relay-b")
-    watch = NeverTwoLeaders([first, second])
+    first, second, watch = leader_and_standby(settings)
 
     for start in range(100, 600, 100):
         case_ids += file_cases(cases, start, 100)
@@ -141,10 +146,7 @@ def test_the_standby_takes_over_when_the_leader_loses_its_lock_or_stops(
     settings: Settings, cases: ComplaintCases
 ) -> None:
     case_ids = file_cases(cases, 0, 100)
-    first = RunningRelay(settings, "relay-a")
-    wait_until(lambda: first.leading, timeout=30, what="the first relay to lead")
-    second = RunningRelay(settings, "relay-b")
-    watch = NeverTwoLeaders([first, second])
+    first, second, watch = leader_and_standby(settings)
     filed: list[UUID] = []
     filer = threading.Thread(target=lambda: filed.extend(file_cases(cases, 100, 1500, batch=50)))
     filer.start()

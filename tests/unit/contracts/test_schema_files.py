@@ -261,15 +261,19 @@ def test_a_breaking_change_fails_against_the_release_even_after_regenerating(
         release(fresh, released=copied)
 
 
-def test_a_compatible_addition_passes_against_the_release(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    grown = create_model(
+def _remedy_offered_with_a_voucher() -> type[RemedyOfferedV1]:
+    """``RemedyOffered`` v1 grown by an optional field: a compatible change."""
+    return create_model(
         "RemedyOfferedV1",
         __base__=RemedyOfferedV1,
         voucher_code=(str | None, Field(default=None, description="an optional new field")),
     )
-    _code_with(monkeypatch, grown)
+
+
+def test_a_compatible_addition_passes_against_the_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _code_with(monkeypatch, _remedy_offered_with_a_voucher())
     fresh = _regenerated(tmp_path)
 
     assert check(fresh, released=RELEASED) == []
@@ -279,12 +283,7 @@ def test_a_compatible_addition_passes_against_the_release(
 def test_release_copies_the_working_schemas_once_they_check_clean(
     schemas: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    grown = create_model(
-        "RemedyOfferedV1",
-        __base__=RemedyOfferedV1,
-        voucher_code=(str | None, Field(default=None, description="an optional new field")),
-    )
-    _code_with(monkeypatch, grown)
+    _code_with(monkeypatch, _remedy_offered_with_a_voucher())
     with pytest.raises(ReleaseRefusedError, match="differs from the code"):
         release(schemas)  # the working files are stale: generate first
 

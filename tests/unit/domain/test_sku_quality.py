@@ -15,6 +15,7 @@ from complaint_events.contracts.translator import from_json_bytes, to_envelope, 
 from complaint_events.domain.acting import Acting
 from complaint_events.domain.errors import InvalidCommandError
 from complaint_events.domain.sku_quality import (
+    BatchAlert,
     SkuQuality,
     alert_id_of_scope,
     batch_scope,
@@ -226,24 +227,19 @@ def test_alerts_are_stored_once_however_often_the_detector_replays(app: Complain
 def test_the_result_is_stored_once_and_names_the_reporting_case(app: ComplaintCases) -> None:
     sku_alerts.record_alert(app, raised(), at(1))
 
-    first = sku_alerts.record_alert_result(
-        app,
-        SKU,
-        "alert-1",
-        outcome="defect_confirmed",
-        report_ref="lab-7",
-        case_id=case(2),
-        by=at(50),
-    )
-    forwarded = sku_alerts.record_alert_result(
-        app,
-        SKU,
-        "alert-1",
-        outcome="defect_confirmed",
-        report_ref="lab-7",
-        case_id=case(3),
-        by=at(51),
-    )
+    def report_lab_7(case_no: int, hours: float) -> BatchAlert:
+        return sku_alerts.record_alert_result(
+            app,
+            SKU,
+            "alert-1",
+            outcome="defect_confirmed",
+            report_ref="lab-7",
+            case_id=case(case_no),
+            by=at(hours),
+        )
+
+    first = report_lab_7(2, 50)
+    forwarded = report_lab_7(3, 51)
 
     assert first.result is not None
     assert first.result.case_id == case(2)

@@ -32,11 +32,6 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def cases() -> ComplaintCases:
-    return ComplaintCases(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-
-
-@pytest.fixture
 def processor(cases: ComplaintCases) -> CommandProcessor:
     return CommandProcessor(cases, SimulatedClock(T0))
 

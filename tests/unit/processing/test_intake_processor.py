@@ -18,11 +18,6 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def cases() -> ComplaintCases:
-    return ComplaintCases(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-
-
-@pytest.fixture
 def processor(cases: ComplaintCases) -> IntakeProcessor:
     return IntakeProcessor(cases, SimulatedClock(T0))
 
