@@ -5,9 +5,11 @@ remember about a case) and never reads another projection's tables, so that
 each can be dropped and rebuilt on its own. The projector calls
 :meth:`Projection.apply` inside its transaction, with only the events the
 projection has not applied yet, and records the source positions in the same
-transaction. Rebuilding writes the same way into shadow tables, which are then
-swapped in atomically: ``apply`` is told the actual table names through
-:class:`Tables` and must not hard-code them.
+transaction. Rebuilding folds every event in memory with the same pure folds
+(:meth:`Projection.memory_fold`) and copies the rows into shadow tables, which
+are then brought up to the live position by ``apply`` and swapped in
+atomically: ``apply`` is told the actual table names through :class:`Tables`
+and must not hard-code them.
 
 Determinism is the contract: the same events, in the same order for each case,
 give the same rows, whatever the batching and however partitions interleave.
@@ -18,11 +20,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from psycopg import Cursor, sql
 
 from complaint_events.contracts.envelope import EventEnvelope
+
+if TYPE_CHECKING:
+    from projections.memory_fold import MemoryFold
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,14 @@ class Projection(ABC):
     @abstractmethod
     def apply(self, cursor: Cursor[Any], tables: Tables, events: Sequence[EventEnvelope]) -> None:
         """Apply ``events`` (each case's in sequence order) inside the caller's transaction."""
+
+    def memory_fold(self) -> MemoryFold:
+        """A fold of every event into empty tables, in memory, for a rebuild.
+
+        It must give the rows :meth:`apply` gives; a projection without one
+        cannot be rebuilt.
+        """
+        raise NotImplementedError(f"projection {self.name} has no memory fold")
 
 
 def create_statements(spec: TableSpec, actual: str) -> list[sql.Composed]:
