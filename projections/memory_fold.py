@@ -9,8 +9,8 @@ read, :meth:`MemoryFold.tables` hands over the finished rows, and
 
 Rows that can never change again (a timeline entry) are handed over as they
 come by :meth:`MemoryFold.final_rows` and written while reading goes on, so
-that the memory a rebuild needs grows with the number of cases and keys, not
-with the number of events.
+that the memory a rebuild needs grows with the number of cases and counter
+keys; per event only the timeline's (case, sequence) key is kept.
 """
 
 from __future__ import annotations

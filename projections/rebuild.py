@@ -72,7 +72,7 @@ def rebuild(
     with psycopg.connect(dsn, autocommit=True) as conn:
         create_tables(conn, lives)
         _drop(conn, topic, shadows)
-        create_tables(conn, shadows)
+        create_tables(conn, shadows, indexes=False)
         source = EventSource(kafka, topic)
         try:
             names = [t.position for t in shadows]
