@@ -17,8 +17,8 @@ Memory: a rebuild holds, per case, its row of every per-case table
 sku_quality), and, per event, the timeline's (case, sequence) key to step over
 an event the topic holds twice; counter rows are per day and channel, merchant,
 SKU and alert, so few. Measured on the data of ``bench/rebuild_rate.py
---cases 20000`` (116,667 events): a peak RSS of 201 MB against 107 MB for the
-earlier batch-by-batch rebuild, so about 4.7 KiB a case (with its ~6 events).
+--cases 20000`` (116,667 events): a peak RSS of about 200 MB against 107–110 MB
+for the earlier batch-by-batch rebuild, so about 4.6 KiB a case (with its ~6 events).
 Nothing is spilled: a store of a million cases would need some 4.5 GiB, and is
 better rebuilt one projection at a time (``projections rebuild case_summary``,
 then the others), each holding only its own rows.
