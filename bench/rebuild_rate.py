@@ -121,7 +121,9 @@ def measure(
                                    batch_size=batch_size, progress=progress)  # fmt: skip
             print(file=sys.stderr)
         finally:
-            if not keep:
+            if keep:
+                print(f"kept topics {prefix}*", file=sys.stderr)
+            else:
                 delete_topics(kafka_bootstrap, prefix)
     return [
         Figure("ours.relay_catch_up", "store -> topic (relay catching up)",

@@ -29,6 +29,7 @@ from complaint_events.domain.status import CaseStatus
 from complaint_events.processing.deadline_fold import fold_deadlines
 from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
 from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.memory_fold import FactsAndCounters, MemoryFold
 from complaint_events.projections.table_io import Row, fold_batch, load_rows, upsert_rows
 
 S = CaseStatus
@@ -262,3 +263,17 @@ class CaseSummary(Projection):
             {**row, "deadlines": deadlines_json(row["deadlines"])} for row in changed.values()
         ]
         upsert_rows(cursor, table, COLUMNS, "case_id", stored, JSON_COLUMNS)
+
+    def memory_fold(self) -> MemoryFold:
+        return FactsAndCounters(
+            lambda row, event: (fold_case(row, event), ()),
+            SUMMARY.name,
+            COLUMNS,
+            {},
+            json_columns=JSON_COLUMNS,
+            stored=_stored,
+        )
+
+
+def _stored(row: Row) -> Row:
+    return {**row, "deadlines": deadlines_json(row["deadlines"])}

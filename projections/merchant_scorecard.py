@@ -18,6 +18,7 @@ from psycopg import Cursor
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.values import LiabilityGround, Party
 from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.memory_fold import Counters, FactsAndCounters, MemoryFold
 from complaint_events.projections.table_io import (
     Count,
     Number,
@@ -124,3 +125,11 @@ class MerchantScorecard(Projection):
         upsert_rows(cursor, facts_table, FACT_COLUMNS, "case_id", changed.values())
         deltas = sum_counts(counts, {SCORECARD.name: COUNTERS})
         add_counters(cursor, tables[SCORECARD.name], ("merchant_id",), deltas[SCORECARD.name])
+
+    def memory_fold(self) -> MemoryFold:
+        return FactsAndCounters(
+            fold_merchant,
+            FACTS.name,
+            FACT_COLUMNS,
+            {SCORECARD.name: Counters(("merchant_id",), COUNTERS)},
+        )

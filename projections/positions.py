@@ -58,13 +58,19 @@ def rebuild_position(projection: Projection) -> str:
     return f"{projection.name}__rebuild"
 
 
-def create_tables(conn: Connection[Any], targets: Iterable[Target]) -> None:
-    """Create the positions table and every target's tables that do not exist yet."""
+def create_tables(
+    conn: Connection[Any], targets: Iterable[Target], *, indexes: bool = True
+) -> None:
+    """Create the positions table and every target's tables that do not exist yet.
+
+    ``indexes=False`` leaves out the secondary indexes (for tables about to be bulk loaded).
+    """
     with conn.transaction():
         conn.execute(_POSITIONS_DDL)
         for target in targets:
             for spec in target.projection.tables:
-                for statement in create_statements(spec, target.tables.name(spec.name)):
+                actual = target.tables.name(spec.name)
+                for statement in create_statements(spec, actual, indexes=indexes):
                     conn.execute(statement)
 
 

@@ -1,6 +1,9 @@
 """Rebuilding projections from offset zero into shadow tables, swapped in atomically.
 
-Queries keep reading the live tables while the shadows fill. At the end, one
+Queries keep reading the live tables while the shadows fill. The shadows are
+filled by :class:`complaint_events.projections.bulk_load.BulkLoad`: every event up to the end
+offsets seen at the start is folded in memory and the rows are written with
+``COPY`` (see that module for what it costs in memory). At the end, one
 transaction locks the live positions (a running projector waits), brings the
 shadows up to them, renames the shadows into place and records their
 positions, so the live projector resumes exactly after what the rebuild
@@ -22,6 +25,7 @@ from pydantic import ValidationError
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.projections.base import Projection, shadow_name
+from complaint_events.projections.bulk_load import BulkLoad
 from complaint_events.projections.positions import (
     POSITIONS_TABLE,
     SourceEvent,
@@ -68,7 +72,7 @@ def rebuild(
     with psycopg.connect(dsn, autocommit=True) as conn:
         create_tables(conn, lives)
         _drop(conn, topic, shadows)
-        create_tables(conn, shadows)
+        create_tables(conn, shadows, indexes=False)
         source = EventSource(kafka, topic)
         try:
             names = [t.position for t in shadows]
@@ -102,13 +106,16 @@ def _fill(
     progress: Progress | None,
     total: int,
 ) -> int:
-    """Apply everything up to ``ends`` to the shadow tables, batch by batch."""
+    """Fold everything up to ``ends`` in memory, then copy it into the shadow tables."""
     read = 0
-    names = [t.position for t in shadows]
-    while not _reached(positions(conn, topic, names), names, ends):
-        read += _apply_next(conn, source, topic, shadows, batch_size)
+    load = BulkLoad(conn, topic, shadows)
+    while not all(load.next_offsets.get(p, 0) >= end for p, end in ends.items()):
+        records = source.poll(batch_size, timeout_ms=1000)
+        load.add(_events(records, topic), {r.partition: r.offset + 1 for r in records})
+        read += len(records)
         if progress is not None:
             progress(min(read, total), total)
+    load.finish()
     return read
 
 
@@ -167,6 +174,15 @@ def _apply_next(
     batch_size: int,
 ) -> int:
     records = source.poll(batch_size, timeout_ms=1000)
+    if records:
+        batch = _events(records, topic)
+        apply_batch(conn, topic, targets, batch, {r.partition: r.offset + 1 for r in records})
+    return len(records)
+
+
+def _events(records: Sequence[Any], topic: str) -> list[SourceEvent]:
+    """The case events among ``records``; any other message is skipped (the projector
+    dead-lettered it when it first read it)."""
     batch: list[SourceEvent] = []
     for record in records:
         try:
@@ -178,9 +194,7 @@ def _apply_next(
         except ValidationError:
             log.warning("rebuild: %s[%s]@%s is not a case event; skipped", topic,
                         record.partition, record.offset)  # fmt: skip
-    if records:
-        apply_batch(conn, topic, targets, batch, {r.partition: r.offset + 1 for r in records})
-    return len(records)
+    return batch
 
 
 def _reached(stored: dict[str, dict[int, int]], names: Sequence[str], ends: dict[int, int]) -> bool:

@@ -13,6 +13,7 @@ themselves; this read model counts what the cases' own events say.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -21,6 +22,12 @@ from psycopg import Cursor, sql
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.values import SpotCheckOutcome
 from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.memory_fold import (
+    Counters,
+    FactsAndCounters,
+    MemoryFold,
+    TableRows,
+)
 from complaint_events.projections.table_io import (
     Count,
     CounterDeltas,
@@ -94,6 +101,33 @@ class SkuQualityProjection(Projection):
         deltas = sum_counts(counts, {QUALITY.name: COUNTERS, ALERTS.name: ("cases_linked",)})
         add_counters(cursor, tables[ALERTS.name], ("sku", "alert_id"), deltas[ALERTS.name])
         _add_sku_counters(cursor, tables, deltas[QUALITY.name])
+
+    def memory_fold(self) -> MemoryFold:
+        return _SkuFold(
+            fold_sku,
+            FACTS.name,
+            FACT_COLUMNS,
+            {
+                QUALITY.name: Counters(("sku",), COUNTERS),
+                ALERTS.name: Counters(("sku", "alert_id"), ("cases_linked",)),
+            },
+        )
+
+
+class _SkuFold(FactsAndCounters):
+    """The counters folded in memory, and each SKU's batch_alerts counted from its alerts."""
+
+    def tables(self) -> list[TableRows]:
+        alerts = Counter(sku for (sku, _alert), _sums in self.deltas[ALERTS.name].items())
+        quality = TableRows(
+            QUALITY.name,
+            ("sku", *COUNTERS, "batch_alerts"),
+            (
+                (sku, *(sums[c] for c in COUNTERS), alerts[sku])
+                for (sku,), sums in self.deltas[QUALITY.name].items()
+            ),
+        )
+        return [self.facts_rows(), self.counter_rows(ALERTS.name), quality]
 
 
 def _add_sku_counters(cursor: Cursor[Any], tables: Tables, deltas: CounterDeltas) -> None:

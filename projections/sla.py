@@ -33,6 +33,7 @@ from complaint_events.domain.values import DeadlineKind
 from complaint_events.processing.deadline_fold import fold_deadlines, running_deadline
 from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
 from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.memory_fold import Counters, FactsAndCounters, MemoryFold
 from complaint_events.projections.table_io import (
     Count,
     Number,
@@ -173,3 +174,13 @@ class SlaCompliance(Projection):
         upsert_rows(cursor, facts_table, FACT_COLUMNS, "case_id", stored, ("deadlines",))
         deltas = sum_counts(counts, {DAILY.name: COUNTERS})
         add_counters(cursor, tables[DAILY.name], COHORT_KEY, deltas[DAILY.name])
+
+    def memory_fold(self) -> MemoryFold:
+        return FactsAndCounters(
+            fold_sla,
+            FACTS.name,
+            FACT_COLUMNS,
+            {DAILY.name: Counters(COHORT_KEY, COUNTERS)},
+            json_columns=("deadlines",),
+            stored=lambda row: {**row, "deadlines": deadlines_json(row["deadlines"])},
+        )

@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.events import is_sealed
 from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.memory_fold import MemoryFold, TableRows
 
 TIMELINE = TableSpec(
     "case_timeline",
@@ -182,3 +183,29 @@ class CaseTimeline(Projection):
             ),
             [timeline_row(event) for event in events],
         )
+
+    def memory_fold(self) -> MemoryFold:
+        return _TimelineFold()
+
+
+class _TimelineFold(MemoryFold):
+    """Timeline rows are final when made: handed over batch by batch, each (case, sequence) once."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[Any, int]] = set()
+        self._rows: list[tuple[Any, ...]] = []
+
+    def fold(self, events: Sequence[EventEnvelope]) -> None:
+        seen, rows = self._seen, self._rows
+        for event in events:
+            key = (event.case_id, event.sequence)
+            if key not in seen:
+                seen.add(key)
+                rows.append(timeline_row(event))
+
+    def final_rows(self) -> list[TableRows]:
+        rows, self._rows = self._rows, []
+        return [TableRows(TIMELINE.name, COLUMNS, rows)] if rows else []
+
+    def tables(self) -> list[TableRows]:
+        return []
