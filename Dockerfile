@@ -5,7 +5,7 @@
 #   docker run --rm complaint-events --help
 #
 # The entrypoint is the `complaint-events` command line; configuration comes
-# from COMPLAINTS_* environment variables (README: Configuration).
+# from COMPLAINTS_* environment variables (docs/configuration.md).
 
 # ---------------------------------------------------------------- build --
 FROM python:3.11-slim AS build

@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from cpu_split import print_split, shares, split
 from intake_throughput import produce
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
@@ -91,7 +92,9 @@ LAYOUTS: dict[str, list[list[str]]] = {
 POLL_SECONDS = 0.2
 STALL_TIMEOUT = 120.0  # seconds without any progress before a run is given up
 ANY_FILED = "SELECT EXISTS (SELECT 1 FROM complaints_events WHERE topic LIKE '%ComplaintFiled')"
-COUNT_ACKNOWLEDGED = "SELECT count(*) FROM case_summary WHERE acknowledged_at IS NOT NULL"
+COUNT_ACKNOWLEDGED = (
+    "SELECT count(*) FROM read_models.case_summary WHERE acknowledged_at IS NOT NULL"
+)
 PROJECTED_OFFSETS = (
     "SELECT coalesce(sum(next_offset), 0) FROM projection_positions "
     "WHERE projection = 'case_summary' AND topic = %s"
@@ -126,6 +129,7 @@ class Run:
     cpu_at_first_stored: float = 0.0  # the workers' CPU seconds when the first case was seen
     postgres_cpu_seconds: float = 0.0  # the workers' PostgreSQL backends still connected
     profile: dict[str, Any] = field(default_factory=dict)
+    cpu_split: dict[str, dict[str, float]] = field(default_factory=dict)  # with --py-spy
 
     @property
     def rate(self) -> float:
@@ -240,7 +244,8 @@ def check(dsn: str, n: int) -> None:
     """Exactly N cases in the read model, every one acknowledged."""
     with psycopg.connect(dsn) as conn:
         row = conn.execute(
-            "SELECT count(*), count(acknowledged_at), count(DISTINCT case_id) FROM case_summary"
+            "SELECT count(*), count(acknowledged_at), count(DISTINCT case_id)"
+            " FROM read_models.case_summary"
         ).fetchone()
     rows, acknowledged, distinct = row if row else (0, 0, 0)
     if not rows == acknowledged == distinct == n:
@@ -258,12 +263,17 @@ def run_layout(
     keep: bool,
     extra_env: dict[str, str],
     stall: float = STALL_TIMEOUT,
+    py_spy: str | None = None,
 ) -> Run:
-    """Pre-load the intake topic, start the layout's workers, time them to the last case."""
+    """Pre-load the intake topic, start the layout's workers, time them to the last case.
+
+    With ``py_spy`` (the py-spy program), each worker is sampled from its start to its
+    stop and the run carries each one's CPU split (``cpu_split.py``)."""
     run = Run(layout, len(pairs))
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     workdir = Path(tempfile.mkdtemp(prefix=f"e2e-{layout}-"))
     workers: list[subprocess.Popen[bytes]] = []
+    samplers: list[subprocess.Popen[bytes]] = []
     logs: list[Path] = []
     try:
         with fresh_database(admin_dsn, keep) as dsn, ExitStack() as cleanup:
@@ -290,6 +300,8 @@ def run_layout(
                             stderr=subprocess.STDOUT,
                         )
                     )  # fmt: skip
+                if py_spy:
+                    samplers.append(sample(py_spy, workers[-1].pid, workdir / f"py-spy-{i}.txt"))
             cpu_before = children_cpu()
             try:
                 watch(run, watcher, workers, stall)
@@ -302,6 +314,8 @@ def run_layout(
             finally:
                 for worker in workers:
                     stop_worker(worker)
+                for sampler in samplers:
+                    sampler.wait(timeout=60)
             run.cpu_seconds = children_cpu() - cpu_before
             check(dsn, run.n)
     except (RunFailedError, AssertionError) as error:
@@ -310,11 +324,22 @@ def run_layout(
             print(f"\n--- {log} (tail)\n{tail}", file=sys.stderr)
         raise RunFailedError(f"{layout}: {error}") from None
     run.profile = profile("\n".join(log.read_text(errors="replace") for log in logs))
+    for i, names in enumerate(LAYOUTS[layout] if samplers else ()):
+        samples = split((workdir / f"py-spy-{i}.txt").read_text(errors="replace").splitlines())
+        run.cpu_split[" ".join(names)] = shares(samples)
+        print_split(f"CPU split, worker {' '.join(names)} (layout {layout})", samples)
     if keep:
         print(f"kept the workers' logs in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
     return run
+
+
+def sample(py_spy: str, pid: int, output: Path) -> subprocess.Popen[bytes]:
+    """py-spy recording the process ``pid`` until it ends (raw collapsed stacks, 100 Hz)."""
+    command = [py_spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "100",
+               "--nonblocking", "--output", str(output)]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def children_cpu() -> float:
@@ -409,13 +434,17 @@ def run_layouts(
     keep: bool = False,
     layouts: Sequence[str] = tuple(LAYOUTS),
     extra_env: dict[str, str] | None = None,
+    py_spy: str | None = None,
 ) -> list[Run]:
     """Each layout on the same N intake messages, one after the other; profiles printed."""
     if n < 1:
         raise ValueError("n must be at least 1")
     pairs = encoded_messages(n)
     settings = Settings(store="postgres", kafka_bootstrap=kafka_bootstrap)
-    runs = [run_layout(name, settings, admin_dsn, pairs, keep, extra_env or {}) for name in layouts]
+    runs = [
+        run_layout(name, settings, admin_dsn, pairs, keep, extra_env or {}, py_spy=py_spy)
+        for name in layouts
+    ]
     for run in runs:
         print_profile(run)
     return runs
@@ -445,6 +474,11 @@ def figures_of(runs: list[Run]) -> list[Figure]:
                f"first case stored {best.first_stored:.1f} s after the workers' start; "
                f"{best.done - best.first_stored:.1f} s to the last; workers' CPU from then "
                f"{1000 * best.steady_cpu / n:.1f} ms per case; {load}"),
+        Figure("ours.workers_cpu_per_case", "ours: workers' CPU per complaint",
+               1000 * best.steady_cpu / n, "ms",
+               f"user + system time of every worker process from the first case stored to "
+               f"the last projected, over {n:,} complaints (file -> acknowledge -> project; "
+               f"PostgreSQL's and Kafka's own CPU not counted); {load}"),
         Figure("ours.relay", "ours: relay, store -> events topic", best.relay_rate, "events/s",
                f"{best.events_on_topic:,} events, first to last on the topic in "
                f"{best.relay_span[1] - best.relay_span[0]:.1f} s (topic end offsets, "
@@ -511,7 +545,13 @@ def main() -> None:
                         "COMPLAINTS_COMMAND_BATCH_SIZE=500")  # fmt: skip
     parser.add_argument("--keep", action="store_true",
                         help="keep the databases, topics and the workers' logs")  # fmt: skip
+    parser.add_argument("--py-spy", nargs="?", const="py-spy", default=None, metavar="PROGRAM",
+                        help="sample each worker with py-spy (pip install py-spy) and print "
+                        "where its CPU goes (cpu_split.py)")  # fmt: skip
     args = parser.parse_args()
+    py_spy = shutil.which(args.py_spy) if args.py_spy else None
+    if args.py_spy and py_spy is None:
+        parser.error(f"--py-spy: no program {args.py_spy!r} on PATH (pip install py-spy)")
     if args.n < 1:
         parser.error("--n must be at least 1")
     extra = dict(item.split("=", 1) for item in args.env if "=" in item)
@@ -521,7 +561,7 @@ def main() -> None:
     settings = Settings()
     try:
         runs = run_layouts(settings.kafka_bootstrap, settings.postgres_dsn, args.n, args.keep,
-                           layouts, extra)  # fmt: skip
+                           layouts, extra, py_spy=py_spy)  # fmt: skip
     except RunFailedError as error:
         print(f"\nFAILED: {error}", file=sys.stderr)
         raise SystemExit(1) from None

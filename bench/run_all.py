@@ -12,8 +12,9 @@ PostgreSQL (``scripts/devstack up && eval "$(scripts/devstack env)"``):
   as they run live (``end_to_end.py``); the relay catching up, the projection
   rebuild and topic -> case summary (``rebuild_rate.py``); the deadline
   keeper's firing lag and memory with 100k and 1M pending deadlines
-  (``deadline_lag.py``); ``audit history`` and as-of reads with 1M stored
-  events (``audit_reads.py``).
+  (``deadline_lag.py``); filed -> acknowledgement sent and filed -> visible in
+  ``case_summary`` at a steady 100 and 500 complaints a second (``latency.py``);
+  ``audit history`` and as-of reads with 1M stored events (``audit_reads.py``).
 
 Prints one table of figures, then the ratios ours / peer and ours / ceiling
 with the targets, and writes everything to ``bench/results/all.json``. A full
@@ -29,6 +30,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -39,6 +41,7 @@ import ceilings
 import deadline_lag
 import end_to_end
 import intake_throughput
+import latency
 import peer_eventsourcing
 import rebuild_rate
 from support import Figure
@@ -98,6 +101,11 @@ def suites(scale: float, reuse_audit_db: str | None) -> list[Suite]:
             f"{n(100_000):,} and {n(1_000_000):,} pending deadlines",
         ),
         Suite(
+            "latency",
+            lambda k, d, keep: latency.measure(k, d, keep, seconds=max(30 * scale, 3.0)),
+            f"100 and 500 complaints/s for {max(30 * scale, 3.0):g} s each",
+        ),
+        Suite(
             "audit_reads",
             lambda k, d, keep: audit_reads.measure(
                 k, d, events=n(1_000_000), keep=keep, reuse=reuse_audit_db
@@ -119,13 +127,14 @@ class Ratio:
 
 RATIOS = (
     # The peer's clock starts once its runner is up: ours from the first case stored.
-    Ratio("end to end: ours / peer", "ours.end_to_end_steady", "peer.end_to_end", 5.0),
+    # Issue 16's targets; the lasting goal end to end is 5x the peer.
+    Ratio("end to end: ours / peer", "ours.end_to_end_steady", "peer.end_to_end", 2.0),
     Ratio("end to end incl. worker start: ours / peer", "ours.end_to_end", "peer.end_to_end"),
     Ratio(
         "relay (catching up): ours / produce ceiling",
         "ours.relay_catch_up",
         "ceiling.kafka_produce",
-        0.5,
+        0.6,
     ),
     Ratio(
         "relay (live, paced by the pipeline): ours / produce ceiling",
@@ -145,15 +154,26 @@ RATIOS = (
 
 @dataclass(frozen=True)
 class Limit:
-    """An absolute target: ``key`` at most ``limit``."""
+    """An absolute target: ``key`` at most ``limit`` (at least, for a floor)."""
 
     label: str
     key: str
     limit: float
     unit: str
+    floor: bool = False
+
+    def met_by(self, value: float) -> bool:
+        return value >= self.limit if self.floor else value <= self.limit
 
 
 LIMITS = (
+    Limit("intake, one worker", "ours.intake", 6000.0, "cases/s", floor=True),
+    Limit(
+        "workers' CPU per complaint, file -> acknowledge -> project",
+        "ours.workers_cpu_per_case",
+        1.5,
+        "ms",
+    ),
     Limit("deadline firing lag p99, 1M pending", "ours.deadline_lag_p99.1000000", 1000.0, "ms"),
     Limit("deadline keeper RSS, 1M pending", "ours.deadline_keeper_rss.1000000", 150.0, "MiB"),
     Limit(
@@ -163,6 +183,7 @@ LIMITS = (
         "s",
     ),
     Limit("audit history p99, 1M events", "ours.audit_history_p99", 10.0, "ms"),
+    Limit("filed -> acknowledgement sent p99 at 100/s", "ours.latency_ack_p99.100", 1000.0, "ms"),
 )
 
 
@@ -170,7 +191,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Suites: ceilings, peer, intake, end_to_end, rebuild, deadline_lag, "
-        "audit_reads. Needs Kafka and PostgreSQL: scripts/devstack up && eval "
+        "latency, audit_reads. Needs Kafka and PostgreSQL: scripts/devstack up && eval "
         '"$(scripts/devstack env)".',
     )
     parser.add_argument("--quick", action="store_true", help="every benchmark at 1/10 size")
@@ -193,17 +214,29 @@ def main() -> None:
     kafka, dsn = base.kafka_bootstrap, base.postgres_dsn
     figures: list[Figure] = []
     timings: dict[str, float] = {}
+    failed: dict[str, str] = {}
     for number, suite in enumerate(chosen, 1):
         print(f"\n=== [{number}/{len(chosen)}] {suite.name}: {suite.size}", flush=True)
         started = time.monotonic()
-        figures.extend(suite.measure(kafka, dsn, args.keep))
+        try:
+            figures.extend(suite.measure(kafka, dsn, args.keep))
+        except Exception as error:  # noqa: BLE001 - said, saved, and the next suite runs
+            # One suite's failure must not cost the figures of the others (a full run
+            # is an hour on a slow day): traced here, listed in the table and the JSON.
+            traceback.print_exc()
+            failed[suite.name] = f"{type(error).__name__}: {error}"
         timings[suite.name] = round(time.monotonic() - started, 1)
-        print(f"=== {suite.name} done in {timings[suite.name]:.0f} s", flush=True)
+        outcome = f"FAILED ({failed[suite.name]})" if suite.name in failed else "done"
+        print(f"=== {suite.name} {outcome} in {timings[suite.name]:.0f} s", flush=True)
     by_key = {f.key: f for f in figures}
     print_table(figures)
     ratios = print_ratios(by_key)
     limits = print_limits(by_key)
-    save(figures, ratios, limits, timings, args.quick)
+    for name, reason in failed.items():
+        print(f"\nsuite {name} FAILED, its figures are missing: {reason}")
+    save(figures, ratios, limits, timings, args.quick, failed, partial=bool(args.only))
+    if failed:
+        sys.exit(1)
 
 
 def print_table(figures: list[Figure]) -> None:
@@ -235,11 +268,10 @@ def print_limits(by_key: dict[str, Figure]) -> list[dict[str, object]]:
         f = by_key.get(lim.key)
         if f is None:
             continue
-        met = f.value <= lim.limit
-        print(
-            f"| {lim.label} | {f.value:,.1f} {lim.unit} | {lim.limit:g} {lim.unit} | "
-            f"{'met' if met else 'MISSED'} |"
-        )
+        met = lim.met_by(f.value)
+        bound = f"{'>=' if lim.floor else '<='} {lim.limit:g} {lim.unit}"
+        verdict = "met" if met else "MISSED"
+        print(f"| {lim.label} | {f.value:,.1f} {lim.unit} | {bound} | {verdict} |")
         rows.append({**asdict(lim), "value": f.value, "met": met})
     return rows
 
@@ -254,6 +286,9 @@ def save(
     limits: list[dict[str, object]],
     timings: dict[str, float],
     quick: bool,
+    failed: dict[str, str],
+    *,
+    partial: bool = False,
 ) -> None:
     document = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -261,11 +296,14 @@ def save(
         "load_average_after": os.getloadavg(),
         "quick": quick,
         "seconds": timings,
+        "failed": failed,
         "figures": [asdict(f) for f in figures],
         "ratios": ratios,
         "limits": limits,
     }
-    target = RESULTS.with_name("all-quick.json") if quick else RESULTS
+    # A run of some suites (--only) or a smoke run never replaces a full run's record.
+    name = f"all{'-partial' if partial else ''}{'-quick' if quick else ''}.json"
+    target = RESULTS.with_name(name)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     print(f"\nfigures written to {target}", file=sys.stderr)

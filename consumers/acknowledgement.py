@@ -15,6 +15,7 @@ from typing import Any
 from complaint_events.consumers.runtime import Runtime
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.topology import EVENTS_TOPIC, NOTIFICATIONS_TOPIC
+from complaint_events.observability.metrics import processing
 from complaint_events.processing.acknowledgement import acknowledge
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Outgoing
@@ -41,10 +42,14 @@ def register(rt: Runtime) -> None:
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="acknowledgement")
     async def acknowledgement(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            out = await rt.each_event("acknowledgement", events, handle, only=WANTED)
-            notifications = [m for m in out if m.topic == NOTIFICATIONS_TOPIC]
-            if notifications:
-                # The notification is on its way before the case says it was sent.
-                await rt.send(notifications)
-                await rt.send(m for m in out if m.topic != NOTIFICATIONS_TOPIC)
-                log.info("acknowledgement: sent %d acknowledgements", len(notifications))
+            with processing("acknowledgement", len(events)):
+                out = await rt.each_event("acknowledgement", events, handle, only=WANTED)
+                notifications = [m for m in out if m.topic == NOTIFICATIONS_TOPIC]
+                if notifications:
+                    # The notification is on its way before the case says it was sent.
+                    await rt.send(notifications, processor="acknowledgement")
+                    await rt.send(
+                        (m for m in out if m.topic != NOTIFICATIONS_TOPIC),
+                        processor="acknowledgement",
+                    )
+                    log.info("acknowledgement: sent %d acknowledgements", len(notifications))

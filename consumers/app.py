@@ -29,12 +29,16 @@ from complaint_events.consumers import (
     relay_service,
     router,
 )
+from complaint_events.consumers.eager_delivery import use_eager_delivery
 from complaint_events.consumers.health import PROJECTIONS, RELAY
 from complaint_events.consumers.runtime import Runtime
 from complaint_events.consumers.stall_rule import Partition
 from complaint_events.consumers.topology import PROCESSORS, app_id, app_name, resolve
 from complaint_events.consumers.watchdog import Watchdog
 from complaint_events.consumers.watches import GroupWatch, ProjectionsWatch, RelayWatch, Watch
+from complaint_events.observability import metrics
+from complaint_events.observability.json_logs import worker_logging_config
+from complaint_events.observability.metrics_server import serve_metrics
 from complaint_events.settings import Settings
 
 log = logging.getLogger("complaint_events.worker")
@@ -124,6 +128,7 @@ def build_runtime(settings: Settings, names: Sequence[str], clock: Clock | None 
         consumer_metadata_max_age_ms=_METADATA_MAX_AGE_MS,
         consumer_max_fetch_size=_FETCH_BYTES_PER_PARTITION,
     )
+    use_eager_delivery(app)
     runtime = Runtime(settings=settings, app=app, clock=clock or clock_from_spec(settings.clock))
     for processor in chosen:
         REGISTRARS[processor](runtime)
@@ -131,19 +136,27 @@ def build_runtime(settings: Settings, names: Sequence[str], clock: Clock | None 
 
 
 def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info") -> None:
-    """Create missing topics, then run the worker until it is stopped (SIGINT/SIGTERM).
+    """Serve its metrics, create missing topics, then run the worker until it is stopped
+    (SIGINT/SIGTERM).
 
     A worker started while Kafka is down waits for it (as a running worker
-    waits out an outage) instead of exiting.
+    waits out an outage) instead of exiting; its ``/metrics`` answer meanwhile.
     """
     chosen = resolve(list(names))
+    serve_metrics(settings, f"worker {app_name(chosen)}")
+    metrics.announce(_agents(chosen))
     leader = [] if _consumes(chosen) else [leader_topic(settings, chosen)]
     created = _ensure_topics_waiting(settings, leader)
     if created:
         log.info("created topics: %s", ", ".join(created))
     runtime = build_runtime(settings, chosen)
     watch(settings, runtime.app, chosen)
-    worker = faust.Worker(runtime.app, loglevel=loglevel, quiet=True)
+    worker = faust.Worker(
+        runtime.app,
+        loglevel=loglevel,
+        quiet=True,
+        logging_config=worker_logging_config(settings.log_format, loglevel),
+    )
     stop = threading.Event()
     for name, loop in runtime.background.items():
         # Daemons: a worker that exits (a signal, a crash) does not wait for them.
@@ -152,6 +165,15 @@ def run_worker(settings: Settings, names: Sequence[str], loglevel: str = "info")
         worker.execute_from_commandline()
     finally:
         stop.set()
+
+
+def _agents(chosen: Sequence[str]) -> list[str]:
+    """The processor labels of the faust agents of ``chosen``, whose batches are counted
+    and timed (batch-quality has two agents; the relay and the projector are threads)."""
+    labels = [name for name in chosen if name not in (RELAY, PROJECTIONS)]
+    if batch_quality.PROCESSOR in chosen:
+        labels.append(batch_quality.BY_SKU)
+    return labels
 
 
 def _consumes(chosen: Sequence[str]) -> bool:

@@ -26,6 +26,8 @@ from complaint_events.consumers.runtime import Runtime, incoming, letter_for, re
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.topology import BY_SKU_TOPIC, EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from complaint_events.observability.json_logs import case_fields
+from complaint_events.observability.metrics import processing
 from complaint_events.processing.batch_alerts import alert_commands, passed_on_results
 from complaint_events.processing.batch_window import BatchPolicy, RaiseBatchAlert
 from complaint_events.processing.issuing import as_outgoing
@@ -35,6 +37,7 @@ log = logging.getLogger("complaint_events.worker.batch-quality")
 # The only events it acts on: others are stepped over by their header, undecoded.
 WANTED = frozenset({"ComplaintFiled", "SpotCheckResultRecorded"})
 PROCESSOR = "batch-quality"
+BY_SKU = "batch-quality-by-sku"  # its second agent, counted apart in the metrics
 
 
 def register(rt: Runtime) -> None:
@@ -61,24 +64,26 @@ def register(rt: Runtime) -> None:
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name=PROCESSOR)
     async def batch_quality(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            outgoing = await rt.each_event(PROCESSOR, events, handle, only=WANTED)
-            if outgoing:
-                await rt.send(outgoing)
-                log.info("batch-quality: passed on %d complaints and results", len(outgoing))
+            with processing(PROCESSOR, len(events)):
+                outgoing = await rt.each_event(PROCESSOR, events, handle, only=WANTED)
+                if outgoing:
+                    await rt.send(outgoing, processor=PROCESSOR)
+                    log.info("batch-quality: passed on %d complaints and results", len(outgoing))
 
-    @rt.app.agent(rt.topic(BY_SKU_TOPIC), name="batch-quality-by-sku")
+    @rt.app.agent(rt.topic(BY_SKU_TOPIC), name=BY_SKU)
     async def count_by_sku(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            messages = [incoming(e) for e in events]
-            send = rt.sender()
+            with processing(BY_SKU, len(events)):
+                messages = [incoming(e) for e in events]
+                send = rt.sender(BY_SKU)
 
-            def count(batch: list[Incoming], send: Sender = send) -> list[DeadLetter]:
-                return _count(rt, windows, counting, batch, send)
+                def count(batch: list[Incoming], send: Sender = send) -> list[DeadLetter]:
+                    return _count(rt, windows, counting, batch, send)
 
-            # A batch that fails (not an outage) is counted message by message, and a
-            # message that fails alone is dead-lettered: no poison stops the detector.
-            for letters in await rt.each_batch(PROCESSOR, EVENTS_DLQ_TOPIC, messages, count):
-                await rt.dead_letter(EVENTS_DLQ_TOPIC, letters)
+                # A batch that fails (not an outage) is counted message by message, and a
+                # message that fails alone is dead-lettered: no poison stops the detector.
+                for letters in await rt.each_batch(PROCESSOR, EVENTS_DLQ_TOPIC, messages, count):
+                    await rt.dead_letter(EVENTS_DLQ_TOPIC, letters)
 
 
 def _count(
@@ -133,7 +138,12 @@ def _alert(rt: Runtime, decision: Decision) -> list[Outgoing]:
             decision.window,
         )
     else:
-        log.info("batch-quality: case %s linked to alert %s", decision.case_id, decision.alert_id)
+        log.info(
+            "batch-quality: case %s linked to alert %s",
+            decision.case_id,
+            decision.alert_id,
+            extra=case_fields(decision.case_id),
+        )
     return [as_outgoing(c) for c in commands]
 
 
@@ -146,5 +156,6 @@ def _pass_on_result(rt: Runtime, event: EventEnvelope) -> list[Outgoing]:
             event.case_id,
             event.payload.get("outcome"),
             len(commands),
+            extra=case_fields(event.case_id, event.correlation_id),
         )
     return [as_outgoing(c) for c in commands]

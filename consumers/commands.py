@@ -14,6 +14,8 @@ from typing import Any
 from complaint_events.adapters.command_results import command_results
 from complaint_events.consumers.runtime import Runtime, incoming
 from complaint_events.contracts.topology import COMMANDS_DLQ_TOPIC, COMMANDS_TOPIC
+from complaint_events.observability.json_logs import case_fields
+from complaint_events.observability.metrics import processing
 from complaint_events.processing.command_processor import CommandProcessor
 
 log = logging.getLogger("complaint_events.worker.commands")
@@ -26,22 +28,24 @@ def register(rt: Runtime) -> None:
     async def commands(stream: Any) -> None:
         processor = CommandProcessor(rt.cases, rt.clock, command_results(settings))
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            started = time.perf_counter()
-            messages = [incoming(e) for e in events]
-            reports = await rt.each_batch(
-                "commands", COMMANDS_DLQ_TOPIC, messages, processor.process
-            )
-            for report in reports:
-                await rt.send(report.outgoing())
-                await rt.dead_letter(COMMANDS_DLQ_TOPIC, report.dead_letters)
-                for result in report.results:
-                    if result.outcome == "rejected":
-                        log.info(
-                            "commands: rejected %s on case %s: %s",
-                            result.command_id,
-                            result.case_id,
-                            result.reason,
-                        )
+            with processing("commands", len(events)):
+                started = time.perf_counter()
+                messages = [incoming(e) for e in events]
+                reports = await rt.each_batch(
+                    "commands", COMMANDS_DLQ_TOPIC, messages, processor.process
+                )
+                for report in reports:
+                    await rt.send(report.outgoing(), processor="commands")
+                    await rt.dead_letter(COMMANDS_DLQ_TOPIC, report.dead_letters)
+                    for result in report.results:
+                        if result.outcome == "rejected":
+                            log.info(
+                                "commands: rejected %s on case %s: %s",
+                                result.command_id,
+                                result.case_id,
+                                result.reason,
+                                extra=case_fields(result.case_id),
+                            )
             log.info(
                 "commands: %d messages -> %d accepted, %d rejected (%.0f ms)",
                 len(messages),

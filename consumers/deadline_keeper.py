@@ -32,6 +32,7 @@ from complaint_events.consumers.runtime import Runtime, decode_events, incoming,
 from complaint_events.contracts.commands import CommandEnvelopeV1
 from complaint_events.contracts.dead_letters import DeadLetter
 from complaint_events.contracts.topology import COMMANDS_TOPIC, EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from complaint_events.observability import metrics
 from complaint_events.processing.deadline_schedule import Action
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Incoming
@@ -42,6 +43,7 @@ PROCESSOR = "deadlines"
 MAX_PER_TICK = 5000
 BATCH_SIZE = 1000  # events folded in one transaction
 _FIRST_RETRY, _MAX_RETRY = 0.5, 10.0  # seconds between tries of a tick during an outage
+COUNT_EVERY = 10.0  # seconds between counts of the table for the metrics (a scan of it)
 
 
 def register(rt: Runtime) -> None:
@@ -62,11 +64,12 @@ def register(rt: Runtime) -> None:
     async def deadlines(stream: Any) -> None:
         report = _Progress()
         async for events in stream.take_events(BATCH_SIZE, settings.batch_wait):
-            messages = [incoming(e) for e in events]
-            # A batch that fails (not an outage) is folded message by message, and a
-            # message that fails alone is dead-lettered: no poison stops the keeper.
-            for letters in await rt.each_batch(PROCESSOR, EVENTS_DLQ_TOPIC, messages, fold):
-                await rt.dead_letter(EVENTS_DLQ_TOPIC, letters)
+            with metrics.processing(PROCESSOR, len(events)):
+                messages = [incoming(e) for e in events]
+                # A batch that fails (not an outage) is folded message by message, and a
+                # message that fails alone is dead-lettered: no poison stops the keeper.
+                for letters in await rt.each_batch(PROCESSOR, EVENTS_DLQ_TOPIC, messages, fold):
+                    await rt.dead_letter(EVENTS_DLQ_TOPIC, letters)
             report.seen(len(messages))
 
     # Its own table object: each thread creates the table once, on its own connection.
@@ -90,6 +93,7 @@ class _Ticker:
         self.sweeps = _Sweeps(timedelta(seconds=rt.settings.deadline_sweep_interval))
         self.topic = rt.settings.topic(COMMANDS_TOPIC)
         self.producer: KafkaProducer | None = None
+        self.counted_at: float | None = None
 
     def run(self, stop: threading.Event) -> None:
         delay = _FIRST_RETRY
@@ -117,14 +121,28 @@ class _Ticker:
         # arms (a full scan of the table) goes out on the next tick.
         if self.sweeps.due():
             armed = self.table.sweep(conn, now, self.sweeps.interval)
-            self.sweeps.done(armed, self.table.counts(conn, now))
+            self.sweeps.done(armed, self._counted(self.table.counts(conn, now)))
+        elif self.counted_at is None or time.monotonic() - self.counted_at >= COUNT_EVERY:
+            self._counted(self.table.counts(conn, now))
         if firing.actions:
+            expiries = sum(1 for d in firing.actions if d.action is Action.EXPIRE)
+            reminders = len(firing.actions) - expiries
+            metrics.DEADLINES_FIRED.labels("expire").inc(expiries)
+            metrics.DEADLINES_FIRED.labels("remind").inc(reminders)
             log.info(
                 "deadlines: at %s sent %d expiries and %d reminders",
                 now.isoformat(),
-                sum(1 for d in firing.actions if d.action is Action.EXPIRE),
-                sum(1 for d in firing.actions if d.action is Action.REMIND),
+                expiries,
+                reminders,
             )
+
+    def _counted(self, counts: tuple[int, int]) -> tuple[int, int]:
+        """Show the table's counts in the metrics; return them."""
+        running, overdue = counts
+        metrics.DEADLINES_PENDING.set(running)
+        metrics.DEADLINES_OVERDUE.set(overdue)
+        self.counted_at = time.monotonic()
+        return counts
 
     def send(self, commands: list[CommandEnvelopeV1]) -> None:
         """Send the commands and return once Kafka has taken every one (else raise)."""
@@ -166,6 +184,7 @@ class _Sweeps:
         self.last = time.monotonic()
         running, overdue = counts
         if armed and not first:
+            metrics.DEADLINES_REARMED.inc(armed)
             log.warning(
                 "deadlines: sweep armed %d overdue deadlines again whose command did not "
                 "take effect within %s",

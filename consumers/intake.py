@@ -13,6 +13,7 @@ from typing import Any
 
 from complaint_events.consumers.runtime import Runtime, incoming
 from complaint_events.contracts.topology import INTAKE_DLQ_TOPIC, INTAKE_TOPIC
+from complaint_events.observability.metrics import processing
 from complaint_events.processing.intake_processor import IntakeProcessor
 
 log = logging.getLogger("complaint_events.worker.intake")
@@ -25,13 +26,16 @@ def register(rt: Runtime) -> None:
     async def intake(stream: Any) -> None:
         processor = IntakeProcessor(rt.cases, rt.clock)
         async for events in stream.take_events(settings.intake_batch_size, settings.batch_wait):
-            started = time.perf_counter()
-            messages = [incoming(e) for e in events]
-            # A batch that fails (not an outage) is filed again one message at a time, and
-            # the message at fault is dead-lettered: the agent never stops on bad input.
-            reports = await rt.each_batch("intake", INTAKE_DLQ_TOPIC, messages, processor.process)
-            for report in reports:
-                await rt.dead_letter(INTAKE_DLQ_TOPIC, report.dead_letters)
+            with processing("intake", len(events)):
+                started = time.perf_counter()
+                messages = [incoming(e) for e in events]
+                # A batch that fails (not an outage) is filed again one message at a time, and
+                # the message at fault is dead-lettered: the agent never stops on bad input.
+                reports = await rt.each_batch(
+                    "intake", INTAKE_DLQ_TOPIC, messages, processor.process
+                )
+                for report in reports:
+                    await rt.dead_letter(INTAKE_DLQ_TOPIC, report.dead_letters)
             log.info(
                 "intake: %d messages -> %d cases opened, %d duplicates, %d dead-lettered (%.0f ms)",
                 len(messages),

@@ -15,6 +15,7 @@ import threading
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.consumers.runtime import Runtime, keep_running
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
+from complaint_events.observability import metrics
 from complaint_events.projections.catalog import ALL_PROJECTIONS
 from complaint_events.projections.positions import Target
 from complaint_events.projections.projector import Projector, ProjectorStats
@@ -26,8 +27,10 @@ def register(rt: Runtime) -> None:
     stop = threading.Event()
     settings = rt.settings
     reported = [0]
+    deltas = metrics.Deltas()
 
     def report(stats: ProjectorStats) -> None:
+        metrics.observe_projector(deltas, stats)
         if stats.read - reported[0] >= 1000:
             reported[0] = stats.read
             log.info("projections: %d events projected in %d batches", stats.read, stats.batches)

@@ -12,6 +12,8 @@ import threading
 
 from complaint_events.bootstrap import build_relay
 from complaint_events.consumers.runtime import Runtime, keep_running
+from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.observability import metrics
 from complaint_events.relay import RelayStats
 
 log = logging.getLogger("complaint_events.worker.relay")
@@ -19,8 +21,10 @@ log = logging.getLogger("complaint_events.worker.relay")
 
 def register(rt: Runtime) -> None:
     stop = threading.Event()
+    deltas = metrics.Deltas()
 
     def report(stats: RelayStats) -> None:
+        metrics.observe_relay(deltas, stats, EVENTS_TOPIC)
         log.info(
             "relay: published %d events so far (position %d, %d skipped as already published)",
             stats.published,

@@ -8,6 +8,7 @@ from typing import Any
 from complaint_events.consumers.runtime import Runtime
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.topology import EVENTS_TOPIC
+from complaint_events.observability.metrics import processing
 from complaint_events.processing.issuing import as_outgoing
 from complaint_events.processing.messages import Outgoing
 from complaint_events.processing.router import route
@@ -26,7 +27,8 @@ def register(rt: Runtime) -> None:
     @rt.app.agent(rt.topic(EVENTS_TOPIC), name="router")
     async def router(stream: Any) -> None:
         async for events in stream.take_events(settings.command_batch_size, settings.batch_wait):
-            commands = await rt.each_event("router", events, handle, only=WANTED)
-            if commands:
-                await rt.send(commands)
-                log.info("router: issued %d commands for new cases", len(commands))
+            with processing("router", len(events)):
+                commands = await rt.each_event("router", events, handle, only=WANTED)
+                if commands:
+                    await rt.send(commands, processor="router")
+                    log.info("router: issued %d commands for new cases", len(commands))

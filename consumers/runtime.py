@@ -28,8 +28,10 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.bootstrap import build_cases
 from complaint_events.clock import Clock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
-from complaint_events.contracts.envelope import HEADER_EVENT_TYPE, EventEnvelope
+from complaint_events.contracts.envelope import HEADER_EVENT_TYPE, EventEnvelope, decode_event
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC
+from complaint_events.observability import metrics
+from complaint_events.observability.json_logs import case_fields
 from complaint_events.processing.messages import Incoming, Outgoing, Sender, dead_letter
 from complaint_events.projections.positions import SourceEvent
 from complaint_events.settings import Settings
@@ -78,8 +80,13 @@ class Runtime:
             )
         return self._topics[name]
 
-    async def send(self, messages: Iterable[Outgoing]) -> int:
-        """Send messages and wait until Kafka has taken every one of them."""
+    async def send(self, messages: Iterable[Outgoing], *, processor: str | None) -> int:
+        """Send messages and wait until Kafka has taken every one of them.
+
+        ``processor``: whose output they are, counted in ``complaints_messages_out``
+        (None for dead letters, which are counted as such).
+        """
+        sent = list(messages)
         pending = [
             await self.topic(message.topic).send(
                 key=message.key,
@@ -87,17 +94,22 @@ class Runtime:
                 headers=list(message.headers) or None,
                 force=True,  # now, not attached to the consumed event
             )
-            for message in messages
+            for message in sent
         ]
         for future in pending:
             await future
+        if processor is not None:
+            metrics.count_sent(processor, (m.topic for m in sent))
         return len(pending)
 
     async def dead_letter(self, topic: str, letters: Sequence[DeadLetter]) -> None:
         """Put messages that could not be processed on a dead-letter topic, with the reason."""
         if not letters:
             return
-        await self.send(Outgoing(topic, d.key, d.value, tuple(d.headers())) for d in letters)
+        await self.send(
+            (Outgoing(topic, d.key, d.value, tuple(d.headers())) for d in letters), processor=None
+        )
+        metrics.count_dead_letters(topic, letters)
         for letter in letters:
             log.warning(
                 "%s: dead-lettered a message from %s[%s]@%s to %s: %s",
@@ -120,8 +132,9 @@ class Runtime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    def sender(self) -> Sender:
-        """A way to :meth:`send` from a worker thread (call this in the event loop).
+    def sender(self, processor: str) -> Sender:
+        """A way to :meth:`send` ``processor``'s output from a worker thread (call this in
+        the event loop).
 
         The thread waits until Kafka has taken the messages: a transaction kept
         open around the call commits only what was really sent.
@@ -129,7 +142,9 @@ class Runtime:
         loop = asyncio.get_running_loop()
 
         def send(messages: Iterable[Outgoing]) -> None:
-            asyncio.run_coroutine_threadsafe(self.send(list(messages)), loop).result()
+            asyncio.run_coroutine_threadsafe(
+                self.send(list(messages), processor=processor), loop
+            ).result()
 
         return send
 
@@ -155,7 +170,7 @@ class Runtime:
             if only is not None and (kind := _event_type(message)) is not None and kind not in only:
                 continue
             try:
-                envelope = EventEnvelope.model_validate_json(message.value)
+                envelope = decode_event(message.value)
             except ValidationError as error:
                 letters.append(
                     self._letter(message, processor, f"not a valid case event: {error}", error)
@@ -164,7 +179,12 @@ class Runtime:
             try:
                 out.extend(await handle(envelope))
             except Exception as error:
-                log.exception("%s: could not handle %s", processor, envelope.event_id)
+                log.exception(
+                    "%s: could not handle %s",
+                    processor,
+                    envelope.event_id,
+                    extra=case_fields(envelope.case_id, envelope.correlation_id),
+                )
                 letters.append(
                     self._letter(message, processor, f"{processor} failed: {error!r}", None)
                 )
@@ -251,7 +271,7 @@ def decode_events(
     letters: list[DeadLetter] = []
     for message in messages:
         try:
-            envelope = EventEnvelope.model_validate_json(message.value)
+            envelope = decode_event(message.value)
         except ValidationError as error:
             reason = f"not a valid case event: {error}"
             letters.append(letter_for(message, processor, reason, error, now))

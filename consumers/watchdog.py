@@ -11,7 +11,8 @@ seconds (:mod:`complaint_events.consumers.stall_rule`), it logs one error naming
 partitions and ends the process with :data:`EXIT_STALLED`, for its supervisor (compose
 ``restart: unless-stopped``, systemd ``Restart=on-failure``, Kubernetes) to
 restart it. Each round is also recorded in PostgreSQL
-(:mod:`complaint_events.consumers.progress_store`) for ``complaint-events health``.
+(:mod:`complaint_events.consumers.progress_store`) for ``complaint-events health``,
+and shown on ``/metrics`` as each partition's lag and time without progress.
 
 Not a stall: Kafka or PostgreSQL out of reach. The worker waits those out itself,
 so the watchdog skips the round and starts counting afresh once both answer.
@@ -34,6 +35,7 @@ import psycopg
 from complaint_events.consumers import progress_store
 from complaint_events.consumers.stall_rule import Observation, StallRule
 from complaint_events.consumers.watches import CannotSeeError, Watch
+from complaint_events.observability import metrics
 from complaint_events.settings import Settings
 
 log = logging.getLogger("complaint_events.worker.watchdog")
@@ -92,6 +94,13 @@ class Watchdog(threading.Thread):
         for partition, (committed, end) in seen.items():
             rule.observe(partition, committed, end, now)
         stalled = rule.stalled(now)
+        metrics.PARTITIONS.show(
+            watch.name,
+            (
+                (o.partition.topic, o.partition.partition, o.lag, o.stalled_for(now))
+                for o in rule.observations()
+            ),
+        )
         try:
             progress_store.record(
                 self.settings.postgres_dsn,
@@ -117,6 +126,7 @@ class Watchdog(threading.Thread):
         # The worker waits out an outage itself; count its stall time only from when
         # the watchdog can see again, so that it is not killed the moment Kafka returns.
         rule.forget()
+        metrics.PARTITIONS.blind(watch.name)
         if watch.name not in self._blind:
             log.warning(
                 "stall watchdog: %s: %s; not judging it until it can see again", watch.name, why

@@ -11,6 +11,13 @@ are then brought up to the live position by ``apply`` and swapped in
 atomically: ``apply`` is told the actual table names through :class:`Tables`
 and must not hard-code them.
 
+A read model's tables live in the PostgreSQL schema
+:data:`~complaint_events.projections.read_models_schema.READ_MODELS_SCHEMA`, apart
+from the event store and the workers' bookkeeping, so that an analyst sees only
+them there; each table and column carries a comment (what a row is, what a
+column means and in what unit), written with the table. A table without a
+schema (the deadline keeper's) lives in the connection's current schema.
+
 Determinism is the contract: the same events, in the same order for each case,
 give the same rows, whatever the batching and however partitions interleave.
 """
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from psycopg import Cursor, sql
@@ -39,29 +46,67 @@ class TableSpec:
     indexes: tuple[str, ...] = ()  # column lists, e.g. ("merchant_id", "status, filed_at")
     added: tuple[str, ...] = ()
     """Columns added after the table was first released, each with the default its old
-    rows take (e.g. ``"referrals jsonb NOT NULL DEFAULT '[]'"``): an existing table gets
-    them at start-up, so an upgrade needs no rebuild."""
+    rows take (e.g. ``"referrals jsonb NOT NULL DEFAULT '[]'"``) or computed from the
+    others (``GENERATED ALWAYS AS (…) STORED``): an existing table gets them at
+    start-up, so an upgrade needs no rebuild."""
+    schema: str | None = None
+    """The PostgreSQL schema the table lives in; None: the connection's current schema."""
+    comment: str = ""
+    """What one row is, for ``COMMENT ON TABLE``."""
+    column_comments: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """Column -> what it means, with its unit, for ``COMMENT ON COLUMN``."""
+
+    @property
+    def identifier(self) -> sql.Identifier:
+        """The live table's name, schema-qualified when it has a schema."""
+        return qualified(self.schema, self.name)
+
+    @property
+    def qualified_name(self) -> str:
+        """``schema.table`` (or the bare name), as a person types it in psql."""
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+def qualified(schema: str | None, *names: str) -> sql.Identifier:
+    """``schema.table`` (or ``schema.table.column``) as one SQL identifier; without a
+    schema, the names alone (the connection's current schema)."""
+    return sql.Identifier(schema, *names) if schema else sql.Identifier(*names)
 
 
 class Tables:
-    """The actual names of a projection's tables: live ones, or the shadows of a rebuild."""
+    """The actual names of a projection's tables: live ones, or the shadows of a rebuild.
 
-    def __init__(self, names: Mapping[str, str]) -> None:
+    A shadow lives in the schema of its live table, so that renaming it swaps it in.
+    """
+
+    def __init__(self, names: Mapping[str, str], schema: str | None = None) -> None:
         self._names = dict(names)
+        self.schema = schema
 
     def __getitem__(self, logical: str) -> sql.Identifier:
-        return sql.Identifier(self._names[logical])
+        return qualified(self.schema, self._names[logical])
 
     def name(self, logical: str) -> str:
+        """The actual table name, without its schema."""
         return self._names[logical]
 
     @classmethod
     def live(cls, specs: Sequence[TableSpec]) -> Tables:
-        return cls({spec.name: spec.name for spec in specs})
+        return cls({spec.name: spec.name for spec in specs}, schema_of(specs))
 
     @classmethod
     def shadow(cls, specs: Sequence[TableSpec]) -> Tables:
-        return cls({spec.name: shadow_name(spec.name) for spec in specs})
+        return cls({spec.name: shadow_name(spec.name) for spec in specs}, schema_of(specs))
+
+
+def schema_of(specs: Sequence[TableSpec]) -> str | None:
+    """The one schema a projection's tables live in."""
+    schemas = {spec.schema for spec in specs}
+    if len(schemas) > 1:
+        raise ValueError(
+            f"a projection's tables live in one schema, not {sorted(map(str, schemas))}"
+        )
+    return schemas.pop() if schemas else None
 
 
 def shadow_name(table: str) -> str:
@@ -88,21 +133,31 @@ class Projection(ABC):
 
 
 def create_statements(spec: TableSpec, actual: str, *, indexes: bool = True) -> list[sql.Composed]:
-    """CREATE TABLE (its added columns, its indexes) for ``spec`` under the name ``actual``.
+    """CREATE TABLE (its added columns, comments, indexes) for ``spec`` under the name ``actual``.
 
-    Without ``indexes``, the secondary indexes are left to :func:`index_statements`:
-    a table filled by ``COPY`` is indexed faster afterwards than row by row.
+    The table is created in ``spec.schema``. Without ``indexes``, the secondary
+    indexes are left to :func:`index_statements`: a table filled by ``COPY`` is
+    indexed faster afterwards than row by row.
     """
+    table = qualified(spec.schema, actual)
     statements = [
         sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
-            sql.Identifier(actual), sql.SQL(", ".join((spec.columns, *spec.added)))
+            table, sql.SQL(", ".join((spec.columns, *spec.added)))
         )
     ]
     statements.extend(
-        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
-            sql.Identifier(actual), sql.SQL(column)
-        )
+        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(table, sql.SQL(column))
         for column in spec.added
+    )
+    if spec.comment:
+        statements.append(
+            sql.SQL("COMMENT ON TABLE {} IS {}").format(table, sql.Literal(spec.comment))
+        )
+    statements.extend(
+        sql.SQL("COMMENT ON COLUMN {} IS {}").format(
+            qualified(spec.schema, actual, column), sql.Literal(text)
+        )
+        for column, text in spec.column_comments.items()
     )
     if indexes:
         statements.extend(index_statements(spec, actual))
@@ -110,10 +165,10 @@ def create_statements(spec: TableSpec, actual: str, *, indexes: bool = True) -> 
 
 
 def index_statements(spec: TableSpec, actual: str) -> list[sql.Composed]:
-    """CREATE INDEX for each secondary index of ``spec`` on the table ``actual``."""
+    """CREATE INDEX for each secondary index of ``spec`` on the table ``actual`` (its schema)."""
     return [
         sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({})").format(
-            sql.Identifier(f"{actual}_ix{n}"), sql.Identifier(actual), sql.SQL(columns)
+            sql.Identifier(f"{actual}_ix{n}"), qualified(spec.schema, actual), sql.SQL(columns)
         )
         for n, columns in enumerate(spec.indexes)
     ]

@@ -30,6 +30,7 @@ from complaint_events.processing.deadline_fold import fold_deadlines
 from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
 from complaint_events.projections.base import Projection, Tables, TableSpec
 from complaint_events.projections.memory_fold import FactsAndCounters, MemoryFold
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA
 from complaint_events.projections.table_io import Row, fold_batch, load_rows, upsert_rows
 
 S = CaseStatus
@@ -99,6 +100,63 @@ SUMMARY = TableSpec(
         "filed_at",
     ),
     added=("referrals jsonb NOT NULL DEFAULT '[]'",),
+    schema=READ_MODELS_SCHEMA,
+    comment=(
+        "One row per complaint case: where it stands now, who has it, what was decided and"
+        " its clocks. Built from the case's events (projection case_summary); amounts are in"
+        " yuan (CNY), times are UTC."
+    ),
+    column_comments={
+        "case_id": "The case's id (the id in the API's /cases/{case_id}).",
+        "status": (
+            "Lifecycle status now: filed, verifying, liability_determined, remedy_offered,"
+            " remedy_accepted, remedy_rejected, remedy_executed, closed or under_appeal."
+        ),
+        "stage": (
+            "The stage a person names: intake, acknowledgement, verification, liability,"
+            " remedy, appeal or closed (derived from status and route)."
+        ),
+        "route": "Triage route (e.g. quality, counterfeit, food); NULL until triaged.",
+        "queue": "Handlers' queue the case waits in; NULL until triaged.",
+        "fast_track": "True when triage put the case on the fast track (injury, safety).",
+        "assignee": "Handler the case is assigned to; NULL while unassigned.",
+        "channel": "Where the complaint came in: web, app, chat, hotline, email, social, review.",
+        "merchant_id": "The merchant complained about.",
+        "sku": "The product's SKU.",
+        "category": "What the consumer says is wrong (e.g. quality_defect, counterfeit).",
+        "product_name": "The product's name as filed.",
+        "price": "Unit price paid, in yuan (CNY).",
+        "quantity": "Units bought (a count).",
+        "demand": "What the consumer asks for: refund, return, exchange, repair, compensation.",
+        "liability_party": (
+            "Who is liable by the current decision: merchant, consumer, shared, unclear or"
+            " platform; NULL until decided."
+        ),
+        "remedy_kind": "Remedy last offered (e.g. full_refund, repair); NULL until offered.",
+        "refund_amount": "Refund in the remedy last offered, in yuan (CNY); NULL until offered.",
+        "compensation_amount": (
+            "Compensation in the remedy last offered, in yuan (CNY); NULL until offered."
+        ),
+        "amount_paid": "Amount paid when the remedy was executed, in yuan (CNY); NULL before.",
+        "escalation_level": "Highest escalation level reached (0: never escalated).",
+        "resolution": (
+            "Why the case was closed (e.g. remedy_executed, withdrawn); NULL while it is open."
+        ),
+        "batch_alert_ids": "JSON array of the batch-quality alert ids the case is linked to.",
+        "deadlines": (
+            "JSON object of the case's clocks by deadline id: kind, started_at, due_at,"
+            " remind_at, state (open, paused, met, expired, cancelled), reminded, paused_at"
+            " (ISO 8601 UTC times)."
+        ),
+        "filed_at": "When the complaint was recorded (UTC).",
+        "acknowledged_at": "When the acknowledgement was sent (UTC); NULL before.",
+        "closed_at": "When the case was last closed (UTC); NULL while open or reopened.",
+        "last_sequence": "Sequence number of the last case event applied to this row (a count).",
+        "updated_at": "When that last event was recorded (UTC).",
+        "referrals": (
+            "JSON array of referrals to outside authorities: authority, reference, referred_on."
+        ),
+    },
 )
 
 COLUMNS: Final = (

@@ -18,7 +18,9 @@ from psycopg import Cursor
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.values import LiabilityGround, Party
 from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.derived_columns import mean_hours, ratio
 from complaint_events.projections.memory_fold import Counters, FactsAndCounters, MemoryFold
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA
 from complaint_events.projections.table_io import (
     Count,
     Number,
@@ -38,11 +40,55 @@ SCORECARD = TableSpec(
     " evidence_requests bigint NOT NULL, evidence_responses bigint NOT NULL,"
     " response_seconds_total numeric(20, 6) NOT NULL, default_judgments bigint NOT NULL,"
     " penalties bigint NOT NULL",
+    added=(
+        ratio("merchant_liable_ratio", "merchant_liable", "liability_decided"),
+        mean_hours("response_mean_hours", "response_seconds_total", "evidence_responses"),
+    ),
+    schema=READ_MODELS_SCHEMA,
+    comment=(
+        "One row per merchant: how often complained about, found liable, answering evidence"
+        " requests, penalised. Counts over all time; response times as a sum in seconds and"
+        " a mean in hours, the liability share between 0 and 1."
+    ),
+    column_comments={
+        "merchant_id": "The merchant's id.",
+        "complaints": "Complaints filed against the merchant (a count).",
+        "liability_decided": "Of them, cases with a liability decision (a count).",
+        "merchant_liable": "Of those, cases whose current decision names the merchant (a count).",
+        "evidence_requests": "Evidence requests sent to the merchant (a count).",
+        "evidence_responses": "Evidence the merchant submitted in answer (a count).",
+        "response_seconds_total": "Sum over the answers of request -> answer, seconds.",
+        "default_judgments": (
+            "Liability decisions on the silent_merchant ground: the merchant did not answer"
+            " in time (a count)."
+        ),
+        "penalties": "Penalties recorded against the merchant (a count).",
+        "merchant_liable_ratio": (
+            "Share of decided cases the merchant is liable for, 0-1:"
+            " merchant_liable / liability_decided."
+        ),
+        "response_mean_hours": (
+            "Mean hours from evidence request to answer:"
+            " response_seconds_total / evidence_responses / 3600."
+        ),
+    },
 )
 FACTS = TableSpec(
     "merchant_case_facts",
     "case_id uuid PRIMARY KEY, merchant_id text NOT NULL, liability_party text,"
     " evidence_requested_at timestamptz, last_sequence bigint NOT NULL",
+    schema=READ_MODELS_SCHEMA,
+    comment=(
+        "The merchant_scorecard projection's memory, one row per case: whose case it is and"
+        " what was decided, so that later events count right. Query merchant_scorecard."
+    ),
+    column_comments={
+        "case_id": "The case's id.",
+        "merchant_id": "The merchant complained about.",
+        "liability_party": "Who is liable by the current decision; NULL until decided.",
+        "evidence_requested_at": "When evidence was last requested and not yet answered (UTC).",
+        "last_sequence": "Sequence number of the last event applied (a count).",
+    },
 )
 
 COUNTERS: Final = (

@@ -17,6 +17,7 @@ from psycopg import Connection, errors, sql
 
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.projections.base import Projection, Tables, create_statements
+from complaint_events.projections.read_models_schema import ensure_schema
 
 POSITIONS_TABLE = "projection_positions"
 
@@ -63,10 +64,14 @@ def create_tables(
 ) -> None:
     """Create the positions table and every target's tables that do not exist yet.
 
+    The positions stay in the current schema; the targets' tables go into their
+    own schema (created, and an older release's tables moved there, first).
     ``indexes=False`` leaves out the secondary indexes (for tables about to be bulk loaded).
     """
+    targets = list(targets)
     with conn.transaction():
         conn.execute(_POSITIONS_DDL)
+        ensure_schema(conn, [spec for target in targets for spec in target.projection.tables])
         for target in targets:
             for spec in target.projection.tables:
                 actual = target.tables.name(spec.name)

@@ -32,7 +32,9 @@ from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.clock import Clock, SystemClock
 from complaint_events.contracts.dead_letters import DeadLetter, field_errors
-from complaint_events.contracts.envelope import EventEnvelope
+from complaint_events.contracts.envelope import decode_event
+from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC
+from complaint_events.observability import metrics
 from complaint_events.projections.positions import (
     SourceEvent,
     Target,
@@ -138,7 +140,7 @@ class Projector:
         letters: list[DeadLetter] = []
         for record in records:
             try:
-                event = EventEnvelope.model_validate_json(record.value)
+                event = decode_event(record.value)
             except ValidationError as error:
                 letters.append(_dead_letter(record, error, self.clock.now()))
                 continue
@@ -246,6 +248,7 @@ class Projector:
                 self.dead_letter_topic, key=letter.key, value=letter.value, headers=letter.headers()
             )
         self._producer.flush()
+        metrics.count_dead_letters(EVENTS_DLQ_TOPIC, letters)
 
 
 _CONNECTION_LOST = (psycopg.OperationalError, psycopg.InterfaceError)

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.contracts.envelope import EventEnvelope
-from complaint_events.projections.base import Projection, shadow_name
+from complaint_events.projections.base import Projection, qualified, shadow_name
 from complaint_events.projections.bulk_load import BulkLoad
 from complaint_events.projections.positions import (
     POSITIONS_TABLE,
@@ -141,7 +141,7 @@ def _swap(
     rebuilt = positions(conn, topic, shadow_names)
     for projection in projections:
         for spec in projection.tables:
-            _rename_into_place(conn, spec.name)
+            _rename_into_place(conn, spec.schema, spec.name)
         conn.execute(
             sql.SQL("DELETE FROM {} WHERE projection = %s AND topic = %s").format(
                 sql.Identifier(POSITIONS_TABLE)
@@ -201,28 +201,32 @@ def _reached(stored: dict[str, dict[int, int]], names: Sequence[str], ends: dict
     return all(stored[n].get(p, 0) >= end for n in names for p, end in ends.items())
 
 
-def _rename_into_place(conn: Connection[Any], table: str) -> None:
-    """Replace the live table by its rebuilt shadow, and give its indexes the live names."""
+def _rename_into_place(conn: Connection[Any], schema: str | None, table: str) -> None:
+    """Replace the live table by its rebuilt shadow (in the same schema), and give its
+    indexes the live names."""
     shadow, old = shadow_name(table), f"{table}__old"
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(old)))
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(qualified(schema, old)))
     conn.execute(
         sql.SQL("ALTER TABLE IF EXISTS {} RENAME TO {}").format(
-            sql.Identifier(table), sql.Identifier(old)
+            qualified(schema, table), sql.Identifier(old)
         )
     )
     conn.execute(
-        sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(shadow), sql.Identifier(table))
+        sql.SQL("ALTER TABLE {} RENAME TO {}").format(
+            qualified(schema, shadow), sql.Identifier(table)
+        )
     )
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(old)))
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(qualified(schema, old)))
     indexes = conn.execute(
-        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
-        (table,),
+        "SELECT indexname FROM pg_indexes"
+        " WHERE schemaname = coalesce(%s, current_schema()) AND tablename = %s",
+        (schema, table),
     ).fetchall()
     for (index,) in indexes:
         if index.startswith(shadow):
             conn.execute(
                 sql.SQL("ALTER INDEX {} RENAME TO {}").format(
-                    sql.Identifier(index), sql.Identifier(table + index[len(shadow) :])
+                    qualified(schema, index), sql.Identifier(table + index[len(shadow) :])
                 )
             )
 
@@ -232,11 +236,7 @@ def _drop(conn: Connection[Any], topic: str, shadows: Sequence[Target]) -> None:
     with conn.transaction():
         for target in shadows:
             for spec in target.projection.tables:
-                conn.execute(
-                    sql.SQL("DROP TABLE IF EXISTS {}").format(
-                        sql.Identifier(target.tables.name(spec.name))
-                    )
-                )
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target.tables[spec.name]))
             conn.execute(
                 sql.SQL("DELETE FROM {} WHERE projection = %s AND topic = %s").format(
                     sql.Identifier(POSITIONS_TABLE)

@@ -22,12 +22,14 @@ from psycopg import Cursor, sql
 from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.domain.values import SpotCheckOutcome
 from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.derived_columns import ratio
 from complaint_events.projections.memory_fold import (
     Counters,
     FactsAndCounters,
     MemoryFold,
     TableRows,
 )
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA
 from complaint_events.projections.table_io import (
     Count,
     CounterDeltas,
@@ -43,15 +45,49 @@ QUALITY = TableSpec(
     "sku_quality",
     "sku text PRIMARY KEY, complaints bigint NOT NULL, spot_check_results bigint NOT NULL,"
     " defects_confirmed bigint NOT NULL, batch_alerts bigint NOT NULL",
+    added=(ratio("defect_ratio", "defects_confirmed", "spot_check_results"),),
+    schema=READ_MODELS_SCHEMA,
+    comment=(
+        "One row per SKU: complaints, spot-check results, confirmed defects and batch-quality"
+        " alerts, counted from the cases' own events over all time."
+    ),
+    column_comments={
+        "sku": "The product's SKU.",
+        "complaints": "Complaints filed about the SKU (a count).",
+        "spot_check_results": "Spot-check results recorded in its cases (a count).",
+        "defects_confirmed": "Of them, results that confirmed the defect (a count).",
+        "batch_alerts": "Distinct batch-quality alerts its cases were linked to (a count).",
+        "defect_ratio": (
+            "Share of spot-check results that confirmed the defect, 0-1:"
+            " defects_confirmed / spot_check_results."
+        ),
+    },
 )
 ALERTS = TableSpec(
     "sku_quality_alerts",
     "sku text NOT NULL, alert_id text NOT NULL, cases_linked bigint NOT NULL,"
     " PRIMARY KEY (sku, alert_id)",
+    schema=READ_MODELS_SCHEMA,
+    comment="One row per batch-quality alert of a SKU: how many of its cases it linked.",
+    column_comments={
+        "sku": "The product's SKU.",
+        "alert_id": "The batch-quality alert's id.",
+        "cases_linked": "Cases linked to the alert (a count).",
+    },
 )
 FACTS = TableSpec(
     "sku_case_facts",
     "case_id uuid PRIMARY KEY, sku text NOT NULL, last_sequence bigint NOT NULL",
+    schema=READ_MODELS_SCHEMA,
+    comment=(
+        "The sku_quality projection's memory, one row per case: which SKU it is about (a"
+        " spot-check result does not say). Query sku_quality."
+    ),
+    column_comments={
+        "case_id": "The case's id.",
+        "sku": "The product's SKU.",
+        "last_sequence": "Sequence number of the last event applied (a count).",
+    },
 )
 
 COUNTERS: Final = ("complaints", "spot_check_results", "defects_confirmed")

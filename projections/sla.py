@@ -33,7 +33,9 @@ from complaint_events.domain.values import DeadlineKind
 from complaint_events.processing.deadline_fold import fold_deadlines, running_deadline
 from complaint_events.processing.deadline_json import deadlines_from_json, deadlines_json
 from complaint_events.projections.base import Projection, Tables, TableSpec
+from complaint_events.projections.derived_columns import mean_hours, ratio
 from complaint_events.projections.memory_fold import Counters, FactsAndCounters, MemoryFold
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA
 from complaint_events.projections.table_io import (
     Count,
     Number,
@@ -56,12 +58,78 @@ DAILY = TableSpec(
     " merchant_response_seconds_total numeric(20, 6) NOT NULL,"
     " closed bigint NOT NULL, close_seconds_total numeric(20, 6) NOT NULL,"
     " PRIMARY KEY (day, channel)",
+    added=(
+        mean_hours("ack_mean_hours", "ack_seconds_total", "acknowledged"),
+        ratio("ack_in_time_ratio", "acknowledged_in_time", "acknowledged"),
+        mean_hours(
+            "merchant_response_mean_hours", "merchant_response_seconds_total", "merchant_responses"
+        ),
+        ratio(
+            "merchant_response_in_time_ratio", "merchant_responses_in_time", "merchant_responses"
+        ),
+        mean_hours("close_mean_hours", "close_seconds_total", "closed"),
+    ),
+    schema=READ_MODELS_SCHEMA,
+    comment=(
+        "One row per UTC filing day and channel: how that day's complaints were served."
+        " Each case counts in the row of the day it was filed, however long it took; sums"
+        " of durations are in seconds, their means in hours (NULL when nothing to average),"
+        " ratios between 0 and 1."
+    ),
+    column_comments={
+        "day": "UTC day the cases were filed.",
+        "channel": "Where they came in: web, app, chat, hotline, email, social, review.",
+        "cases_filed": "Complaints filed that day on that channel (a count).",
+        "acknowledged": "Of them, acknowledged (a count).",
+        "acknowledged_in_time": "Of them, acknowledged by the acknowledgement deadline (a count).",
+        "ack_seconds_total": (
+            "Sum over the acknowledged cases of filing -> acknowledgement, in seconds."
+        ),
+        "merchant_requests": "Evidence requests to merchants in these cases (a count).",
+        "merchant_responses": "Merchant answers to those requests (a count).",
+        "merchant_responses_in_time": "Of the answers, given by their deadline (a count).",
+        "merchant_response_seconds_total": ("Sum over the answers of request -> answer, seconds."),
+        "closed": "Of the cases, closed now (a reopened case leaves until closed again; a count).",
+        "close_seconds_total": "Sum over the closed cases of filing -> closure, seconds.",
+        "ack_mean_hours": (
+            "Mean hours from filing to acknowledgement: ack_seconds_total / acknowledged / 3600."
+        ),
+        "ack_in_time_ratio": (
+            "Share acknowledged in time, 0-1: acknowledged_in_time / acknowledged."
+        ),
+        "merchant_response_mean_hours": (
+            "Mean hours from evidence request to the merchant's answer:"
+            " merchant_response_seconds_total / merchant_responses / 3600."
+        ),
+        "merchant_response_in_time_ratio": (
+            "Share of merchant answers in time, 0-1:"
+            " merchant_responses_in_time / merchant_responses."
+        ),
+        "close_mean_hours": (
+            "Mean hours from filing to closure: close_seconds_total / closed / 3600."
+        ),
+    },
 )
 FACTS = TableSpec(
     "sla_case_facts",
     "case_id uuid PRIMARY KEY, day date NOT NULL, channel text NOT NULL,"
     " filed_at timestamptz NOT NULL, deadlines jsonb NOT NULL,"
     " acknowledged_at timestamptz, closed_at timestamptz, last_sequence bigint NOT NULL",
+    schema=READ_MODELS_SCHEMA,
+    comment=(
+        "The sla projection's memory, one row per case: its cohort and clocks, so that later"
+        " events count in the right sla_daily row. Kept for the projection; query sla_daily."
+    ),
+    column_comments={
+        "case_id": "The case's id.",
+        "day": "UTC day it was filed (its sla_daily row).",
+        "channel": "Channel it came in on (its sla_daily row).",
+        "filed_at": "When it was filed (UTC).",
+        "deadlines": "JSON object of its clocks by deadline id, as in case_summary.deadlines.",
+        "acknowledged_at": "When it was first acknowledged (UTC); NULL before.",
+        "closed_at": "When it was closed (UTC); NULL while open.",
+        "last_sequence": "Sequence number of the last event applied (a count).",
+    },
 )
 
 COHORT_KEY: Final = ("day", "channel")

@@ -20,6 +20,7 @@ from complaint_events.contracts.envelope import EventEnvelope
 from complaint_events.contracts.events import is_sealed
 from complaint_events.projections.base import Projection, Tables, TableSpec
 from complaint_events.projections.memory_fold import MemoryFold, TableRows
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA
 
 TIMELINE = TableSpec(
     "case_timeline",
@@ -29,6 +30,25 @@ TIMELINE = TableSpec(
     " correlation_id text, causation_id text, summary text NOT NULL, payload jsonb NOT NULL,"
     " PRIMARY KEY (case_id, sequence)",
     indexes=("event_type, recorded_at", "correlation_id"),
+    schema=READ_MODELS_SCHEMA,
+    comment=(
+        "One row per event: the history of a case (or of a SKU's quality record) as people"
+        " read it, oldest first by sequence; rows are never updated. Times are UTC."
+    ),
+    column_comments={
+        "case_id": "The case's id (for a SKU quality-record event: that record's id).",
+        "sequence": "The event's position in its case's history: 1, 2, 3, … (a count).",
+        "event_id": "The event's unique id.",
+        "event_type": "What happened, e.g. ComplaintFiled, CaseTriaged, CaseClosed.",
+        "occurred_at": "When it happened, as the actor reported it (UTC).",
+        "recorded_at": "When the event store recorded it (UTC).",
+        "actor": "Who acted: a role and an id, e.g. handler:h-7, system.",
+        "reason": "The reason the actor gave; NULL when none.",
+        "correlation_id": "Id shared by the events one request caused; NULL when none.",
+        "causation_id": "Id of the command or event that caused this one; NULL when none.",
+        "summary": "One line in English saying what happened (sealed personal text: [sealed]).",
+        "payload": "The event's payload as JSON (personal texts sealed under the consumer's key).",
+    },
 )
 
 COLUMNS: Final = (

@@ -41,7 +41,7 @@ from complaint_events.contracts.topology import INTAKE_TOPIC
 from complaint_events.processing.intake_processor import IntakeProcessor
 from complaint_events.processing.messages import Incoming
 from complaint_events.settings import Settings
-from database_support import stack_database
+from database_support import fresh_stack_settings, stack_database
 from stack_support import read_topic
 
 ROLE_PRINCIPALS: Final = {
@@ -112,20 +112,26 @@ def open_case(app: FastAPI, body: dict[str, Any]) -> UUID:
 
 
 @contextmanager
+def stack_app(settings: Settings) -> Iterator[FastAPI]:
+    """The API on the stack's database and topics of ``settings`` (topics made first), at
+    2026-03-01 09:00 UTC, with the test tokens; its bus and pool closed afterwards."""
+    ensure_topics(settings)
+    app = create_app(
+        settings, clock=SimulatedClock(datetime(2026, 3, 1, 9, tzinfo=UTC)), tokens=api_tokens()
+    )
+    try:
+        yield app
+    finally:
+        app.state.bus.close()
+        app.state.db.close()
+
+
+@contextmanager
 def app_with_a_case(admin_dsn: str, kafka_bootstrap: str) -> Iterator[tuple[FastAPI, UUID]]:
     """The API on a fresh database and topic prefix of the stack, at 2026-03-01 09:00 UTC,
     with ``filed_complaint(1)`` filed; closed afterwards."""
-    with stack_database(admin_dsn) as dsn:
-        settings = Settings(
-            store="postgres",
-            postgres_dsn=dsn,
-            kafka_bootstrap=kafka_bootstrap,
-            topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
-        )
-        ensure_topics(settings)
-        app = create_app(
-            settings, clock=SimulatedClock(datetime(2026, 3, 1, 9, tzinfo=UTC)), tokens=api_tokens()
-        )
+    with (
+        stack_database(admin_dsn) as dsn,
+        stack_app(fresh_stack_settings(dsn, kafka_bootstrap)) as app,
+    ):
         yield app, open_case(app, filed_complaint(1))
-        app.state.bus.close()
-        app.state.db.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from complaint_events.settings import Settings
-from database_support import stack_database
+from database_support import fresh_stack_settings, stack_database
 
 # Every process a test starts shares one secrets file of the run's own, never the
 # user's (~/.config/complaint-events/secrets.json).
@@ -59,13 +58,7 @@ def kafka_bootstrap() -> str:
 @pytest.fixture
 def stack_settings(postgres_dsn: str, kafka_bootstrap: str) -> Settings:
     """Settings for a test on the real stack: its own database and its own topics."""
-    return Settings(
-        store="postgres",
-        postgres_dsn=postgres_dsn,
-        kafka_bootstrap=kafka_bootstrap,
-        topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
-        partitions=3,
-    )
+    return fresh_stack_settings(postgres_dsn, kafka_bootstrap, partitions=3)
 
 
 _SLOWEST_FIRST = ("reliability", "e2e", "integration", "unit")

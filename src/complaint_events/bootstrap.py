@@ -18,7 +18,7 @@ from typing import Final, Literal
 import psycopg
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.persistence import PersistenceError as EventsourcingError
-from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 from kafka import KafkaProducer
 from psycopg.conninfo import conninfo_to_dict
@@ -35,6 +35,7 @@ from complaint_events.adapters.command_results import (
 )
 from complaint_events.adapters.consumer_keys import PostgresConsumerKeys, SQLiteConsumerKeys
 from complaint_events.adapters.kafka_clients import KafkaClients
+from complaint_events.adapters.pipeline_flush import flush_before_pipeline_sync
 from complaint_events.adapters.rejection_ledger import (
     PostgresRejectionLedger,
     SQLiteRejectionLedger,
@@ -43,6 +44,7 @@ from complaint_events.adapters.relay_leadership import LeasedPositions, RelayLea
 from complaint_events.adapters.relay_quarantine import PostgresQuarantine
 from complaint_events.adapters.secrets_file import load_secrets
 from complaint_events.adapters.store_reconnects import reconnect_promptly
+from complaint_events.adapters.store_wakeups import StoreWakeups
 from complaint_events.adapters.stored_events import PostgresStoredEvents
 from complaint_events.api.database import Database
 from complaint_events.api.idempotency import (
@@ -147,6 +149,12 @@ def _sqlite_ports(recorder: ApplicationRecorder, *, key_encryption_key: bytes) -
     )
 
 
+def _prepare_postgres_clients() -> None:
+    """This process's psycopg: prompt reconnection, and a pipeline sync that cannot hang."""
+    reconnect_promptly()
+    flush_before_pipeline_sync()
+
+
 def open_cases(
     env: Mapping[str, str],
     *,
@@ -167,6 +175,8 @@ def open_cases(
         return ComplaintCases(
             env, policy=policy, duplicate_window=duplicate_window, pseudonym_key=pseudonym_key
         )
+    if kind == "postgres":
+        _prepare_postgres_clients()
     if key_encryption_key is None or pseudonym_key is None:
         configured = load_secrets(Settings())
         key_encryption_key = key_encryption_key or configured.key_encryption_key
@@ -192,7 +202,7 @@ def build_cases(settings: Settings) -> ComplaintCases:
     one tries again, and then finds everything there.
     """
     if settings.store == "postgres":
-        reconnect_promptly()
+        _prepare_postgres_clients()
     for attempt in range(1, _CATALOG_TRIES + 1):
         try:
             secrets = load_secrets(settings)
@@ -248,7 +258,16 @@ def build_relay(settings: Settings, cases: ComplaintCases, identity: str | None 
         standby_retry=settings.relay_standby_retry,
         takeover_wait=settings.relay_takeover_wait,
         quarantine=PostgresQuarantine(settings.postgres_dsn),
+        wakeups=_wakeups_of(settings, cases),
     )
+
+
+def _wakeups_of(settings: Settings, cases: ComplaintCases) -> StoreWakeups | None:
+    """The event store's notifications, for a store that sends them (PostgreSQL)."""
+    recorder = cases.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        return None
+    return StoreWakeups(settings.postgres_dsn, recorder.channel_name)
 
 
 @dataclass(frozen=True, slots=True)

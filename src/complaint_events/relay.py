@@ -63,6 +63,7 @@ from complaint_events.adapters.relay_leadership import LeadershipLostError
 from complaint_events.contracts.envelope import EventEnvelope, kafka_headers
 from complaint_events.contracts.translator import to_envelope, to_json_bytes
 from complaint_events.domain.case import ComplaintCase
+from complaint_events.observability.json_logs import case_fields
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,14 @@ class PositionStore(Protocol):
     def load(self, name: str) -> int: ...
 
     def save(self, name: str, position: int) -> None: ...
+
+
+class Wakeups(Protocol):
+    """Wakes a caught-up relay when events are stored (``adapters/store_wakeups``)."""
+
+    def wait(self, stop: threading.Event, timeout: float) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class Leadership(Protocol):
@@ -165,6 +174,7 @@ class Relay:
         takeover_wait: float = 3.0,
         quarantine: Quarantine | None = None,
         max_record_bytes: int = MAX_RECORD_BYTES,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.recorder = recorder
         self.mapper = mapper
@@ -181,6 +191,7 @@ class Relay:
         self.takeover_wait = takeover_wait
         self.quarantine = quarantine if quarantine is not None else HeldInMemory()
         self.max_record_bytes = max_record_bytes
+        self.wakeups = wakeups
         self._partitions = 0
         self._on_topic: dict[int, int] = {}
 
@@ -243,7 +254,8 @@ class Relay:
         idle_wait: float = 0.2,
         on_batch: Callable[[RelayStats], None] | None = None,
     ) -> None:
-        """Relay until ``stop`` is set, waiting ``idle_wait`` seconds when caught up.
+        """Relay until ``stop`` is set, waiting ``idle_wait`` seconds when caught up
+        (with ``wakeups``, only until events are stored).
 
         With a leadership, publishes only while leading and stands by otherwise.
         Owns the producer and the leadership: closes both on return.
@@ -257,7 +269,7 @@ class Relay:
                     self.start()
                     while not stop.is_set():
                         if self.run_once() == 0:
-                            stop.wait(idle_wait)
+                            self._idle(stop, idle_wait)
                         elif on_batch is not None:
                             on_batch(self.stats)
                     self.producer.flush()
@@ -268,11 +280,19 @@ class Relay:
             clean = True
         finally:
             self.stats.leading = False
+            if self.wakeups is not None:
+                self.wakeups.close()
             if self.leadership is not None:
                 self.leadership.release()
             # After a failure, drop what was not sent: a relay that takes over must not
             # find records of this one landing after it read the topic's tails.
             self.producer.close(timeout=None if clean else 0)
+
+    def _idle(self, stop: threading.Event, idle_wait: float) -> None:
+        if self.wakeups is None:
+            stop.wait(idle_wait)
+        else:
+            self.wakeups.wait(stop, idle_wait)
 
     def close(self) -> None:
         """Flush and close the producer and give the lead up (after ``start``/``run_once``)."""
@@ -395,6 +415,7 @@ class Relay:
             held.case_id,
             held.notification_id,
             held.reason,
+            extra=case_fields(held.case_id, envelope.correlation_id),
         )
         self.quarantine.hold(held)
         self.stats.held += 1

@@ -60,7 +60,11 @@ class Settings(BaseSettings):
     )
     relay_batch_size: int = Field(500, ge=1, le=10_000)
     relay_idle_wait: float = Field(
-        0.2, gt=0, le=60, description="Seconds the relay waits before looking again when idle."
+        0.2,
+        gt=0,
+        le=60,
+        description="Seconds at most the relay waits before looking again when idle "
+        "(on PostgreSQL, stored events wake it sooner).",
     )
     relay_standby_retry: float = Field(
         1.0,
@@ -146,6 +150,24 @@ class Settings(BaseSettings):
         ge=1024,
         le=16 * 1024 * 1024,
         description="Largest request body the HTTP API reads; a larger one is answered 413.",
+    )
+    metrics_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="Port on which a worker, the relay or the projector serves Prometheus "
+        "/metrics; 0 serves none. Each process on one host needs its own "
+        "(docs/operations-metrics.md). The API serves /metrics on its own port.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address the metrics port listens on; 0.0.0.0 for a Prometheus in "
+        "another container. Keep it off the public network: /metrics has no token.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="'text', or 'json': one JSON object a line with time, level, logger, "
+        "message, and case_id / correlation_id where a line is about a case.",
     )
     idempotency_ttl: timedelta = Field(
         timedelta(hours=24),

@@ -33,6 +33,17 @@ def test_help_lists_the_commands() -> None:
         assert re.search(rf"│ {command}\s", result.stdout), command
 
 
+@pytest.mark.parametrize(
+    "command", [(), ("demo",), ("worker",), ("health",), ("audit", "verify"), ("api",)]
+)
+def test_help_shows_no_value_type_beside_a_flag(command: tuple[str, ...]) -> None:
+    # a flag takes no value: "--stack <bool>" would tell users to write one
+    result = run(*command, "--help", env={"COLUMNS": "200", **SECRETS})
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"--help\s+Show this message", result.stdout)
+    assert "<bool>" not in result.stdout
+
+
 def test_demo_samples_plays_the_sample_cases_and_their_histories_read_back(
     tmp_path: Path,
 ) -> None:
@@ -75,6 +86,7 @@ def test_demo_samples_plays_the_sample_cases_and_their_histories_read_back(
 
 
 def test_history_of_an_unknown_case_says_so(tmp_path: Path) -> None:
+    (tmp_path / "empty.sqlite").touch()  # a store with no case in it
     env = {
         "COMPLAINTS_SQLITE_PATH": str(tmp_path / "empty.sqlite"),
         "PATH": str(Path(CLI).parent),

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from complaint_events.adapters.secrets_file import load_secrets
+from complaint_events.settings import Settings
+
 pytestmark = pytest.mark.e2e
 
 CLI = str(Path(sys.executable).parent / "complaint-events")
@@ -41,6 +44,12 @@ BROKEN = {
         "COMPLAINTS_POSTGRES_DSN",
     ),
 }
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _secrets_made() -> None:
+    """The run's secrets file exists, so no command here adds its one-time warning."""
+    load_secrets(Settings())
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -90,10 +99,36 @@ def test_a_missing_topic(tmp_path: Path) -> None:
 
 
 def test_an_unknown_case_is_exit_2_for_show_and_history(tmp_path: Path) -> None:
+    (tmp_path / "s.sqlite").touch()  # a store with no case in it (SQLite reads it as empty)
     env = {"COMPLAINTS_STORE": "sqlite", "COMPLAINTS_SQLITE_PATH": str(tmp_path / "s.sqlite")}
     show = run(["case", "show", CASE], env)
     history = run(["case", "history", CASE], env)
     assert (show.returncode, history.returncode) == (2, 2), (show.stderr, history.stderr)
+    assert f"no complaint case with id {CASE}" in show.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["case", "show", CASE],
+        ["case", "history", CASE],
+        ["audit", "history", CASE],
+        ["audit", "verify", CASE],
+        ["audit", "export", CASE],
+        ["privacy", "show", "c-1"],
+        ["api"],
+    ],
+    ids=" ".join,
+)
+def test_a_missing_sqlite_store_is_named_and_not_created(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "nowhere" / "events.sqlite"
+    result = run(command, {"COMPLAINTS_STORE": "sqlite", "COMPLAINTS_SQLITE_PATH": str(missing)})
+    assert_one_line(result, f"no event store at {missing}")
+    assert "COMPLAINTS_SQLITE_PATH" in result.stderr
+    assert not missing.exists()
+    assert not missing.parent.exists()
 
 
 FILE_ONE_CASE = """
@@ -118,6 +153,7 @@ def test_a_key_setting_that_is_not_a_key(tmp_path: Path) -> None:
 
 def test_a_secrets_file_that_cannot_be_made(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
+    (tmp_path / "s.sqlite").touch()
     env = {
         "COMPLAINTS_SQLITE_PATH": str(tmp_path / "s.sqlite"),
         "COMPLAINTS_SECRETS_FILE": str(tmp_path / "file" / "secrets.json"),

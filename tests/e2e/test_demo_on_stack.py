@@ -101,3 +101,31 @@ def test_the_demo_on_the_real_stack_ends_every_case_as_embedded_mode_does(
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert f"{CASES} case(s)" in verified.stdout
+
+
+def test_a_stack_demo_that_cannot_reach_kafka_removes_the_database_it_made(
+    tmp_path: Path, postgres_admin_dsn: str
+) -> None:
+    out = tmp_path / "stack"
+    result = subprocess.run(
+        [CLI, "demo", "--kafka", "127.0.0.1:1", "--postgres", postgres_admin_dsn],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "cannot create the demo's topics on Kafka at 127.0.0.1:1" in result.stderr
+    made = re.search(
+        r"the database (complaints_demo_\d+) made for the run is removed", result.stderr
+    )
+    assert made is not None, result.stderr
+    with psycopg.connect(postgres_admin_dsn) as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM pg_database WHERE datname = %s", (made.group(1),)
+        ).fetchone()
+    assert left == (0,)
+    assert not out.exists()
+    assert not (tmp_path / "demo-output").exists()

@@ -23,6 +23,7 @@ from complaint_events.bootstrap import build_cases, build_relay
 from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.projections.catalog import ALL_PROJECTIONS
 from complaint_events.projections.positions import POSITIONS_TABLE
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA
 from complaint_events.projections.rebuild import rebuild
 from complaint_events.settings import Settings
 from stack_support import file_cases, topic_size
@@ -74,7 +75,7 @@ def snapshot(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
     with psycopg.connect(dsn) as conn:
         return {
             spec.name: conn.execute(
-                sql.SQL("SELECT * FROM {} ORDER BY 1, 2, 3").format(sql.Identifier(spec.name))
+                sql.SQL("SELECT * FROM {} ORDER BY 1, 2, 3").format(spec.identifier)
             ).fetchall()
             for projection in ALL_PROJECTIONS
             for spec in projection.tables
@@ -122,7 +123,21 @@ def test_a_projector_killed_mid_stream_ends_with_the_rows_of_a_clean_rebuild(
     )
     assert snapshot(dsn) == after_restart
     with psycopg.connect(dsn) as conn:
-        assert conn.execute("SELECT count(*) FROM case_summary").fetchone() == (CASES,)
+        assert conn.execute("SELECT count(*) FROM read_models.case_summary").fetchone() == (CASES,)
+        # The shadows were swapped in inside the schema: only the live tables are left
+        # there, commented as they were created, and none in the default schema.
+        in_schema = conn.execute(
+            "SELECT tablename, obj_description(format('%%I.%%I', schemaname, tablename)::regclass)"
+            " FROM pg_tables WHERE schemaname = %s",
+            (READ_MODELS_SCHEMA,),
+        ).fetchall()
+        live = {spec.name for projection in ALL_PROJECTIONS for spec in projection.tables}
+        assert {name for name, _ in in_schema} == live
+        assert all(comment for _, comment in in_schema), in_schema
+        in_public = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+        assert live & {name for (name,) in in_public} == set()
 
 
 def test_queries_keep_answering_with_the_whole_data_during_a_rebuild(
@@ -144,7 +159,7 @@ def test_queries_keep_answering_with_the_whole_data_during_a_rebuild(
     worker.start()
     with psycopg.connect(dsn, autocommit=True) as conn:
         while worker.is_alive():
-            row = conn.execute("SELECT count(*) FROM case_summary").fetchone()
+            row = conn.execute("SELECT count(*) FROM read_models.case_summary").fetchone()
             assert row is not None
             answers.append(row[0])
     worker.join()

@@ -9,10 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import FastAPI
 
-from api_support import api_tokens, client_for, filed_complaint
-from complaint_events.adapters.kafka_topics import ensure_topics
-from complaint_events.api.app import create_app
-from complaint_events.clock import SimulatedClock
+from api_support import client_for, filed_complaint, stack_app
 from complaint_events.contracts.bounds import LONG_TEXT_MAX, SHORT_TEXT_MAX
 from complaint_events.contracts.topology import COMMANDS_TOPIC, INTAKE_TOPIC
 from complaint_events.settings import Settings
@@ -25,11 +22,8 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def app(stack_settings: Settings) -> Iterator[FastAPI]:
-    ensure_topics(stack_settings)
-    app = create_app(stack_settings, clock=SimulatedClock(T0), tokens=api_tokens())
-    yield app
-    app.state.bus.close()
-    app.state.db.close()
+    with stack_app(stack_settings) as app:
+        yield app
 
 
 def published(app: FastAPI, topic: str) -> int:

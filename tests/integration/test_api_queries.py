@@ -38,7 +38,7 @@ from complaint_events.domain.values import (
 )
 from complaint_events.settings import Settings
 from complaint_support import find_liable, numbered_complaint
-from database_support import stack_database
+from database_support import fresh_stack_settings, stack_database
 from stack_support import publish_and_project
 
 pytestmark = pytest.mark.integration
@@ -189,13 +189,7 @@ def _file(cases: ComplaintCases) -> dict[str, UUID]:
 @pytest.fixture(scope="module")
 def world(postgres_admin_dsn: str, kafka_bootstrap: str) -> Iterator[World]:
     with stack_database(postgres_admin_dsn) as dsn:
-        settings = Settings(
-            store="postgres",
-            postgres_dsn=dsn,
-            kafka_bootstrap=kafka_bootstrap,
-            topic_prefix=f"t{uuid.uuid4().hex[:8]}.",
-            partitions=3,
-        )
+        settings = fresh_stack_settings(dsn, kafka_bootstrap, partitions=3)
         cases = build_cases(settings)
         ids = _file(cases)
         _work(cases, ids)

@@ -6,16 +6,12 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from api_support import api_tokens, client_for, filed_complaint, open_case
-from complaint_events.adapters.kafka_topics import ensure_topics
-from complaint_events.api.app import create_app
-from complaint_events.clock import SimulatedClock
+from api_support import client_for, filed_complaint, open_case, stack_app
 from complaint_events.contracts.commands import CommandEnvelopeV1
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.topology import COMMANDS_TOPIC, INTAKE_TOPIC
@@ -26,8 +22,6 @@ from complaint_events.settings import Settings
 from stack_support import read_topic
 
 pytestmark = pytest.mark.integration
-
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -54,11 +48,8 @@ class Api:
 
 @pytest.fixture
 def api(stack_settings: Settings) -> Iterator[Api]:
-    ensure_topics(stack_settings)
-    app = create_app(stack_settings, clock=SimulatedClock(T0), tokens=api_tokens())
-    yield Api(app, stack_settings)
-    app.state.bus.close()
-    app.state.db.close()
+    with stack_app(stack_settings) as app:
+        yield Api(app, stack_settings)
 
 
 def key() -> dict[str, str]:

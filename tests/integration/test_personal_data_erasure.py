@@ -49,6 +49,7 @@ from complaint_events.domain.values import Channel, Demand, ProblemCategory, Res
 from complaint_events.processing.command_processor import CommandProcessor
 from complaint_events.processing.messages import Incoming
 from complaint_events.projections.catalog import ALL_PROJECTIONS
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA
 from complaint_events.projections.rebuild import rebuild
 from complaint_events.settings import Settings
 from stack_support import T0, read_topic
@@ -145,18 +146,17 @@ class World:
         }
 
     def read_model_rows(self) -> dict[str, list[str]]:
-        """Every row of every table but the event store's, as text."""
+        """Every row of every table but the event store's, read models included, as text."""
         found: dict[str, list[str]] = {}
         with psycopg.connect(self.settings.postgres_dsn) as conn:
-            tables = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                    " AND tablename <> 'complaints_events'"
-                )
-            ]
-            for table in tables:
-                query = sql.SQL("SELECT t::text FROM {} AS t").format(sql.Identifier(table))
+            tables = conn.execute(
+                "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY(%s)"
+                " AND tablename <> 'complaints_events'",
+                (["public", READ_MODELS_SCHEMA],),
+            ).fetchall()
+            assert any(schema == READ_MODELS_SCHEMA for schema, _ in tables)
+            for schema, table in tables:
+                query = sql.SQL("SELECT t::text FROM {} AS t").format(sql.Identifier(schema, table))
                 found[table] = [r[0] for r in conn.execute(query)]
         return found
 

@@ -33,6 +33,7 @@ from complaint_events.projections.positions import (
     create_tables,
     ensure_position_rows,
 )
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA
 from complaint_events.relay import partition_for
 
 pytestmark = pytest.mark.integration
@@ -64,13 +65,14 @@ def on_partitions(events: list[EventEnvelope]) -> list[SourceEvent]:
     return placed
 
 
-def rows(conn: psycopg.Connection[Any], table: str) -> list[tuple[Any, ...]]:
-    return conn.execute(
-        sql.SQL("SELECT * FROM {} ORDER BY 1, 2, 3").format(sql.Identifier(table))
-    ).fetchall()
+def rows(conn: psycopg.Connection[Any], table: sql.Identifier) -> list[tuple[Any, ...]]:
+    return conn.execute(sql.SQL("SELECT * FROM {} ORDER BY 1, 2, 3").format(table)).fetchall()
 
 
 def reset(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(
+        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(READ_MODELS_SCHEMA))
+    )
     names = [
         r[0]
         for r in conn.execute(
@@ -133,6 +135,6 @@ def test_rebuild_equals_incremental_processing_with_a_crash(
 
         for target, rebuilt in zip(live, shadow, strict=True):
             for spec in target.projection.tables:
-                assert rows(conn, target.tables.name(spec.name)) == rows(
-                    conn, rebuilt.tables.name(spec.name)
+                assert rows(conn, target.tables[spec.name]) == rows(
+                    conn, rebuilt.tables[spec.name]
                 ), f"{target.projection.name}: {spec.name} differs after a rebuild"

@@ -41,6 +41,7 @@ from complaint_events.projections.base import Projection, Tables, create_stateme
 from complaint_events.projections.case_summary import COLUMNS, SUMMARY, CaseSummary
 from complaint_events.projections.catalog import ALL_PROJECTIONS
 from complaint_events.projections.merchant_scorecard import MerchantScorecard
+from complaint_events.projections.read_models_schema import READ_MODELS_SCHEMA, ensure_schema
 from complaint_events.projections.sku_quality import SkuQualityProjection
 from complaint_events.projections.sla import SlaCompliance
 from complaint_events.projections.timeline import CaseTimeline
@@ -201,6 +202,7 @@ def conn(postgres_dsn: str) -> Iterator[psycopg.Connection[Any]]:
 
 def create(conn: psycopg.Connection[Any], projection: Projection, tables: Tables) -> None:
     with conn.transaction():
+        ensure_schema(conn, projection.tables)
         for spec in projection.tables:
             for statement in create_statements(spec, tables.name(spec.name)):
                 conn.execute(statement)
@@ -217,8 +219,13 @@ def apply(
 
 
 def select(conn: psycopg.Connection[Any], table: str) -> list[dict[str, Any]]:
+    """The rows of the read-model table ``table`` (a live or shadow name)."""
     with conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(sql.SQL("SELECT * FROM {} ORDER BY 1, 2, 3").format(sql.Identifier(table)))
+        cursor.execute(
+            sql.SQL("SELECT * FROM {} ORDER BY 1, 2, 3").format(
+                sql.Identifier(READ_MODELS_SCHEMA, table)
+            )
+        )
         return cursor.fetchall()
 
 
@@ -312,6 +319,11 @@ def test_sla_rows(conn, cases: list[Case]) -> None:
             "merchant_response_seconds_total": 0,
             "closed": 0,
             "close_seconds_total": 0,
+            "ack_mean_hours": None,  # nothing to average
+            "ack_in_time_ratio": None,
+            "merchant_response_mean_hours": None,
+            "merchant_response_in_time_ratio": None,
+            "close_mean_hours": None,
         },
         {
             "day": DAY,
@@ -326,6 +338,11 @@ def test_sla_rows(conn, cases: list[Case]) -> None:
             "merchant_response_seconds_total": 10 * HOUR,
             "closed": 1,
             "close_seconds_total": 40 * HOUR,
+            "ack_mean_hours": Decimal("15.5"),  # (1 h + 30 h) / 2
+            "ack_in_time_ratio": Decimal("0.5"),
+            "merchant_response_mean_hours": 10,
+            "merchant_response_in_time_ratio": 1,
+            "close_mean_hours": 40,
         },
     ]
 
@@ -344,6 +361,8 @@ def test_merchant_scorecard_rows(conn, cases: list[Case]) -> None:
             "response_seconds_total": 10 * HOUR,
             "default_judgments": 1,
             "penalties": 0,
+            "merchant_liable_ratio": 1,
+            "response_mean_hours": 10,
         },
         {
             "merchant_id": "m-2",
@@ -355,6 +374,8 @@ def test_merchant_scorecard_rows(conn, cases: list[Case]) -> None:
             "response_seconds_total": 0,
             "default_judgments": 0,
             "penalties": 1,
+            "merchant_liable_ratio": None,
+            "response_mean_hours": None,
         },
     ]
 
@@ -369,6 +390,7 @@ def test_sku_quality_rows(conn, cases: list[Case]) -> None:
             "spot_check_results": 1,
             "defects_confirmed": 1,  # the failed spot check
             "batch_alerts": 1,  # two cases linked to the same alert
+            "defect_ratio": 1,
         },
         {
             "sku": "sku-toaster",
@@ -376,11 +398,50 @@ def test_sku_quality_rows(conn, cases: list[Case]) -> None:
             "spot_check_results": 1,
             "defects_confirmed": 0,
             "batch_alerts": 0,
+            "defect_ratio": 0,
         },
     ]
     assert rows["sku_quality_alerts"] == [
         {"sku": "sku-kettle", "alert_id": "alert-1", "cases_linked": 2}
     ]
+
+
+MEANS = [
+    # (projection, table, mean or ratio column, numerator, denominator, unit of the numerator)
+    (SlaCompliance(), "sla_daily", "ack_mean_hours", "ack_seconds_total", "acknowledged", HOUR),
+    (SlaCompliance(), "sla_daily", "ack_in_time_ratio", "acknowledged_in_time", "acknowledged", 1),
+    (SlaCompliance(), "sla_daily", "merchant_response_mean_hours",
+     "merchant_response_seconds_total", "merchant_responses", HOUR),
+    (SlaCompliance(), "sla_daily", "merchant_response_in_time_ratio",
+     "merchant_responses_in_time", "merchant_responses", 1),
+    (SlaCompliance(), "sla_daily", "close_mean_hours", "close_seconds_total", "closed", HOUR),
+    (MerchantScorecard(), "merchant_scorecard", "response_mean_hours", "response_seconds_total",
+     "evidence_responses", HOUR),
+    (MerchantScorecard(), "merchant_scorecard", "merchant_liable_ratio", "merchant_liable",
+     "liability_decided", 1),
+    (SkuQualityProjection(), "sku_quality", "defect_ratio", "defects_confirmed",
+     "spot_check_results", 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("projection", "table", "mean", "total", "count", "unit"), MEANS, ids=[m[2] for m in MEANS]
+)
+def test_each_mean_beside_its_sums_is_their_quotient(
+    conn, cases: list[Case], projection, table, mean, total, count, unit
+) -> None:
+    rows = project(conn, projection, cases)[table]
+
+    divided = [row for row in rows if row[count]]
+    assert divided, f"no row of {table} has a {count} to divide by"
+    for row in rows:
+        if row[count]:
+            expected = Decimal(row[total]) / row[count] / unit
+            assert row[mean] == pytest.approx(expected, abs=Decimal("0.000001")), row
+            if unit == 1:
+                assert 0 <= row[mean] <= 1, row
+        else:
+            assert row[mean] is None, row
 
 
 @pytest.mark.parametrize("projection", ALL_PROJECTIONS, ids=lambda p: p.name)
@@ -416,20 +477,18 @@ def test_a_summary_table_of_an_earlier_release_gets_the_added_columns(
     # code adds the column, and the old rows read as referred nowhere.
     project(conn, CaseSummary(), cases)
     released, old_columns = "case_summary_released", [c for c in COLUMNS if c != "referrals"]
+    table = sql.Identifier(READ_MODELS_SCHEMA, released)
     with conn.transaction():
-        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(released)))
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+        conn.execute(sql.SQL("CREATE TABLE {} ({})").format(table, sql.SQL(SUMMARY.columns)))
         conn.execute(
-            sql.SQL("CREATE TABLE {} ({})").format(
-                sql.Identifier(released), sql.SQL(SUMMARY.columns)
+            sql.SQL("INSERT INTO {} SELECT {} FROM {}").format(
+                table, sql.SQL(", ").join(map(sql.Identifier, old_columns)), SUMMARY.identifier
             )
         )
-        conn.execute(
-            sql.SQL("INSERT INTO {} SELECT {} FROM case_summary").format(
-                sql.Identifier(released), sql.SQL(", ").join(map(sql.Identifier, old_columns))
-            )
-        )
-    create(conn, CaseSummary(), Tables({"case_summary": released}))
+    released_tables = Tables({"case_summary": released}, READ_MODELS_SCHEMA)
+    create(conn, CaseSummary(), released_tables)
     rows = select(conn, released)
     assert len(rows) == len(cases)
     assert all(row["referrals"] == [] for row in rows)
-    create(conn, CaseSummary(), Tables({"case_summary": released}))  # and again: no change
+    create(conn, CaseSummary(), released_tables)  # and again: no change

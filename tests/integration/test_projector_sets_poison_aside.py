@@ -87,7 +87,8 @@ def test_an_event_a_projection_cannot_apply_is_dead_lettered_and_the_rest_projec
         projector.close()
 
     with psycopg.connect(stack_settings.postgres_dsn) as conn:
-        summarised = {row[0] for row in conn.execute("SELECT case_id FROM case_summary").fetchall()}
+        query = "SELECT case_id FROM read_models.case_summary"
+        summarised = {row[0] for row in conn.execute(query).fetchall()}
     assert {*before, *after} <= summarised
     letters = read_topic(stack_settings.kafka_bootstrap, stack_settings.topic(EVENTS_DLQ_TOPIC))
     assert letters, "the poisoned event was not dead-lettered"

@@ -22,6 +22,7 @@ from uuid import UUID
 import psycopg
 import pytest
 from fastapi import FastAPI
+from psycopg import sql
 from psycopg.rows import dict_row
 from typer.testing import CliRunner
 
@@ -113,9 +114,9 @@ def test_every_reader_sees_the_current_version(world: World) -> None:
 
     # The read model, built from the topic.
     with psycopg.connect(world.settings.postgres_dsn, row_factory=dict_row) as conn:
-        table = CaseSummary().tables[0].name
+        table = CaseSummary().tables[0].identifier
         row = conn.execute(
-            f"SELECT * FROM {table} WHERE case_id = %s",
+            sql.SQL("SELECT * FROM {} WHERE case_id = %s").format(table),
             (world.case_id,),
         ).fetchone()
     assert row is not None

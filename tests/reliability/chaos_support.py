@@ -127,8 +127,7 @@ def projection_rows(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
             tables = Target.live(projection).tables
             for spec in projection.tables:
                 name = tables.name(spec.name)
-                rows = conn.execute(
-                    sql.SQL("SELECT * FROM {}").format(sql.Identifier(name))
-                ).fetchall()
+                query = sql.SQL("SELECT * FROM {}").format(tables[spec.name])
+                rows = conn.execute(query).fetchall()
                 found[f"{projection.name}.{name}"] = sorted(rows, key=repr)
     return found

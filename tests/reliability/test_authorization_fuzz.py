@@ -1,7 +1,7 @@
 """Authorization fuzzing: every role's token against every endpoint and a mix of ids.
 
 The endpoints come from the app's OpenAPI document (a new endpoint without a
-rule below fails the test); the rules come from the README's API section and
+rule below fails the test); the rules come from docs/api.md (Tokens and roles) and
 ``api/visibility.py``: handlers and auditors read everything, a merchant only
 the cases filed against it, a consumer only the cases they filed, adapters only
 file; a case one may not see answers ``404 no such case`` exactly like an
@@ -56,14 +56,14 @@ CALLERS: Final = (
 
 @dataclass(frozen=True)
 class Rule:
-    """Who may call an endpoint (README, HTTP API) and what its path id is scoped by."""
+    """Who may call an endpoint (docs/api.md, Actions) and what its path id is scoped by."""
 
     roles: frozenset[str]
     scope: str  # case | command | merchant | sku | list | scorecards | intake | none | public
 
 
 def rule_for(method: str, path: str) -> Rule:
-    """The README's role table, endpoint by endpoint."""
+    """The role tables of docs/api.md, endpoint by endpoint."""
     action = path.rsplit("/", 1)[-1]
     if path == "/healthz" or not path.startswith("/v1"):
         return Rule(frozenset(), "public")
@@ -89,7 +89,7 @@ def rule_for(method: str, path: str) -> Rule:
         "/v1/sla/daily": Rule(STAFF, "none"),
         "/v1/skus/{sku}/quality": Rule(STAFF, "sku"),
     }
-    assert path in rules, f"{method} {path}: a new endpoint; add its rule from the README"
+    assert path in rules, f"{method} {path}: a new endpoint; add its rule from docs/api.md"
     return rules[path]
 
 

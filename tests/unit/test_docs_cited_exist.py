@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
+from docs_support import DOCS, README, ROOT, anchors
+
 CODE_FOLDERS = ("src", "consumers", "projections", "analytics", "bench", "tests")
 CITED = re.compile(r"docs/([a-z_-]+)\.md")
 OUTSIDE_DESIGN = "DESIGN" + ".md"  # spelled apart so this file does not cite it
 LINK = re.compile(r"\]\(([a-z_-]+\.md)(?:#([a-z0-9_-]+))?\)")
-HEADING = re.compile(r"^#+ (.+)$", re.MULTILINE)
 
 
 def code_files() -> list[Path]:
@@ -29,7 +28,7 @@ def code_files() -> list[Path]:
 def test_the_code_cites_no_design_document_outside_the_repository() -> None:
     citing = [
         str(path.relative_to(ROOT))
-        for path in [*code_files(), ROOT / "README.md", *DOCS.glob("*.md")]
+        for path in [*code_files(), README, *DOCS.glob("*.md")]
         if OUTSIDE_DESIGN in path.read_text(encoding="utf-8")
     ]
     assert not citing, f"cite the docs/ page instead of {OUTSIDE_DESIGN} in: {citing}"
@@ -45,12 +44,6 @@ def test_every_docs_page_the_code_cites_exists() -> None:
     assert not missing, f"cited but not in docs/: {sorted(missing)}"
 
 
-def slug(heading: str) -> str:
-    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens."""
-    kept = re.sub(r"[^\w\- ]", "", heading.strip().lower())
-    return kept.replace(" ", "-")
-
-
 @pytest.mark.parametrize("page", sorted(DOCS.glob("*.md")), ids=lambda p: p.name)
 def test_links_between_docs_pages_reach_a_page_and_a_heading(page: Path) -> None:
     broken = []
@@ -58,8 +51,6 @@ def test_links_between_docs_pages_reach_a_page_and_a_heading(page: Path) -> None
         linked = DOCS / target
         if not linked.is_file():
             broken.append(target)
-        elif anchor and anchor not in {
-            slug(h) for h in HEADING.findall(linked.read_text(encoding="utf-8"))
-        }:
+        elif anchor and anchor not in anchors(linked):
             broken.append(f"{target}#{anchor}")
     assert not broken, f"{page.name} links to what is not there: {broken}"

@@ -9,6 +9,11 @@ which chooses them for the configured store.
 ``None`` in embedded mode), ``idempotency``, ``issued`` and ``results`` (the
 API's own records and the command processor's outcomes). Tests pass their own
 clock, bus or tokens; everything else follows from the settings.
+
+``/healthz`` and ``/metrics`` (:mod:`complaint_events.api.metrics_route`) need
+no token; ``/metrics`` is not in the OpenAPI document, nor is the handler
+console under ``/console/`` (:mod:`complaint_events.console`), which signs in
+with the same tokens.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from complaint_events import __version__
 from complaint_events.api.auth import TokenRegistry
 from complaint_events.api.body_limit import BodyLimit
 from complaint_events.api.bus import Bus, KafkaBus
+from complaint_events.api.docs_page import add_docs_pages
+from complaint_events.api.metrics_route import add_metrics
 from complaint_events.api.problems import answers
 from complaint_events.api.routes_command_status import router as command_status_router
 from complaint_events.api.routes_handler_actions import router as handler_actions_router
@@ -34,6 +41,7 @@ from complaint_events.api.routes_suggestions import router as suggestions_router
 from complaint_events.api.strict_query import strict_query
 from complaint_events.bootstrap import build_api_records, build_cases
 from complaint_events.clock import Clock, clock_from_spec
+from complaint_events.console.app_part import add_console
 from complaint_events.settings import Settings
 
 DESCRIPTION = """\
@@ -79,6 +87,8 @@ def create_app(
         lifespan=lifespan,
         responses=COMMON_RESPONSES,
         dependencies=[Depends(strict_query)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or clock_from_spec(settings.clock)
@@ -94,6 +104,8 @@ def create_app(
     app.state.results = records.results
 
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    add_docs_pages(app)
+    add_metrics(app)  # outermost: a request refused for its size is counted too
 
     @app.get("/healthz", tags=["health"], summary="Is the API up?")
     def healthz() -> Health:
@@ -108,4 +120,5 @@ def create_app(
         queries_router,
     ):
         app.include_router(router)
+    add_console(app)
     return app

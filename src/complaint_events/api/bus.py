@@ -14,9 +14,11 @@ from typing import Any, Protocol
 from kafka.errors import KafkaError
 
 from complaint_events.adapters.kafka_clients import KafkaClients
+from complaint_events.observability.metrics import MESSAGES_OUT
 from complaint_events.settings import Settings
 
 SEND_TIMEOUT_SECONDS = 15.0
+API = "api"  # the processor label of what the API publishes
 
 
 class BusUnavailableError(RuntimeError):
@@ -61,6 +63,7 @@ class KafkaBus:
             future.get(timeout=SEND_TIMEOUT_SECONDS)
         except KafkaError as error:
             raise BusUnavailableError(f"Kafka did not take the message: {error}") from error
+        MESSAGES_OUT.labels(API, topic).inc()
 
     def close(self) -> None:
         with self._lock:

@@ -1,8 +1,9 @@
 """Queries over the read models: the PostgreSQL tables that ``projections/`` writes.
 
-Plain parameterised SQL over one connection with dict rows; table names come
-from the projections' own :class:`~complaint_events.projections.base.TableSpec` constants, so a
-renamed table cannot drift. Who may see which rows is not decided here but in
+Plain parameterised SQL over one connection with dict rows; table names, with
+the schema the read models live in, come from the projections' own
+:class:`~complaint_events.projections.base.TableSpec` constants, so a renamed
+or moved table cannot drift. Who may see which rows is not decided here but in
 :mod:`complaint_events.api.visibility`; these functions only answer what they
 are asked.
 
@@ -119,10 +120,6 @@ def _one(conn: Conn, query: sql.Composed | sql.SQL, params: Sequence[Any] = ()) 
     return rows[0] if rows else None
 
 
-def _table(name: str) -> sql.Identifier:
-    return sql.Identifier(name)
-
-
 # -------------------------------------------------------------------- cases
 
 
@@ -130,7 +127,7 @@ def case_summary(conn: Conn, case_id: UUID) -> Row | None:
     """The ``case_summary`` row of the case."""
     row = _one(
         conn,
-        sql.SQL("SELECT * FROM {} WHERE case_id = %s").format(_table(SUMMARY.name)),
+        sql.SQL("SELECT * FROM {} WHERE case_id = %s").format(SUMMARY.identifier),
         (case_id,),
     )
     return None if row is None else _summary_row(row)
@@ -151,7 +148,7 @@ def filing(conn: Conn, case_id: UUID) -> Row | None:
         sql.SQL(
             "SELECT payload FROM {} WHERE case_id = %s AND event_type = %s"
             " ORDER BY sequence LIMIT 1"
-        ).format(_table(TIMELINE.name)),
+        ).format(TIMELINE.identifier),
         (case_id, FILED_EVENT),
     )
     if row is None or not isinstance(row["payload"], dict):
@@ -187,7 +184,7 @@ def _case_conditions(filters: CaseFilters) -> tuple[list[sql.Composable], list[A
             sql.SQL(
                 "EXISTS (SELECT 1 FROM {} f WHERE f.case_id = s.case_id"
                 " AND f.event_type = %s AND f.payload->>'consumer_id' = %s)"
-            ).format(_table(TIMELINE.name))
+            ).format(TIMELINE.identifier)
         )
         params.extend((FILED_EVENT, filters.consumer_id))
     return conditions, params
@@ -205,7 +202,7 @@ def list_cases(conn: Conn, filters: CaseFilters, limit: int, cursor: str | None 
         params.extend(decode_cursor(cursor))
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
     query = sql.SQL("SELECT s.* FROM {} s{} ORDER BY s.filed_at, s.case_id LIMIT %s").format(
-        _table(SUMMARY.name), where
+        SUMMARY.identifier, where
     )
     rows = [_summary_row(row) for row in _fetch(conn, query, [*params, limit + 1])]
     if len(rows) <= limit:
@@ -220,7 +217,7 @@ def timeline(conn: Conn, case_id: UUID) -> list[Row]:
     return _fetch(
         conn,
         sql.SQL("SELECT * FROM {} WHERE case_id = %s ORDER BY sequence").format(
-            _table(TIMELINE.name)
+            TIMELINE.identifier
         ),
         (case_id,),
     )
@@ -233,7 +230,7 @@ def scorecard(conn: Conn, merchant_id: str) -> Row | None:
     """The merchant's scorecard row."""
     return _one(
         conn,
-        sql.SQL("SELECT * FROM {} WHERE merchant_id = %s").format(_table(SCORECARD.name)),
+        sql.SQL("SELECT * FROM {} WHERE merchant_id = %s").format(SCORECARD.identifier),
         (merchant_id,),
     )
 
@@ -255,7 +252,7 @@ def scorecards(
     rows = _fetch(
         conn,
         sql.SQL("SELECT * FROM {}{} ORDER BY merchant_id LIMIT %s").format(
-            _table(SCORECARD.name), where
+            SCORECARD.identifier, where
         ),
         [*params, limit + 1],
     )
@@ -275,7 +272,7 @@ def sla_daily(conn: Conn, day_from: date, day_to: date, channel: str | None = No
     return _fetch(
         conn,
         sql.SQL("SELECT * FROM {} WHERE {} ORDER BY day, channel").format(
-            _table(DAILY.name), sql.SQL(" AND ").join(conditions)
+            DAILY.identifier, sql.SQL(" AND ").join(conditions)
         ),
         params,
     )
@@ -285,7 +282,7 @@ def sku_quality(conn: Conn, sku: str) -> Row | None:
     """The SKU's quality row, with its batch alerts under ``alerts`` (oldest id first)."""
     row = _one(
         conn,
-        sql.SQL("SELECT * FROM {} WHERE sku = %s").format(_table(QUALITY.name)),
+        sql.SQL("SELECT * FROM {} WHERE sku = %s").format(QUALITY.identifier),
         (sku,),
     )
     if row is None:
@@ -293,8 +290,52 @@ def sku_quality(conn: Conn, sku: str) -> Row | None:
     row["alerts"] = _fetch(
         conn,
         sql.SQL("SELECT alert_id, cases_linked FROM {} WHERE sku = %s ORDER BY alert_id").format(
-            _table(ALERTS.name)
+            ALERTS.identifier
         ),
         (sku,),
     )
     return row
+
+
+# ---------------------------------------------------------------- at risk
+
+
+def merchants_at_risk(conn: Conn, limit: int) -> list[Row]:
+    """Scorecards of merchants found liable, judged by default or penalised; worst first.
+
+    Ordered by the cases where the merchant is liable now, then default
+    judgments, then penalties, then complaints.
+    """
+    return _fetch(
+        conn,
+        sql.SQL(
+            "SELECT * FROM {} WHERE merchant_liable > 0 OR default_judgments > 0 OR penalties > 0"
+            " ORDER BY merchant_liable DESC, default_judgments DESC, penalties DESC,"
+            " complaints DESC, merchant_id LIMIT %s"
+        ).format(SCORECARD.identifier),
+        (max(1, min(limit, MAX_PAGE)),),
+    )
+
+
+def skus_at_risk(conn: Conn, limit: int) -> list[Row]:
+    """SKU quality rows with a batch alert or a confirmed defect; most alerts first."""
+    return _fetch(
+        conn,
+        sql.SQL(
+            "SELECT * FROM {} WHERE batch_alerts > 0 OR defects_confirmed > 0"
+            " ORDER BY batch_alerts DESC, defects_confirmed DESC, complaints DESC, sku LIMIT %s"
+        ).format(QUALITY.identifier),
+        (max(1, min(limit, MAX_PAGE)),),
+    )
+
+
+def batch_alerts(conn: Conn, limit: int) -> list[Row]:
+    """Batch alerts with their SKU and how many cases each linked; the widest first."""
+    return _fetch(
+        conn,
+        sql.SQL(
+            "SELECT sku, alert_id, cases_linked FROM {}"
+            " ORDER BY cases_linked DESC, alert_id, sku LIMIT %s"
+        ).format(ALERTS.identifier),
+        (max(1, min(limit, MAX_PAGE)),),
+    )

@@ -10,13 +10,15 @@ applied, and reported by ``GET /v1/commands/{id}``.
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from complaint_events.api.actions import HandlerActions, posts
+from complaint_events.api.request_examples import LIABILITY_EXAMPLES, REMEDY_EXAMPLES
 from complaint_events.application.merchant_summary import merchant_summary
 from complaint_events.contracts.bounds import LIST_MAX, LongText
 from complaint_events.contracts.commands import (
@@ -127,14 +129,20 @@ def assess_evidence(case_id: UUID, body: AssessEvidenceV1, act: HandlerActions) 
     "/{case_id}/determine-liability", summary="Record liability", **posts(DetermineLiabilityV1)
 )
 def determine_liability(
-    case_id: UUID, body: DetermineLiabilityV1, act: HandlerActions
+    case_id: UUID,
+    body: Annotated[DetermineLiabilityV1, Body(openapi_examples=LIABILITY_EXAMPLES)],
+    act: HandlerActions,
 ) -> JSONResponse:
     """Who is liable, on what grounds and rules (see ``GET .../liability-suggestion``)."""
     return act.issue(case_id, body)
 
 
 @router.post("/{case_id}/offer-remedy", summary="Offer a remedy", **posts(OfferRemedyV1))
-def offer_remedy(case_id: UUID, body: OfferRemedyV1, act: HandlerActions) -> JSONResponse:
+def offer_remedy(
+    case_id: UUID,
+    body: Annotated[OfferRemedyV1, Body(openapi_examples=REMEDY_EXAMPLES)],
+    act: HandlerActions,
+) -> JSONResponse:
     """Start the consumer's 72 h answer clock (see ``GET .../remedy-suggestion``)."""
     return act.issue(case_id, body)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Final
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from complaint_events.api.actions import answer_once, publish
 from complaint_events.api.auth import Principal, Role, require
 from complaint_events.api.deps import BusDep
 from complaint_events.api.problems import answers, unprocessable
+from complaint_events.api.request_examples import FILING_EXAMPLES
 from complaint_events.contracts.bounds import SHORT_TEXT_MAX
 from complaint_events.contracts.intake import IntakeMessageV1
 from complaint_events.contracts.topology import INTAKE_TOPIC
@@ -52,7 +53,7 @@ class ComplaintAccepted(BaseModel):
     },
 )
 def file_complaint(
-    body: IntakeMessageV1,
+    body: Annotated[IntakeMessageV1, Body(openapi_examples=FILING_EXAMPLES)],
     request: Request,
     principal: Annotated[Principal, Depends(require(Role.ADAPTER, Role.CONSUMER))],
     bus: BusDep,

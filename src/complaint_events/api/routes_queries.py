@@ -27,7 +27,7 @@ from complaint_events.api.case_views import (
     summary_public,
     timeline_public,
 )
-from complaint_events.api.deps import CasesDep, DbConn
+from complaint_events.api.deps import CasesDep, DbConn, DbConnIfAny, no_read_models
 from complaint_events.api.problems import answers, unprocessable
 from complaint_events.api.query_models import (
     CaseListPublic,
@@ -160,14 +160,15 @@ def list_cases(
 @router.get(
     "/cases/{case_id}",
     summary="Read a case",
-    description="The case now (read model), or as it stood at `as_of` (event store; handlers "
-    "and auditors). For a merchant the consumer's personal data is masked.",
+    description="The case now (read model; PostgreSQL store only), or as it stood at `as_of` "
+    "(event store, either store; handlers and auditors). For a merchant the consumer's "
+    "personal data is masked.",
     responses=NOT_FOUND,
 )
 def read_case(
     case_id: UUID,
     principal: Reader,
-    conn: DbConn,
+    conn: DbConnIfAny,
     cases: CasesDep,
     opener: Opener,
     as_of: Annotated[
@@ -175,6 +176,8 @@ def read_case(
     ] = None,
 ) -> CasePublic:
     if as_of is None:
+        if conn is None:
+            raise no_read_models()
         row, filing = _visible_case(conn, principal, case_id)
         return case_public(principal, row, texts_opened(filing, cases.keys), opener)
     if principal.role not in STAFF:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from complaint_events.cli.options import KAFKA, POSTGRES, STORE, setting_options, settings_of
+from complaint_events.cli.store_found import existing_store
 
 api_app = typer.Typer(
     help="The HTTP API: run it, or make a bearer token.",
@@ -35,15 +36,20 @@ def api(
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     from complaint_events.api.app import create_app  # noqa: PLC0415
+    from complaint_events.observability.json_logs import api_logging_config  # noqa: PLC0415
 
-    settings = settings_of(ctx, api_host=host, api_port=port)
+    settings = existing_store(settings_of(ctx, api_host=host, api_port=port))
     app = create_app(settings)
     if len(app.state.tokens) == 0:
         err.print(
             "[yellow]no API tokens configured[/]: every request will answer 401; "
             "make one with 'complaint-events api token ROLE:ID'"
         )
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port)
+    log_config = api_logging_config(settings.log_format)
+    if log_config is None:
+        uvicorn.run(app, host=settings.api_host, port=settings.api_port)
+    else:
+        uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_config=log_config)
 
 
 @api_app.command("token")

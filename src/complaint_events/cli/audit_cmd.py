@@ -45,7 +45,6 @@ from complaint_events.audit.sources import (
     verify_topic,
 )
 from complaint_events.audit.verify import ChainVerifier, Problem, VerifyReport, cross_check
-from complaint_events.bootstrap import build_cases
 from complaint_events.cli.options import (
     KAFKA,
     POSTGRES,
@@ -54,6 +53,7 @@ from complaint_events.cli.options import (
     setting_options,
     settings_of,
 )
+from complaint_events.cli.store_found import open_existing_cases
 from complaint_events.clock import ClockError, clock_from_spec
 from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.settings import Settings
@@ -159,7 +159,7 @@ def verify(
     ident = parse_case_id(case_id) if case_id is not None else None
     settings = settings_of(ctx)
     check_topic = topic if topic is not None else settings.store == "postgres"
-    cases = build_cases(settings)
+    cases = open_existing_cases(settings)
     reports: dict[str, VerifyReport] = {}
     with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
         try:
@@ -313,7 +313,7 @@ def export(
     """
     ident = parse_case_id(case_id)
     settings = settings_of(ctx)
-    cases = build_cases(settings)
+    cases = open_existing_cases(settings)
     try:
         events = store_events(cases, ident)
     except CaseNotFoundError as error:
@@ -347,7 +347,8 @@ def export(
 
 
 def open_cases(ctx: typer.Context) -> ComplaintCases:
-    return build_cases(settings_of(ctx))
+    """The store of this invocation's settings, which must exist (reading never creates one)."""
+    return open_existing_cases(settings_of(ctx))
 
 
 def parse_case_id(text: str) -> UUID:

@@ -107,13 +107,17 @@ def case_tables(state: Mapping[str, Any], as_of: str) -> Group:
         value = state.get(name)
         if value not in (None, "", [], {}):
             facts.add_row(_label(name), escape(_text(value)))
-    deadlines = Table(title="deadlines", title_justify="left")
-    for column in ("deadline", "kind", "state", "started", "due", "reminder"):
+    # The id is "kind@version" (the kind is its first part), and it folds rather
+    # than being cut to "acknowledg…" on an 80-column terminal.
+    rows = state.get("deadlines", [])
+    widest = max((len(d["deadline_id"]) for d in rows), default=8)
+    deadlines = Table(title="deadlines (kind@version)", title_justify="left")
+    deadlines.add_column("deadline", overflow="fold", min_width=min(widest, 24))
+    for column in ("state", "started", "due", "reminder"):
         deadlines.add_column(column)
-    for d in state.get("deadlines", []):
+    for d in rows:
         deadlines.add_row(
             d["deadline_id"],
-            d["kind"],
             _state_style(d["state"]),
             _when(d["started_at"]),
             _when(d["due_at"]),

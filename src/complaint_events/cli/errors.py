@@ -1,6 +1,6 @@
 """One line instead of a traceback when a setting is unusable or a service unreachable.
 
-The command line's promise (README, "Exit codes"): a bad setting or a service
+The command line's promise (docs/commands.md, "Exit codes"): a bad setting or a service
 it cannot reach is answered with one line naming it and what to do, and exit
 code 2, within a few seconds. Anything else is a bug and keeps its traceback.
 """
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.adapters.secrets_file import SecretsFileError
 from complaint_events.application.secrets import KeyUnwrapError
+from complaint_events.cli.store_found import StoreNotFoundError
 
 EXIT_UNUSABLE: Final = 2
 """Exit code of a command that could not start: a setting or a service is unusable."""
@@ -54,7 +55,9 @@ def _explain_one(error: BaseException) -> str | None:
         return f"cannot reach {_POSTGRES}: {_first_line(error)}"
     if isinstance(error, KafkaConnectionError | KafkaTimeoutError):
         return f"cannot reach {_KAFKA}: {_first_line(error) or type(error).__name__}"
-    if isinstance(error, TopicMissingError | SecretsFileError | KeyUnwrapError):
+    if isinstance(
+        error, TopicMissingError | SecretsFileError | KeyUnwrapError | StoreNotFoundError
+    ):
         return str(error)
     if isinstance(error, sqlite3.OperationalError):
         return (

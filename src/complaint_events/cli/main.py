@@ -25,21 +25,31 @@ from complaint_events.cli.audit_cmd import audit_app
 from complaint_events.cli.case_show_cmd import case_show
 from complaint_events.cli.demo_cmd import demo
 from complaint_events.cli.health_cmd import health
-from complaint_events.cli.options import KAFKA, POSTGRES, STORE, setting_options, settings_of
+from complaint_events.cli.metrics_port import serve_metrics_or_exit
+from complaint_events.cli.options import (
+    KAFKA,
+    METRICS_PORT,
+    POSTGRES,
+    STORE,
+    setting_options,
+    settings_of,
+)
 from complaint_events.cli.privacy_cmd import privacy_app
 from complaint_events.cli.projections_cmd import projections_app
 from complaint_events.cli.render import history_table
 from complaint_events.cli.schemas_cmd import schemas_app
+from complaint_events.cli.store_found import open_existing_cases
 from complaint_events.cli.worker_cmd import worker
 from complaint_events.clock import SimulatedClock
 from complaint_events.contracts.topology import EVENTS_TOPIC
 from complaint_events.demo.scenario import Scenario
+from complaint_events.observability.json_logs import configure_logging, format_from_env
 
 app = typer.Typer(
     name="complaint-events",
     help="Event-sourced workflow engine for e-commerce product-quality complaints.\n\n"
     "Configuration comes from COMPLAINTS_* environment variables "
-    "(see the README); flags override them.",
+    "(see docs/configuration.md); flags override them.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -69,10 +79,7 @@ def _main(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug output.")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.DEBUG if verbose else logging.INFO, format_from_env())
     if not verbose:
         # The Kafka clients narrate every connection at INFO and every failed one at
         # ERROR; an unreachable Kafka is said once, by cli.errors (or by a worker).
@@ -95,7 +102,11 @@ def demo_samples(
         typer.Option("--sqlite-path", help="SQLite file (default: a fresh temporary file)."),
     ] = None,
 ) -> None:
-    """Play three hand-written sample cases (embedded); print their histories."""
+    """Play four hand-written sample complaints (embedded); print the histories of their cases.
+
+    One complaint is the same problem filed again by e-mail: it is recorded as a
+    duplicate on the first one's case, so the four complaints make three cases.
+    """
     path = sqlite_path or Path(tempfile.mkdtemp(prefix="complaints-demo-")) / "events.sqlite"
     settings = settings_of(ctx, sqlite_path=path)
     cases = build_cases(settings)
@@ -120,7 +131,7 @@ def case_history(
     ctx: typer.Context, case_id: Annotated[str, typer.Argument(help="The case id (UUID).")]
 ) -> None:
     """Print every stored event of a case."""
-    cases = build_cases(settings_of(ctx))
+    cases = open_existing_cases(settings_of(ctx))
     try:
         ident = UUID(case_id)
         console.print(history_table(ident, cases.history(ident)))
@@ -143,16 +154,20 @@ def topics_create(ctx: typer.Context) -> None:
 
 
 @app.command()
-@setting_options(POSTGRES, KAFKA)
+@setting_options(POSTGRES, KAFKA, METRICS_PORT)
 def relay(
     ctx: typer.Context,
     batch_size: Annotated[int, typer.Option(help="Notifications per batch.")] = 500,
 ) -> None:
     """Publish stored case events to complaints.events.v1, in order, exactly once in effect.
 
-    Runs until SIGTERM or Ctrl-C; its position is kept in PostgreSQL.
+    Runs until SIGTERM or Ctrl-C; its position is kept in PostgreSQL. With
+    --metrics-port it serves Prometheus /metrics there.
     """
+    from complaint_events.observability import metrics  # noqa: PLC0415 - keeps --help fast
+
     settings = settings_of(ctx, store="postgres", relay_batch_size=batch_size)
+    serve_metrics_or_exit(settings, "relay")
     cases = build_cases(settings)
     the_relay = build_relay(settings, cases)
     stop = threading.Event()
@@ -164,8 +179,10 @@ def relay(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     last_report = [0]
+    deltas = metrics.Deltas()
 
     def _progress(stats: object) -> None:
+        metrics.observe_relay(deltas, the_relay.stats, EVENTS_TOPIC)
         published = the_relay.stats.published
         if published - last_report[0] >= 1000:
             last_report[0] = published

@@ -62,6 +62,16 @@ KAFKA = SettingOption(
     "kafka_bootstrap",
     typer.Option("--kafka", help="Kafka bootstrap servers \\[env COMPLAINTS_KAFKA_BOOTSTRAP]."),
 )
+METRICS_PORT = SettingOption(
+    "metrics_port",
+    "metrics_port",
+    typer.Option(
+        "--metrics-port",
+        metavar="PORT",
+        help="Serve Prometheus /metrics on this port; 0: none; one port per process on a "
+        "host \\[env COMPLAINTS_METRICS_PORT].",
+    ),
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 

@@ -15,9 +15,9 @@ from typing import Annotated
 import typer
 
 from complaint_events.application.erasure import ErasureRefusedError, erase_consumer
-from complaint_events.bootstrap import build_cases
 from complaint_events.cli.audit_cmd import EXIT_BAD_EVENT, EXIT_USAGE, err, fail, out
 from complaint_events.cli.options import POSTGRES, STORE, JsonOpt, setting_options, settings_of
+from complaint_events.cli.store_found import open_existing_cases
 from complaint_events.clock import clock_from_spec
 from complaint_events.domain.masking import ERASED
 
@@ -33,7 +33,7 @@ ConsumerArg = Annotated[str, typer.Argument(help="The consumer id, as filed.")]
 @setting_options(STORE, POSTGRES)
 def show(ctx: typer.Context, consumer_id: ConsumerArg, as_json: JsonOpt = False) -> None:
     """Print the consumer's contact in clear (or [erased]) and their cases."""
-    cases = build_cases(settings_of(ctx))
+    cases = open_existing_cases(settings_of(ctx))
     case_ids = cases.case_ids_of_consumer(consumer_id)
     if not case_ids:
         fail(f"no complaint case of consumer {consumer_id!r}", EXIT_USAGE)
@@ -90,7 +90,7 @@ def erase(
     histories, analytics and audit verification are not affected.
     """
     settings = settings_of(ctx)
-    cases = build_cases(settings)
+    cases = open_existing_cases(settings)
     if not cases.case_ids_of_consumer(consumer_id) and cases.keys.get(consumer_id) is None:
         fail(f"no complaint case or key of consumer {consumer_id!r}", EXIT_USAGE)
     now: datetime = clock_from_spec(settings.clock).now()

@@ -14,7 +14,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from complaint_events.adapters.kafka_clients import KafkaClients
-from complaint_events.cli.options import KAFKA, POSTGRES, setting_options, settings_of
+from complaint_events.cli.metrics_port import serve_metrics_or_exit
+from complaint_events.cli.options import (
+    KAFKA,
+    METRICS_PORT,
+    POSTGRES,
+    setting_options,
+    settings_of,
+)
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 
 if TYPE_CHECKING:
@@ -50,12 +57,12 @@ def list_projections() -> None:
     """Every projection and its tables."""
     table = Table("projection", "tables")
     for projection in chosen(None):
-        table.add_row(projection.name, ", ".join(t.name for t in projection.tables))
+        table.add_row(projection.name, ", ".join(t.qualified_name for t in projection.tables))
     console.print(table)
 
 
 @projections_app.command("run")
-@setting_options(KAFKA, POSTGRES)
+@setting_options(KAFKA, POSTGRES, METRICS_PORT)
 def run(
     ctx: typer.Context,
     names: Names = None,
@@ -65,12 +72,14 @@ def run(
 
     Each batch of events and the positions it reached are written in one
     transaction, so a projector killed at any moment resumes without loss or
-    double counting.
+    double counting. With --metrics-port it serves Prometheus /metrics there.
     """
+    from complaint_events.observability import metrics  # noqa: PLC0415
     from complaint_events.projections.positions import Target  # noqa: PLC0415
     from complaint_events.projections.projector import Projector  # noqa: PLC0415
 
     settings = settings_of(ctx)
+    serve_metrics_or_exit(settings, "projector")
     projector = Projector(
         settings.postgres_dsn,
         KafkaClients(settings),
@@ -89,8 +98,10 @@ def run(
     signal.signal(signal.SIGINT, _stop)
     log = logging.getLogger("complaint_events.projector")
     last = [0]
+    deltas = metrics.Deltas()
 
     def _progress(stats: object) -> None:
+        metrics.observe_projector(deltas, projector.stats)
         if projector.stats.read - last[0] >= 1000:
             last[0] = projector.stats.read
             log.info(

@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from complaint_events.cli.options import KAFKA, POSTGRES, setting_options, settings_of
+from complaint_events.cli.options import (
+    KAFKA,
+    METRICS_PORT,
+    POSTGRES,
+    setting_options,
+    settings_of,
+)
 from complaint_events.clock import ClockError, clock_from_spec
 
 err = Console(stderr=True)
@@ -20,7 +26,7 @@ def _processor_list() -> str:
     return "\n\n".join(f"{spec.name}: {spec.summary}" for spec in PROCESSORS.values())
 
 
-@setting_options(KAFKA, POSTGRES)
+@setting_options(KAFKA, POSTGRES, METRICS_PORT)
 def worker(
     ctx: typer.Context,
     names: Annotated[
@@ -44,9 +50,13 @@ def worker(
     offset for COMPLAINTS_STALL_TIMEOUT seconds (default 60) logs which
     partitions stalled and exits with code 70: run it under a supervisor
     that restarts it (compose restart policy, systemd, Kubernetes).
+
+    With --metrics-port (COMPLAINTS_METRICS_PORT) it serves Prometheus
+    /metrics there; each worker on one host needs a port of its own.
     """
     from complaint_events.consumers.app import run_worker  # noqa: PLC0415
     from complaint_events.consumers.topology import resolve  # noqa: PLC0415
+    from complaint_events.observability.metrics_server import MetricsPortError  # noqa: PLC0415
 
     settings = settings_of(ctx, store="postgres", clock=clock)
     try:
@@ -55,7 +65,11 @@ def worker(
     except (ValueError, ClockError) as error:
         err.print(f"[red]{error}[/]")
         raise typer.Exit(2) from None
-    run_worker(settings, names, loglevel=loglevel)
+    try:
+        run_worker(settings, names, loglevel=loglevel)
+    except MetricsPortError as error:
+        err.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
 
 
 worker.__doc__ = f"{inspect.cleandoc(worker.__doc__ or '')}\n\nProcessors:\n\n{_processor_list()}"

@@ -8,6 +8,7 @@ Kafka equals the one that was encoded.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Final
 from uuid import UUID, uuid5
 
@@ -35,6 +36,9 @@ def event_id_for(case_id: UUID, sequence: int) -> UUID:
     """The id of the case's ``sequence``-th event: the same on every replay (uuid5)."""
     return uuid5(case_id, str(sequence))
 
+
+# Where an envelope keeps its typed payload (with the payload it was built from).
+_TYPED_PAYLOAD: Final = "_typed_payload"
 
 # Validation context of an envelope whose payload its builder has just checked
 # against the contract (the translator): the payload is not checked twice.
@@ -98,12 +102,49 @@ class EventEnvelope(BaseModel):
             raise ValueError(f"payload does not match {model.__name__}: {error}") from None
 
     def typed_payload(self) -> PayloadModel:
-        """The payload as its registered model (Decimal money, enums, datetimes)."""
-        return payload_model(self.event_type, self.schema_version).model_validate(self.payload)
+        """The payload as its registered model (Decimal money, enums, datetimes).
+
+        Built once per envelope and payload: the agents of a worker that share a
+        decoded envelope (:func:`decode_event`) share its frozen typed payload. It is
+        kept with the payload it was built from, so a copy with another payload
+        (``model_copy(update=...)`` copies what is kept) builds its own.
+        """
+        kept = self.__dict__.get(_TYPED_PAYLOAD)
+        if kept is not None and kept[0] is self.payload:
+            return kept[1]  # type: ignore[no-any-return]
+        typed = payload_model(self.event_type, self.schema_version).model_validate(self.payload)
+        self.__dict__[_TYPED_PAYLOAD] = (self.payload, typed)  # frozen fields stay untouched
+        return typed
 
     def kafka_key(self) -> bytes:
         """The message key: the case id, so that one case's events stay in order."""
         return str(self.case_id).encode("ascii")
+
+
+# Envelopes of at most this many bytes are kept by decode_event, the last so many of them.
+DECODED_KEPT_UP_TO: Final = 8 * 1024
+DECODED_KEPT: Final = 2048
+
+
+def decode_event(value: bytes) -> EventEnvelope:
+    """The envelope in a message of the events topic, checked against its contract.
+
+    Raises :class:`pydantic.ValidationError` for what is not a valid case event.
+    Every agent of a worker that wants an event reads the same message, and the
+    check (the payload's contract above all) costs more than the rest of most
+    agents' work: the envelopes of the last :data:`DECODED_KEPT` messages are kept
+    by their bytes, so a worker checks each message once. An envelope is frozen;
+    what is not valid is not kept, and a message of more than
+    :data:`DECODED_KEPT_UP_TO` bytes is decoded each time.
+    """
+    if len(value) > DECODED_KEPT_UP_TO:
+        return EventEnvelope.model_validate_json(value)
+    return _decode_kept(value)
+
+
+@lru_cache(maxsize=DECODED_KEPT)
+def _decode_kept(value: bytes) -> EventEnvelope:
+    return EventEnvelope.model_validate_json(value)
 
 
 def kafka_headers(envelope: EventEnvelope) -> list[tuple[str, bytes]]:

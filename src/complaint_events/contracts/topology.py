@@ -11,7 +11,7 @@ others are derived from :data:`TOPICS` and :data:`ACTORS`:
   its consumer group), and through them faust registration (``complaint_events.consumers.app``),
   ``health`` and the stall watchdog;
 - the AsyncAPI document's channels and operations (:mod:`.asyncapi`);
-- the picture in docs/architecture.md (:mod:`.topology_diagram`);
+- the picture in docs/architecture.md and the README (:mod:`.topology_diagram`);
 - which processors the embedded demo's in-process bus runs for each case event,
   and in which order (``complaint_events.demo.embedded_bus``).
 

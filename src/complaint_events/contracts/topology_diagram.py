@@ -1,11 +1,11 @@
-"""The picture of the system's topology in ``docs/architecture.md``, drawn from the code.
+"""The topology picture of ``docs/architecture.md`` and the README, drawn from the code.
 
 The Kafka part comes from the topology table (:mod:`.topology`): one node per
 actor and per topic, one arrow per operation (a sender points at the topic, the
 topic at a receiver). What the table does not describe, the event store and the
 read models, is the short list :data:`STORE_ARROWS` below.
 
-``tests/unit/test_docs_topology_diagram.py`` fails when the picture in the docs
+``tests/unit/test_docs_topology_diagram.py`` fails when either picture
 differs from :func:`mermaid`; print the new one with
 ``python -m complaint_events.contracts.topology_diagram``.
 """

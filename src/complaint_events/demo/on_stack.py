@@ -17,6 +17,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
 from complaint_events.bootstrap import build_cases
 from complaint_events.clock import SimulatedClock
@@ -27,6 +28,7 @@ from complaint_events.demo.stack_workers import StackWorkers
 from complaint_events.settings import Settings
 
 _PROJECTIONS_WAIT = 120.0
+_KAFKA_WAIT_MS = 8_000  # as 'topics create': an unreachable Kafka is said within seconds
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,54 @@ def prepare(base: Settings, stamp: str | None = None) -> StackPlace:
             "topic_prefix": f"{base.topic_prefix}demo-{stamp}.",
         }
     )
+    place = StackPlace(settings, database)
     try:
-        ensure_topics(settings)
+        ensure_topics(settings, bootstrap_timeout_ms=_KAFKA_WAIT_MS)
     except Exception as error:
+        left = discard(place, base, topics=False)  # none were made: Kafka said no
         raise StackUnavailableError(
             f"cannot create the demo's topics on Kafka at {settings.kafka_bootstrap} ({error}); "
             "check --kafka / COMPLAINTS_KAFKA_BOOTSTRAP (scripts/devstack up starts one)"
+            + (
+                f"; left behind: {'; '.join(left)}"
+                if left
+                else f"; the database {database} made for the run is removed"
+            )
         ) from error
-    return StackPlace(settings, database)
+    return place
+
+
+def discard(place: StackPlace, base: Settings, *, topics: bool = True) -> list[str]:
+    """Remove the database and (``topics``) the topics of a run that did not finish.
+
+    Returns what could not be removed, each with why; the rest is gone.
+    """
+    left: list[str] = []
+    try:
+        with psycopg.connect(base.postgres_dsn, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(place.database)
+                )
+            )
+    except psycopg.Error as error:
+        left.append(f"database {place.database} ({' '.join(str(error).split())})")
+    prefix = place.settings.topic_prefix
+    if not topics:
+        return left
+    try:
+        admin = KafkaClients(place.settings).admin(
+            "complaint-events-demo-cleanup", bootstrap_timeout_ms=_KAFKA_WAIT_MS
+        )
+        try:
+            ours = [t for t in admin.list_topics() if t.startswith(prefix)]
+            if ours:
+                admin.delete_topics(ours)
+        finally:
+            admin.close()
+    except Exception as error:  # noqa: BLE001 - whatever Kafka says, the rest is cleaned up
+        left.append(f"topics {prefix}* ({error or type(error).__name__})")
+    return left
 
 
 def play_on_stack(

@@ -1,7 +1,7 @@
 """A case's clocks folded from its events: one function for the keeper, read models and report.
 
-A deadline's times are stored in the event that starts it (README, "Concepts and
-the case lifecycle"), so the clocks can be followed from the events alone,
+A deadline's times are stored in the event that starts it (docs/deadlines.md),
+so the clocks can be followed from the events alone,
 without replaying the case: the deadline keeper keeps its pending deadlines
 this way (:mod:`complaint_events.adapters.pending_deadlines`), and so do the
 case summary and SLA read models. The rules of the aggregate

@@ -46,8 +46,17 @@ def test_the_domain_imports_no_infrastructure() -> None:
     forbidden = (
         *("kafka", "faust", "psycopg", "psycopg_pool", "fastapi", "starlette", "httpx"),
         *("complaint_events.adapters", "complaint_events.api", "complaint_events.processing"),
+        *("prometheus_client", "complaint_events.observability"),
     )
     assert offending("domain", forbidden) == {}
+
+
+def test_metrics_are_counted_by_adapters_not_by_the_rules() -> None:
+    # docs/operations-metrics.md: the agents, the API and the adapters count; what
+    # the processors decide, and the case store, know nothing of Prometheus.
+    forbidden = ("prometheus_client", "complaint_events.observability.metrics")
+    for layer in ("domain", "processing", "application"):
+        assert offending(layer, forbidden) == {}, layer
 
 
 def test_the_walk_sees_imports_inside_functions(tmp_path: Path) -> None:

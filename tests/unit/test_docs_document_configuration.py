@@ -1,4 +1,4 @@
-"""The README documents every setting, and docker-compose.yml runs only real CLI commands."""
+"""docs/configuration.md documents every setting; docker-compose.yml runs only real commands."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from complaint_events.consumers.topology import resolve
 from complaint_events.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+CONFIGURATION = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENTRYPOINT = "complaint-events"
 APP_SERVICES = {"topics", "worker", "api"}
@@ -63,18 +63,20 @@ def _app_services() -> dict[str, dict[str, Any]]:
 CLI = typer.main.get_command(app)
 
 
-def test_the_cli_has_the_commands_the_readme_and_compose_use() -> None:
+def test_the_cli_has_the_commands_the_docs_and_compose_use() -> None:
     assert _is_group(CLI)
     names = set(_commands(CLI))
     assert {"topics", "worker", "api", "adapters", "projections", "health", "audit"} <= names
 
 
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))
-def test_every_setting_is_in_the_readme(field: str) -> None:
-    assert f"`{_env_var(field)}`" in README, f"README.md does not document {_env_var(field)}"
+def test_every_setting_is_in_the_configuration_page(field: str) -> None:
+    assert f"`{_env_var(field)}`" in CONFIGURATION, (
+        f"docs/configuration.md does not document {_env_var(field)}"
+    )
 
 
-def test_every_environment_variable_of_a_cli_option_is_in_the_readme() -> None:
+def test_every_environment_variable_of_a_cli_option_is_in_the_configuration_page() -> None:
     envvars = {
         envvar
         for command in _every_command(CLI)
@@ -83,8 +85,8 @@ def test_every_environment_variable_of_a_cli_option_is_in_the_readme() -> None:
             [param.envvar] if isinstance(param.envvar, str) else list(param.envvar or [])
         )
     }
-    missing = sorted(e for e in envvars if f"`{e}`" not in README)
-    assert not missing, f"README.md does not document {missing}"
+    missing = sorted(e for e in envvars if f"`{e}`" not in CONFIGURATION)
+    assert not missing, f"docs/configuration.md does not document {missing}"
 
 
 def test_compose_file_parses_and_runs_the_application() -> None:
