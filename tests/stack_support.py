@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 
 from complaint_events.adapters.kafka_clients import KafkaClients
 from complaint_events.adapters.kafka_topics import ensure_topics
@@ -69,6 +70,11 @@ def _partitions(consumer: KafkaConsumer, topic: str, wait_s: float = 10.0) -> se
 
 def read_topic(bootstrap: str, topic: str) -> list[tuple[str, dict[str, bytes], bytes]]:
     """Every message on ``topic`` as (key, headers, value), partition by partition."""
+    return [(r.key.decode(), dict(r.headers), r.value) for r in topic_records(bootstrap, topic)]
+
+
+def topic_records(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+    """Every record on ``topic``, partition by partition, with its offset and timestamp."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
@@ -83,20 +89,15 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[str, dict[str, bytes], 
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         ends = consumer.end_offsets(tps)
-        messages = []
-        for tp in tps:
-            consumer.seek_to_beginning(tp)
+        records: list[ConsumerRecord] = []
         remaining = {tp: ends[tp] for tp in tps if ends[tp] > 0}
         read: dict[TopicPartition, int] = defaultdict(int)
         while any(read[tp] < end for tp, end in remaining.items()):
-            batch = consumer.poll(timeout_ms=1000)
-            if not batch:
-                continue
-            for tp, records in batch.items():
-                for r in records:
+            for tp, batch in consumer.poll(timeout_ms=1000).items():
+                for r in batch:
                     read[tp] = r.offset + 1
-                    messages.append((r.key.decode(), dict(r.headers), r.value))
-        return messages
+                    records.append(r)
+        return records
     finally:
         consumer.close()
 

@@ -57,7 +57,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaTimeoutError
 from kafka.partitioner.default import murmur2
 
-from complaint_events.adapters.kafka_clients import KafkaClients
+from complaint_events.adapters.kafka_clients import KafkaClients, close_dropping_unsent
 from complaint_events.adapters.kafka_topics import TopicMissingError
 from complaint_events.adapters.relay_leadership import LeadershipLostError
 from complaint_events.contracts.envelope import EventEnvelope, kafka_headers
@@ -280,13 +280,19 @@ class Relay:
             clean = True
         finally:
             self.stats.leading = False
-            if self.wakeups is not None:
-                self.wakeups.close()
-            if self.leadership is not None:
-                self.leadership.release()
-            # After a failure, drop what was not sent: a relay that takes over must not
-            # find records of this one landing after it read the topic's tails.
-            self.producer.close(timeout=None if clean else 0)
+            try:
+                # After a failure, drop what was not sent: a relay that takes over must
+                # not find records of this one landing after it read the topic's tails.
+                # Either way the producer is done before the lock is given up.
+                if clean:
+                    self.producer.close()
+                else:
+                    close_dropping_unsent(self.producer)
+            finally:
+                if self.wakeups is not None:
+                    self.wakeups.close()
+                if self.leadership is not None:
+                    self.leadership.release()
 
     def _idle(self, stop: threading.Event, idle_wait: float) -> None:
         if self.wakeups is None:
@@ -334,7 +340,7 @@ class Relay:
         """Stop publishing at once; with a fresh producer, stand by again."""
         self.stats.leading = False
         log.warning("relay %s: lost the lead (%s); standing by", self.name, lost)
-        self.producer.close(timeout=0)  # records not yet sent are dropped, not published late
+        close_dropping_unsent(self.producer)  # records not yet sent are dropped, not published late
         if self.producer_factory is None:
             raise lost
         self.producer = self.producer_factory()

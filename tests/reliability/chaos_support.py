@@ -9,7 +9,7 @@ expiries, the dead-letter topics and the read models' rows.
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,7 @@ from complaint_events.application.cases import ComplaintCases
 from complaint_events.domain.deadlines import Deadline, DeadlineState
 from complaint_events.projections.catalog import ALL_PROJECTIONS
 from complaint_events.projections.positions import Target
-from stack_support import read_topic
+from stack_support import read_topic, topic_records
 
 
 @dataclass
@@ -110,13 +110,27 @@ def dead_letters(bootstrap: str, topic: str) -> list[tuple[bytes, bytes, dict[st
     return [(key.encode(), value, headers) for key, headers, value in read_topic(bootstrap, topic)]
 
 
-def event_ids_on_topic(bootstrap: str, topic: str) -> list[str]:
-    """The event id of every case event on the events topic (other messages left out)."""
-    ids = []
-    for _, headers, value in read_topic(bootstrap, topic):
+def relayed_records(bootstrap: str, topic: str) -> list[tuple[str, str]]:
+    """Each case event on the events topic: its event id and where it sits (partition,
+    offset, notification id, time appended), so that a double can be traced."""
+    found = []
+    for r in topic_records(bootstrap, topic):
+        headers = dict(r.headers)
         if "notification_id" in headers:
-            ids.append(json.loads(value)["event_id"])
-    return ids
+            where = (
+                f"partition {r.partition} offset {r.offset} "
+                f"notification {headers['notification_id'].decode()} at {r.timestamp}"
+            )
+            found.append((json.loads(r.value)["event_id"], where))
+    return found
+
+
+def doubles(records: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """The event ids found more than once, with where each copy sits."""
+    places: dict[str, list[str]] = defaultdict(list)
+    for event_id, where in records:
+        places[event_id].append(where)
+    return {event_id: where for event_id, where in places.items() if len(where) > 1}
 
 
 def projection_rows(dsn: str) -> dict[str, list[tuple[Any, ...]]]:

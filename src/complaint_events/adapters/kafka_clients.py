@@ -106,3 +106,27 @@ class KafkaClients:
                 bootstrap_timeout_ms=bootstrap_timeout_ms,
             ),
         )
+
+
+SENDER_STOP_WAIT = 10.0
+"""Seconds :func:`close_dropping_unsent` waits for the producer's I/O thread to end."""
+
+
+def close_dropping_unsent(producer: KafkaProducer) -> None:
+    """Close ``producer`` at once: every record Kafka has not acknowledged yet fails and
+    is never sent. What the Java client's ``close(Duration.ZERO)`` does.
+
+    kafka-python's own ``close(timeout=0)`` does not: since it flushes before closing
+    (dpkp/kafka-python#2537), with records pending it raises ``KafkaTimeoutError``
+    and leaves its I/O thread running, which delivers them later. A relay that
+    stepped down would then publish a batch after its successor read the topic's
+    tails, and that batch would be on the topic twice (docs/architecture.md, "The
+    relay"). Here the
+    I/O thread is stopped first, failing what is pending, and the producer closed
+    after it. A request already on the wire may still be appended by the broker.
+    """
+    sender = getattr(producer, "_sender", None)
+    if sender is not None and sender.is_alive():
+        sender.force_close()
+        sender.join(SENDER_STOP_WAIT)
+    producer.close(timeout=0)
