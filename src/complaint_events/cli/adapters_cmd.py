@@ -7,11 +7,8 @@ docs/architecture.md ("Who uses it"), reading inbox folders and writing outbox f
 from __future__ import annotations
 
 import json
-import signal
-import threading
 from enum import StrEnum
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -19,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from complaint_events.cli.options import KAFKA, setting_options, settings_of
+from complaint_events.cli.stopping import stop_on_signals
 from complaint_events.clock import clock_from_spec
 from complaint_events.consumers.channels.folders import FOLDERS
 from complaint_events.consumers.channels.lead_store import LeadNotFoundError, LeadStatus, LeadStore
@@ -89,14 +87,7 @@ def run(
         leads=LeadStore(leads) if channel is ChannelName.SOCIAL else None,
         report=console.print,
     )
-    stop = threading.Event()
-
-    def _stop(signum: int, _frame: FrameType | None) -> None:
-        err.print(f"adapter {channel}: signal {signum}, stopping")
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = stop_on_signals(f"adapter {channel}", "stopping")
     console.print(
         f"adapter {channel}: inbox {inbox}, outbox {outbox}" + (" (once)" if once else "")
     )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
@@ -15,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from complaint_events.cli.options import KAFKA, setting_options, settings_of
+from complaint_events.cli.stopping import stop_on_signals
 
 if TYPE_CHECKING:  # the job imports matplotlib: only when the command runs
     from complaint_events.analytics.daily_report import SlaRow
@@ -85,14 +83,7 @@ def report(
         session_timeout=session_timeout,
     )
     job = AnalyticsJob(settings, options, on_progress=_print_progress)
-    stop = threading.Event()
-
-    def _stop(signum: int, _frame: FrameType | None) -> None:
-        err.print(f"analytics: signal {signum}, writing the report and stopping")
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = stop_on_signals("analytics", "writing the report and stopping")
     mode = "until caught up" if once else f"reporting every {every:g}s"
     err.print(f"analytics: reading {job.topic} as group {job.group}, {mode}")
     try:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import logging
-import signal
 import tempfile
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 from uuid import UUID
 
@@ -38,6 +35,7 @@ from complaint_events.cli.privacy_cmd import privacy_app
 from complaint_events.cli.projections_cmd import projections_app
 from complaint_events.cli.render import history_table
 from complaint_events.cli.schemas_cmd import schemas_app
+from complaint_events.cli.stopping import stop_on_signals
 from complaint_events.cli.store_found import open_existing_cases
 from complaint_events.cli.worker_cmd import worker
 from complaint_events.clock import SimulatedClock
@@ -170,14 +168,7 @@ def relay(
     serve_metrics_or_exit(settings, "relay")
     cases = build_cases(settings)
     the_relay = build_relay(settings, cases)
-    stop = threading.Event()
-
-    def _stop(signum: int, _frame: FrameType | None) -> None:
-        err.print(f"relay: signal {signum}, stopping after this batch")
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = stop_on_signals("relay", "stopping after this batch")
     last_report = [0]
     deltas = metrics.Deltas()
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,6 +19,7 @@ from complaint_events.cli.options import (
     setting_options,
     settings_of,
 )
+from complaint_events.cli.stopping import stop_on_signals
 from complaint_events.contracts.topology import EVENTS_DLQ_TOPIC, EVENTS_TOPIC
 
 if TYPE_CHECKING:
@@ -88,14 +86,7 @@ def run(
         dead_letter_topic=settings.topic(EVENTS_DLQ_TOPIC),
         batch_size=batch_size,
     )
-    stop = threading.Event()
-
-    def _stop(signum: int, _frame: FrameType | None) -> None:
-        err.print(f"projector: signal {signum}, stopping after this batch")
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    stop = stop_on_signals("projector", "stopping after this batch")
     log = logging.getLogger("complaint_events.projector")
     last = [0]
     deltas = metrics.Deltas()
