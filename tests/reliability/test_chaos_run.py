@@ -27,7 +27,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,25 +154,23 @@ def intake_bytes(message: dict[str, Any] | bytes) -> tuple[bytes, bytes]:
     return key, json.dumps(message, ensure_ascii=False).encode()
 
 
+@dataclass(eq=False)
 class Chaos:
     """The run: its stack, workers, clock and everything it has done, for the report."""
 
-    def __init__(
-        self, stack: PrivateStack, settings: Settings, workers: dict[str, Worker], clock: Path
-    ) -> None:
-        self.stack = stack
-        self.settings = settings
-        self.workers = workers
-        self.clock_file = clock
-        self.now = T0
-        self.done: list[str] = []
-        self.started = time.monotonic()
-        self.asked: set[UUID] = set()  # cases a handler asked merchants or consumers about
-        self.paused: set[str] = set()  # workers stopped on purpose (an outage of theirs)
-        self.filed_before_pause: set[UUID] = set()
-        self.stall_restarts: list[str] = []  # workers restarted after their watchdog ended them
-        self.kill_on_resume: set[str] = set()
-        self.settle_wait = SIZES["short"].settle_wait  # the test sets its size's
+    stack: PrivateStack
+    settings: Settings
+    workers: dict[str, Worker]
+    clock_file: Path
+    now: datetime = T0
+    done: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    asked: set[UUID] = field(default_factory=set)  # cases a handler asked about
+    paused: set[str] = field(default_factory=set)  # workers stopped on purpose (an outage)
+    filed_before_pause: set[UUID] = field(default_factory=set)
+    stall_restarts: list[str] = field(default_factory=list)  # restarted after their watchdog
+    kill_on_resume: set[str] = field(default_factory=set)
+    settle_wait: float = SIZES["short"].settle_wait  # the test sets its size's
 
     def note(self, what: str) -> None:
         line = f"{time.monotonic() - self.started:7.1f}s  {what}"

@@ -162,6 +162,7 @@ def new_refusals(outcomes: Iterable[CommandOutcome]) -> list[Refusal]:
     ]
 
 
+@dataclass(kw_only=True, eq=False)
 class CommandLedger:
     """Applies many commands, on many cases, saved in one transaction.
 
@@ -171,20 +172,11 @@ class CommandLedger:
     batch is decided again against the new state, up to ``max_retries`` times.
     """
 
-    def __init__(
-        self,
-        *,
-        rejections: RejectionLedger,
-        locks: CaseLocks,
-        read_cases: Callable[[list[UUID]], CaseReader],
-        save: Callable[[Sequence[ComplaintCase]], object],
-        max_retries: int,
-    ) -> None:
-        self.rejections = rejections
-        self.locks = locks
-        self._read_cases = read_cases
-        self._save = save
-        self._max_retries = max_retries
+    rejections: RejectionLedger
+    locks: CaseLocks
+    read_cases: Callable[[list[UUID]], CaseReader]
+    save: Callable[[Sequence[ComplaintCase]], object]
+    max_retries: int
 
     def apply(self, commands: Sequence[CaseCommand]) -> list[CommandOutcome]:
         """Each command's outcome, in the order given."""
@@ -200,10 +192,10 @@ class CommandLedger:
         self, commands: Sequence[CaseCommand], by_case: dict[UUID, list[CaseCommand]]
     ) -> list[CommandOutcome]:
         refused_before = self.rejections.find({c.command_id for c in commands})
-        for attempt in range(self._max_retries + 1):
+        for attempt in range(self.max_retries + 1):
             outcomes: dict[str, CommandOutcome] = {}
             changed: list[ComplaintCase] = []
-            read = self._read_cases(list(by_case))
+            read = self.read_cases(list(by_case))
             for case_id, case_commands in by_case.items():
                 case, case_outcomes = apply_to_case(case_id, case_commands, refused_before, read)
                 outcomes.update(case_outcomes)
@@ -211,9 +203,9 @@ class CommandLedger:
                     changed.append(case)
             try:
                 if changed:
-                    self._save(changed)
+                    self.save(changed)
             except IntegrityError:
-                if attempt == self._max_retries:
+                if attempt == self.max_retries:
                     raise
                 log.info("cases changed concurrently, retrying %d commands", len(commands))
                 continue

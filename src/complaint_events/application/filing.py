@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -161,29 +161,20 @@ class SealedIdentities:
         return frozenset(known)
 
 
+@dataclass(kw_only=True, eq=False)
 class BatchFiling:
     """What filing one batch has read and changed so far: every complaint of the batch
     sees the ones before it (a duplicate inside one batch opens no second case)."""
 
-    def __init__(
-        self,
-        *,
-        read: AggregateReader,
-        missing: set[UUID],
-        keys: Mapping[str, bytes],
-        identities: SealedIdentities,
-        policy: DeadlinePolicy,
-        window: timedelta,
-    ) -> None:
-        self._read = read
-        self._missing = missing
-        self._keys = keys
-        self._identities = identities
-        self._policy = policy
-        self._window = window
-        self._cases: dict[UUID, ComplaintCase | None] = {}
-        self._indexes: dict[UUID, ProblemIndex | None] = {}
-        self._orders: dict[UUID, OrderProblemIndex | None] = {}
+    read: AggregateReader
+    missing: set[UUID]
+    keys: Mapping[str, bytes]
+    identities: SealedIdentities
+    policy: DeadlinePolicy
+    window: timedelta
+    _cases: dict[UUID, ComplaintCase | None] = field(default_factory=dict, init=False)
+    _indexes: dict[UUID, ProblemIndex | None] = field(default_factory=dict, init=False)
+    _orders: dict[UUID, OrderProblemIndex | None] = field(default_factory=dict, init=False)
 
     def changed(self) -> list[FiledAggregate]:
         """Every aggregate the batch has changed: what the store saves, together."""
@@ -228,7 +219,7 @@ class BatchFiling:
             if order_index is not None:
                 self._learn(order_index, existing, identities, by)
             return FilingOutcome(existing.id, opened=False, matched_on=how)
-        case = ComplaintCase.file(details, by, self._policy)
+        case = ComplaintCase.file(details, by, self.policy)
         self._cases[case_id] = case
         if index is None:
             self._indexes[index_id] = ProblemIndex(
@@ -236,7 +227,7 @@ class BatchFiling:
             )
         else:
             index.point_to(case_id=case_id, filed_at=by.at, timestamp=by.at)
-        record = sealed_identities(identities, details.consumer_id, self._keys[details.consumer_id])
+        record = sealed_identities(identities, details.consumer_id, self.keys[details.consumer_id])
         if order_index is None:
             self._orders[order_index_id] = OrderProblemIndex(
                 order_problem_key=details.order_problem_key,
@@ -263,14 +254,14 @@ class BatchFiling:
         keyed hash of their consumer id, phone number or e-mail address (the
         order problem index), the first such case filed.
         """
-        if index is not None and index.covers(by.at, self._window):
+        if index is not None and index.covers(by.at, self.window):
             existing = self._cached(self._cases, index.case_id, ComplaintCase)
             if existing is not None:
                 return existing, "problem"
         if order_index is None:
             return None
-        for indexed in order_index.covering(by.at, self._window):
-            how = matched_on(identities & self._identities.known(indexed))
+        for indexed in order_index.covering(by.at, self.window):
+            how = matched_on(identities & self.identities.known(indexed))
             if how is None:
                 continue
             existing = self._cached(self._cases, indexed.case_id, ComplaintCase)
@@ -291,17 +282,17 @@ class BatchFiling:
         entry = next((c for c in order_index.cases if c.case_id == existing.id), None)
         if entry is None or not order_index.can_learn(existing.id):
             return
-        new = identities - self._identities.known(entry)
-        key = self._identities.key(existing.consumer_id)
+        new = identities - self.identities.known(entry)
+        key = self.identities.key(existing.consumer_id)
         if new and key is not None:
             order_index.learn(existing.id, sealed_identities(new, existing.consumer_id, key), by.at)
 
     def _cached(self, cache: dict[UUID, Any], aggregate_id: UUID, kind: type[T]) -> T | None:
-        if aggregate_id not in cache and aggregate_id in self._missing:
+        if aggregate_id not in cache and aggregate_id in self.missing:
             return None  # known not to exist (yet): nothing to read
         if aggregate_id not in cache:
             try:
-                cache[aggregate_id] = self._read(aggregate_id)
+                cache[aggregate_id] = self.read(aggregate_id)
             except AggregateNotFoundError:
                 cache[aggregate_id] = None
         found = cache[aggregate_id]
