@@ -31,12 +31,10 @@ from complaint_events.contracts.notifications import NotificationV1
 from complaint_events.domain.values import Channel, EvidenceKind
 from complaint_events.consumers.channels.facts import (
     REQUIRED_FACTS,
-    infer_category,
     infer_demand,
-    infer_safety_flags,
     labelled_facts,
-    language_of,
     parse_price,
+    read_from_text,
 )
 from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake, open_export
 
@@ -88,9 +86,7 @@ def normalise_session(raw: bytes, fallback_ref: str) -> Accepted | Rejected:
         "demand": session.get("demand")
         or infer_demand(labelled.get("demand", ""))
         or infer_demand(said),
-        "category": infer_category(said),
-        "safety_flags": infer_safety_flags(said),
-        "language": language_of(said),
+        **read_from_text(said),
     }
     thread: Thread = {"session_id": session_id, "user_id": str(user["user_id"])}
     return build_intake(key, raw, fields, required=REQUIRED_FACTS, thread=thread)

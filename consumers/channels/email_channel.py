@@ -30,13 +30,11 @@ from complaint_events.domain.values import Channel, EvidenceKind
 from complaint_events.application.secrets import pseudonymous_id
 from complaint_events.consumers.channels.facts import (
     REQUIRED_FACTS,
-    infer_category,
     infer_demand,
-    infer_safety_flags,
     labelled_facts,
-    language_of,
     parse_date,
     parse_price,
+    read_from_text,
     parse_quantity,
 )
 from complaint_events.consumers.channels.outcomes import Accepted, Rejected, Thread, build_intake
@@ -143,9 +141,7 @@ def normalise_email(
         "description": description,
         "evidence": evidence,
         "demand": demand,
-        "category": infer_category(text),
-        "safety_flags": infer_safety_flags(text),
-        "language": language_of(text),
+        **read_from_text(text),
     }
     thread: Thread = {
         "to": str(sender),

@@ -34,7 +34,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Any, Final
 
 from complaint_events.domain.values import Demand, ProblemCategory, SafetyFlag
 
@@ -233,6 +233,16 @@ def infer_safety_flags(text: str) -> list[SafetyFlag]:
 def language_of(text: str) -> str:
     """``"zh"`` when the text has Chinese characters, else ``"en"``."""
     return "zh" if _CJK.search(text) else "en"
+
+
+def read_from_text(text: str) -> dict[str, Any]:
+    """The intake fields a channel without tags of its own reads from the consumer's words:
+    the problem's category, safety flags and the language."""
+    return {
+        "category": infer_category(text),
+        "safety_flags": infer_safety_flags(text),
+        "language": language_of(text),
+    }
 
 
 def missing(facts: Mapping[str, object], required: tuple[str, ...]) -> list[str]:
