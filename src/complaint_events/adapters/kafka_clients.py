@@ -121,9 +121,9 @@ def close_dropping_unsent(producer: KafkaProducer) -> None:
     and leaves its I/O thread running, which delivers them later. A relay that
     stepped down would then publish a batch after its successor read the topic's
     tails, and that batch would be on the topic twice (docs/architecture.md, "The
-    relay"). Here the
-    I/O thread is stopped first, failing what is pending, and the producer closed
-    after it. A request already on the wire may still be appended by the broker.
+    relay"). Here the I/O thread is stopped first, failing what is pending, and the
+    producer closed after it. A request already on the wire may still be appended
+    by the broker.
     """
     sender = getattr(producer, "_sender", None)
     if sender is not None and sender.is_alive():
