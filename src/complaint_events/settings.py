@@ -58,7 +58,12 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Clock overrides as JSON, e.g. {"acknowledgement": "PT12H"}.',
     )
-    relay_batch_size: int = Field(500, ge=1, le=10_000)
+    relay_batch_size: int = Field(
+        2_000,
+        ge=1,
+        le=10_000,
+        description="Stored events the relay reads and publishes per batch when catching up.",
+    )
     relay_idle_wait: float = Field(
         0.2,
         gt=0,

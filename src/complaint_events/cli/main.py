@@ -155,7 +155,10 @@ def topics_create(ctx: typer.Context) -> None:
 @setting_options(POSTGRES, KAFKA, METRICS_PORT)
 def relay(
     ctx: typer.Context,
-    batch_size: Annotated[int, typer.Option(help="Notifications per batch.")] = 500,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Notifications per batch [default: COMPLAINTS_RELAY_BATCH_SIZE, 2000]."),
+    ] = None,
 ) -> None:
     """Publish stored case events to complaints.events.v1, in order, exactly once in effect.
 
