@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Annotated, Any, Final
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -145,17 +145,19 @@ async def _refused_csrf(request: Request) -> Response | None:
 # -------------------------------------------------------------------- queue
 
 
-def _filters(status_: str, route: str | None, queue: str | None, page: int) -> QueueFilters:
-    if status_ not in STATUS_CHOICES:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"status is one of: {', '.join(STATUS_CHOICES)}",
-        )
+StatusQuery = Annotated[str, Query(alias="status", max_length=32)]
+PageQuery = Annotated[int, Query(ge=1, le=MAX_PAGES)]
+
+
+def _filters(
+    status_: StatusQuery = OPEN, route: Name = None, queue: Name = None, page: PageQuery = 1
+) -> QueueFilters:
+    """The queue's filters from the query string (one dependency for the page and its rows;
+    the status is checked once the caller is known to be signed in)."""
     return QueueFilters(status=status_, route=route, queue=queue, page=page)
 
 
-StatusQuery = Annotated[str, Query(alias="status", max_length=32)]
-PageQuery = Annotated[int, Query(ge=1, le=MAX_PAGES)]
+FiltersDep = Annotated[QueueFilters, Depends(_filters)]
 
 
 def _queue_context(
@@ -165,6 +167,11 @@ def _queue_context(
     cases: Any,
     now: datetime,
 ) -> dict[str, Any]:
+    if filters.status not in STATUS_CHOICES:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"status is one of: {', '.join(STATUS_CHOICES)}",
+        )
     rows = queue_source(conn, cases)(filters, principal)
     return {
         "queue": build_queue(rows, filters, principal, now),
@@ -180,16 +187,12 @@ def queue_page(
     conn: DbConnIfAny,
     cases: CasesDep,
     clock: ClockDep,
-    status_: StatusQuery = OPEN,
-    route: Name = None,
-    queue: Name = None,
-    page: PageQuery = 1,
+    filters: FiltersDep,
     lang: LangQuery = None,
 ) -> Response:
     principal = session.signed_in(request)
     if principal is None:
         return _needs_sign_in(request)
-    filters = _filters(status_, route, queue, page)
     context = _queue_context(principal, filters, conn, cases, clock.now())
     return rendering.page(
         request, "queue.html", rendering.lang_of(request, lang), context, principal=principal
@@ -202,16 +205,12 @@ def queue_rows(
     conn: DbConnIfAny,
     cases: CasesDep,
     clock: ClockDep,
-    status_: StatusQuery = OPEN,
-    route: Name = None,
-    queue: Name = None,
-    page: PageQuery = 1,
+    filters: FiltersDep,
 ) -> Response:
     """The queue's table alone, for the page's refresh."""
     principal = session.signed_in(request)
     if principal is None:
         return Response(status_code=status.HTTP_401_UNAUTHORIZED)
-    filters = _filters(status_, route, queue, page)
     context = _queue_context(principal, filters, conn, cases, clock.now())
     return rendering.page(
         request, "_queue_rows.html", rendering.lang_of(request, None), context, principal=principal
